@@ -1,0 +1,49 @@
+namespace Vic.PortLayer;
+
+/// <summary>
+/// The desired configuration of one containerVM: what it boots from, what it runs and with what resources.
+/// The backend stores it with the VM (DESIGN rule 3). <see cref="Annotations"/> carries opaque data of the
+/// personality (the Docker config) so it survives VCH restarts without the port layer knowing Docker.
+/// </summary>
+public sealed record ContainerSpec
+{
+    /// <summary>64 lowercase hex characters.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>Human name without a leading '/'; unique per VCH.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Layer (chain) ID whose disk the container's writable disk is a child of; null for an empty root.</summary>
+    public string? ImageLayerId { get; init; }
+
+    public required ProcessConfig Process { get; init; }
+
+    public string Hostname { get; init; } = "";
+    public string Domainname { get; init; } = "";
+
+    /// <summary>Guest memory in bytes; 0 means the backend default.</summary>
+    public long MemoryBytes { get; init; }
+
+    /// <summary>Number of vCPUs; 0 means the backend default.</summary>
+    public int Cpus { get; init; }
+
+    /// <summary>Signal number sent by stop before the kill (default SIGTERM = 15).</summary>
+    public int StopSignal { get; init; } = 15;
+
+    /// <summary>Seconds between the stop signal and the kill, when stop does not say.</summary>
+    public int StopTimeoutSeconds { get; init; } = 10;
+
+    public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
+}
+
+public sealed record ProcessConfig
+{
+    public required IReadOnlyList<string> Args { get; init; }
+    public IReadOnlyList<string> Env { get; init; } = [];
+    public string WorkingDir { get; init; } = "";
+    public string User { get; init; } = "";
+    public bool Tty { get; init; }
+    public bool OpenStdin { get; init; }
+    /// <summary>Close stdin after the first attach that used it disconnects (docker run -i without -d).</summary>
+    public bool StdinOnce { get; init; }
+}

@@ -1,0 +1,49 @@
+namespace Vic.PortLayer;
+
+public enum ContainerRunState
+{
+    Created,
+    Running,
+    Paused,
+    Restarting,
+    Exited,
+    Removing,
+    Dead,
+}
+
+/// <summary>Observed state of a containerVM, rebuilt from the datastore and the running hypervisor processes.</summary>
+public sealed record ContainerStatus
+{
+    public required ContainerRunState State { get; init; }
+    /// <summary>Host PID of the process that is the VM (the hypervisor process), 0 when not running.</summary>
+    public int Pid { get; init; }
+    public int ExitCode { get; init; }
+    /// <summary>Why the container could not start or ended abnormally; empty otherwise.</summary>
+    public string Error { get; init; } = "";
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+    public int RestartCount { get; init; }
+}
+
+public sealed record ContainerInfo
+{
+    public required ContainerSpec Spec { get; init; }
+    public required ContainerStatus Status { get; init; }
+    public required DateTimeOffset Created { get; init; }
+    /// <summary>Where the backend keeps this container (for inspect: a directory locally, a VM path on vSphere).</summary>
+    public string Location { get; init; } = "";
+    /// <summary>Path of the container's persisted output as the backend stores it (LogPath in docker inspect).</summary>
+    public string LogPath { get; init; } = "";
+}
+
+public enum WaitCondition
+{
+    /// <summary>Return at once if not running, else when it stops.</summary>
+    NotRunning,
+    /// <summary>Return the next time it stops, even if not running now.</summary>
+    NextExit,
+    /// <summary>Return when the container has been removed.</summary>
+    Removed,
+}
+
+public sealed record ContainerExit(int ExitCode, string Error);

@@ -1,0 +1,9 @@
+namespace Vic.PortLayer;
+
+/// <summary>What one backend provides; the VCH's composition root registers exactly one.</summary>
+public sealed record PortLayerServices(
+    IContainerLifecycle Containers,
+    IContainerInteraction Interaction,
+    IImageLayerStore Layers,
+    IMetadataStore Metadata,
+    IHostInfo Host);

@@ -1,0 +1,24 @@
+namespace Vic.Tether.Protocol;
+
+/// <summary>
+/// Names shared by the hypervisor side and the tether. virtio-serial ports are found in the guest by
+/// reading /sys/class/virtio-ports/*/name (there is no udev in the initramfs).
+/// </summary>
+public static class Channels
+{
+    /// <summary>fw_cfg entry holding the <see cref="VmSpec"/> JSON; in the guest at /sys/firmware/qemu_fw_cfg/by_name/opt/vic/spec/raw.</summary>
+    public const string SpecFwCfgName = "opt/vic/spec";
+
+    /// <summary>
+    /// Durable output channel: QEMU appends it to a file on the datastore, so output is kept while the VCH
+    /// is down. Carries <see cref="LogRecord"/> frames (stdout, stderr, started, exit, tether diagnostics).
+    /// </summary>
+    public const string LogPort = "vic.log";
+
+    /// <summary>
+    /// Interactive channel, a unix socket the VCH connects to when it is up. Carries <see cref="ControlFrame"/>s
+    /// host to guest (stdin, stdin close, signal, resize). Guest writes block while no host is connected,
+    /// so the tether never writes output here.
+    /// </summary>
+    public const string ControlPort = "vic.control";
+}
