@@ -14,6 +14,12 @@ public sealed record LogReadOptions
     public bool Stderr { get; init; } = true;
     /// <summary>Keep reading until the container stops (or the token is cancelled).</summary>
     public bool Follow { get; init; }
+    /// <summary>Skip output that exists already: only what the container writes from now on (attach).</summary>
+    public bool FromNow { get; init; }
+    /// <summary>With Follow: when the container is not running, wait for it to start, then follow that run
+    /// until it stops (attach to a created container, docker start -a). Without it, Follow on a stopped
+    /// container returns after the existing output.</summary>
+    public bool WaitForRun { get; init; }
     /// <summary>Only the last N chunks-as-lines; null for all.</summary>
     public int? Tail { get; init; }
     public DateTimeOffset? Since { get; init; }
