@@ -1,0 +1,93 @@
+using Vic.PortLayer;
+
+namespace Vic.ImageC;
+
+/// <summary>
+/// The VCH's images: pulling from registries, loading and saving archives, tags, and removal. Layers are
+/// written through <see cref="IImageLayerStore"/> (as disks, applied inside VMs); image configs and tags are kept in
+/// <see cref="IMetadataStore"/>. Every method throws the port layer's closed error set
+/// (NotFoundException, ConflictException, InvalidArgumentException...) with dockerd's wording.
+/// </summary>
+public interface IImageService
+{
+    /// <summary>
+    /// Pulls <paramref name="reference"/> ("busybox", "busybox:1.36", "127.0.0.1:5000/x/y@sha256:...").
+    /// Progress is reported as Docker JSON-message equivalents. Returns the pulled image. On failure nothing new is kept.
+    /// </summary>
+    Task<ImageRecord> PullAsync(string reference, string? platform, IProgress<ProgressMessage> progress, CancellationToken cancellationToken);
+
+    /// <summary>Resolves a name[:tag] (default tag latest), name@digest, full ID ("sha256:..." or bare hex), or unique ID prefix. Null when not found.</summary>
+    Task<ImageRecord?> FindAsync(string nameOrId, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ImageRecord>> ListAsync(CancellationToken cancellationToken);
+
+    /// <summary>docker tag: <paramref name="target"/> is "repo[:tag]" (tag defaults to latest). Throws NotFound for the source.</summary>
+    Task TagAsync(string source, string target, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// docker rmi. <paramref name="imageInUse"/> tells whether a container uses an image ID (and which, for the message).
+    /// Untags a tag reference when other tags remain; deletes the image (and layers no one else uses) otherwise.
+    /// Refuses with Conflict when in use, unless force (then only untags, as dockerd does for a running container's image).
+    /// </summary>
+    Task<IReadOnlyList<ImageDeleteItem>> RemoveAsync(string nameOrId, bool force, Func<string, string?> imageInUse, CancellationToken cancellationToken);
+
+    /// <summary>docker load: a docker-save (or OCI layout) tar archive. Returns "Loaded image: name:tag" / "Loaded image ID: sha256:..." lines.</summary>
+    Task<IReadOnlyList<string>> LoadAsync(Stream archive, IProgress<ProgressMessage> progress, CancellationToken cancellationToken);
+
+    /// <summary>docker save: writes a docker-save archive of the named images to <paramref name="output"/>.</summary>
+    Task SaveAsync(IReadOnlyList<string> namesOrIds, Stream output, CancellationToken cancellationToken);
+}
+
+/// <summary>One entry of a Docker JSON progress stream (status line, or progress of one layer).</summary>
+public sealed record ProgressMessage
+{
+    /// <summary>Short layer ID (12 hex) or tag the line is about; null for a general status line.</summary>
+    public string? Id { get; init; }
+    public required string Status { get; init; }
+    public long? Current { get; init; }
+    public long? Total { get; init; }
+}
+
+public sealed record ImageDeleteItem(string? Untagged, string? Deleted);
+
+/// <summary>An image as the VCH stores it.</summary>
+public sealed record ImageRecord
+{
+    /// <summary>"sha256:" + sha256 of the config JSON.</summary>
+    public required string Id { get; init; }
+    public IReadOnlyList<string> RepoTags { get; init; } = [];
+    public IReadOnlyList<string> RepoDigests { get; init; } = [];
+    public required DateTimeOffset Created { get; init; }
+    /// <summary>Sum of the uncompressed layer sizes.</summary>
+    public long Size { get; init; }
+    public string Architecture { get; init; } = "amd64";
+    public string Os { get; init; } = "linux";
+    public string Author { get; init; } = "";
+    public string DockerVersion { get; init; } = "";
+    public string Comment { get; init; } = "";
+    /// <summary>The image's runtime config ("config" object of the OCI image config).</summary>
+    public required ImageConfig Config { get; init; }
+    /// <summary>rootfs.diff_ids, bottom layer first.</summary>
+    public IReadOnlyList<string> DiffIds { get; init; } = [];
+    /// <summary>Chain ID of the top layer: the IImageLayerStore layer a container's disk is a child of. Null for an image without layers.</summary>
+    public string? TopLayerId { get; init; }
+    /// <summary>The raw config JSON as pulled (for save and for inspect fields this record does not model).</summary>
+    public required byte[] ConfigJson { get; init; }
+}
+
+/// <summary>The runtime defaults an image gives a container.</summary>
+public sealed record ImageConfig
+{
+    public string User { get; init; } = "";
+    public IReadOnlyList<string> Env { get; init; } = [];
+    public IReadOnlyList<string>? Entrypoint { get; init; }
+    public IReadOnlyList<string>? Cmd { get; init; }
+    public string WorkingDir { get; init; } = "";
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyList<string> ExposedPorts { get; init; } = [];
+    public IReadOnlyList<string> Volumes { get; init; } = [];
+    public string StopSignal { get; init; } = "";
+    public bool? ArgsEscaped { get; init; }
+    public IReadOnlyList<string>? Shell { get; init; }
+    public IReadOnlyList<string>? OnBuild { get; init; }
+}
