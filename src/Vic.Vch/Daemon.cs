@@ -1,0 +1,74 @@
+using Microsoft.Extensions.Logging;
+using Vic.Engine;
+using Vic.ImageC;
+using Vic.PortLayer.Qemu;
+
+namespace Vic.Vch;
+
+/// <summary>Composes the local VCH: QEMU backend → image service → Docker API server, and runs it until SIGTERM.
+/// Stopping the daemon never stops containers (DESIGN rule 2).</summary>
+internal static class Daemon
+{
+    public static async Task<int> RunAsync(DaemonOptions options, CancellationToken cancellationToken)
+    {
+        using var loggerFactory = LoggerFactory.Create(builder => ConfigureLogging(builder, options.Debug));
+        var log = loggerFactory.CreateLogger("vic-vch");
+        try
+        {
+            Directory.CreateDirectory(options.DatastorePath);
+            var portLayer = await QemuBackend.CreateAsync(new QemuBackendOptions
+            {
+                DatastorePath = options.DatastorePath,
+                ContainerBasePath = options.ContainerBasePath,
+                Accelerator = options.Accelerator,
+            }, loggerFactory, cancellationToken);
+            var facts = await portLayer.Host.GetFactsAsync(cancellationToken);
+            log.LogInformation("VCH {Name}: backend {Backend}, accelerator {Accelerator}, guest kernel {Kernel}, datastore {Datastore}",
+                options.Name, facts.Backend, facts.Accelerator, facts.GuestKernelVersion, facts.DatastorePath);
+
+            var images = new ImageService(portLayer.Layers, portLayer.Metadata, loggerFactory);
+            var app = DockerEngineApi.Build(new EngineOptions
+            {
+                UnixSocketPath = options.SocketPath,
+                VchName = options.Name,
+                DatastorePath = options.DatastorePath,
+            }, portLayer, images, builder => ConfigureLogging(builder, options.Debug));
+
+            await app.StartAsync(cancellationToken);
+            WritePidFile(options.PidFile);
+            log.LogInformation("VCH {Name} serving the Docker API on unix://{Socket}", options.Name, options.SocketPath);
+            await app.WaitForShutdownAsync(cancellationToken);
+            log.LogInformation("VCH {Name} stopping; containerVMs keep running", options.Name);
+            return 0;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogCritical(e, "VCH {Name} failed: {Message}", options.Name, e.Message);
+            return 1;
+        }
+        finally
+        {
+            if (options.PidFile is string pidFile && File.Exists(pidFile) && File.ReadAllText(pidFile).Trim() == Environment.ProcessId.ToString())
+                File.Delete(pidFile);
+        }
+    }
+
+    private static void WritePidFile(string? path)
+    {
+        if (path is null)
+            return;
+        string temp = path + ".tmp";
+        File.WriteAllText(temp, Environment.ProcessId + "\n");
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder builder, bool debug) =>
+        builder.SetMinimumLevel(debug ? LogLevel.Debug : LogLevel.Information)
+            .AddFilter("Microsoft.AspNetCore", debug ? LogLevel.Information : LogLevel.Warning)
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                o.UseUtcTimestamp = true;
+            });
+}

@@ -1,0 +1,6 @@
+namespace Vic.Integration.Tests;
+
+public sealed record CommandResult(int ExitCode, string Stdout, string Stderr)
+{
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+}

@@ -1,0 +1,142 @@
+namespace Vic.Integration.Tests;
+
+/// <summary>docker run through the real CLI: every container is a VM booting the container base's kernel.</summary>
+[Collection("vch")]
+public sealed class RunTests(VchFixture vch)
+{
+    [Fact]
+    public async Task Uname_prints_the_guest_kernel_not_the_hosts()
+    {
+        string release = await vch.OkAsync("run", "--rm", "busybox", "uname", "-r");
+        Assert.Equal(vch.GuestKernelRelease, release);
+        var host = await Shell.RunAsync("uname", ["-r"]);
+        Assert.NotEqual(host.Stdout.Trim(), release);
+    }
+
+    [Fact]
+    public async Task Exit_code_of_the_process_is_the_exit_code_of_docker_run()
+    {
+        var result = await vch.DockerAsync("run", "--rm", "busybox", "sh", "-c", "echo out; exit 3");
+        Assert.Equal(3, result.ExitCode);
+        Assert.Equal("out", result.Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task Stdout_and_stderr_stay_apart_in_run_and_in_logs()
+    {
+        string name = "streams-" + Guid.NewGuid().ToString("N")[..6];
+        var run = await vch.DockerAsync("run", "--name", name, "busybox", "sh", "-c", "echo to-out; echo to-err >&2");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal("to-out", run.Stdout.Trim());
+        Assert.Equal("to-err", run.Stderr.Trim());
+        var logs = await vch.DockerAsync("logs", name);
+        Assert.Equal("to-out", logs.Stdout.Trim());
+        Assert.Equal("to-err", logs.Stderr.Trim());
+        var tail = await vch.DockerAsync("logs", "--tail", "1", "-t", name);
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z to-(out|err)", (tail.Stdout + tail.Stderr).Trim());
+        await vch.OkAsync("rm", name);
+    }
+
+    [Fact]
+    public async Task Missing_executable_exits_127_and_a_directory_126()
+    {
+        var missing = await vch.DockerAsync("run", "--rm", "busybox", "no-such-command");
+        Assert.Equal(127, missing.ExitCode);
+        Assert.Contains("executable file not found", missing.Stderr);
+        var notExecutable = await vch.DockerAsync("run", "--rm", "busybox", "/etc");
+        Assert.Equal(126, notExecutable.ExitCode);
+    }
+
+    [Fact]
+    public async Task Stdin_is_relayed_with_dash_i()
+    {
+        var result = await vch.DockerWithInputAsync("hello through stdin\nsecond line\n", "run", "-i", "--rm", "busybox", "sh", "-c", "cat; echo done");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("hello through stdin\nsecond line\ndone", result.Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task Tty_gives_the_process_a_terminal()
+    {
+        // script(1) gives the docker CLI a real terminal, as a user's shell would.
+        var result = await Shell.RunAsync("script", ["-qec", "docker run -t --rm busybox sh -c 'tty; stty size'", "/dev/null"],
+            new Dictionary<string, string> { ["DOCKER_HOST"] = vch.DockerHost, ["COLUMNS"] = "91", ["LINES"] = "37" });
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("/dev/pts/", result.Stdout);
+    }
+
+    [Fact]
+    public async Task Process_options_reach_the_process()
+    {
+        string envFile = Path.Combine(vch.Root, "env-" + Guid.NewGuid().ToString("N")[..6]);
+        await File.WriteAllTextAsync(envFile, "FROM_FILE=yes\n# a comment\n");
+        string output = await vch.OkAsync("run", "--rm", "-e", "FOO=bar baz", "--env-file", envFile, "-w", "/tmp/work", "-u", "app",
+            "--hostname", "vmhost", "busybox", "sh", "-c", "echo \"$FOO|$FROM_FILE|$(pwd)|$(id -u):$(id -g)|$(hostname)|$HOME\"");
+        Assert.Equal("bar baz|yes|/tmp/work|1000:1000|vmhost|/home/app", output);
+        Assert.Equal("1000:100", await vch.OkAsync("run", "--rm", "-u", "1000:100", "busybox", "sh", "-c", "echo $(id -u):$(id -g)"));
+        Assert.Equal("via entrypoint", await vch.OkAsync("run", "--rm", "--entrypoint", "echo", "busybox", "via", "entrypoint"));
+    }
+
+    [Fact]
+    public async Task Memory_and_cpus_size_the_vm()
+    {
+        string output = await vch.OkAsync("run", "--rm", "-m", "300m", "--cpus", "2", "busybox", "sh", "-c", "nproc; grep MemTotal /proc/meminfo");
+        var lines = output.Split('\n');
+        Assert.Equal("2", lines[0].Trim());
+        long kib = long.Parse(lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        Assert.InRange(kib, 200 * 1024, 300 * 1024); // the guest kernel keeps some for itself
+    }
+
+    [Fact]
+    public async Task Detached_container_is_listed_stopped_and_removed()
+    {
+        string name = "sleeper-" + Guid.NewGuid().ToString("N")[..6];
+        string id = await vch.OkAsync("run", "-d", "--name", name, "-l", "purpose=test", "busybox", "sleep", "1000");
+        Assert.Matches("^[0-9a-f]{64}$", id);
+        Assert.Contains(name, await vch.OkAsync("ps", "--filter", "label=purpose=test", "--format", "{{.Names}} {{.Status}}"));
+        Assert.StartsWith("Up ", await vch.OkAsync("ps", "--filter", "name=" + name, "--format", "{{.Status}}"));
+        Assert.Equal(id[..12], await vch.OkAsync("ps", "-q", "--filter", "id=" + id[..10]));
+        Assert.Equal("/" + name + " running true", await vch.OkAsync("inspect", "-f", "{{.Name}} {{.State.Status}} {{.State.Running}}", name));
+
+        var refused = await vch.DockerAsync("rm", name);
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("container is running", refused.Stderr);
+
+        await vch.OkAsync("stop", "-t", "2", name);
+        Assert.Equal("exited 143", await vch.OkAsync("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", name));
+        Assert.Contains(name, await vch.OkAsync("ps", "-a", "--filter", "status=exited", "--format", "{{.Names}}"));
+        await vch.OkAsync("rm", name);
+        Assert.DoesNotContain(id, vch.ContainerDirectories());
+    }
+
+    [Fact]
+    public async Task Kill_with_a_signal_and_wait_report_docker_exit_codes()
+    {
+        string id = await vch.OkAsync("run", "-d", "busybox", "sleep", "1000");
+        await vch.OkAsync("kill", "-s", "KILL", id);
+        Assert.Equal("137", await vch.OkAsync("wait", id));
+        string second = await vch.OkAsync("run", "-d", "busybox", "sh", "-c", "sleep 1; exit 7");
+        Assert.Equal("7", await vch.OkAsync("wait", second));
+        await vch.OkAsync("rm", id, second);
+    }
+
+    [Fact]
+    public async Task Force_remove_of_a_running_container_leaves_no_vm_or_disk()
+    {
+        string id = await vch.OkAsync("run", "-d", "busybox", "sleep", "1000");
+        Assert.Contains(id, vch.ContainerDirectories());
+        await vch.OkAsync("rm", "-f", id);
+        Assert.DoesNotContain(id, vch.ContainerDirectories());
+        var qemu = await Shell.RunAsync("pgrep", ["-f", id]);
+        Assert.Equal("", qemu.Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task Follow_logs_stream_until_the_container_exits()
+    {
+        string id = await vch.OkAsync("run", "-d", "busybox", "sh", "-c", "for i in 1 2 3; do echo line $i; sleep 1; done");
+        var follow = await vch.DockerAsync("logs", "-f", id);
+        Assert.Equal("line 1\nline 2\nline 3", follow.Stdout.Trim());
+        await vch.OkAsync("rm", id);
+    }
+}
