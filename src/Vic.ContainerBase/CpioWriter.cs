@@ -7,7 +7,7 @@ namespace Vic.ContainerBase;
 /// Entries are written in the order given; callers sort them so output is deterministic. Inode numbers are
 /// assigned sequentially and every entry gets the same mtime, so equal inputs give byte-identical archives.
 /// </summary>
-public sealed class CpioWriter(Stream output, long mtimeUnixSeconds = 0)
+internal sealed class CpioWriter(Stream output, long mtimeUnixSeconds = 0)
 {
     private const string Magic = "070701";
     private const int HeaderLength = 110;

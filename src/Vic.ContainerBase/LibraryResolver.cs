@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Vic.ContainerBase;
 
 /// <summary>Finds the shared libraries a dynamically linked executable needs, by asking ldd.</summary>
-public static class LibraryResolver
+internal static class LibraryResolver
 {
     /// <summary>Runs ldd on <paramref name="executable"/> and returns the absolute library paths it loads.</summary>
     public static IReadOnlyList<string> Resolve(string executable)

@@ -4,7 +4,7 @@ namespace Vic.ContainerBase;
 /// Turns a set of wanted kernel modules into a load order using depmod's modules.dep: every module comes after
 /// all modules it depends on, each appears once. Paths are relative to /lib/modules/&lt;release&gt;.
 /// </summary>
-public static class ModuleResolver
+internal static class ModuleResolver
 {
     /// <summary>Parses modules.dep text ("path: dep1 dep2 ...") into path → direct dependencies.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> ParseModulesDep(string text)

@@ -31,6 +31,15 @@ public interface IImageService
     /// </summary>
     Task<IReadOnlyList<ImageDeleteItem>> RemoveAsync(string nameOrId, bool force, Func<string, string?> imageInUse, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// docker rmi with dockerd's full semantics: <paramref name="imageUser"/> returns, for an image ID, a container
+    /// using it (a running one in preference to a stopped one) or null. A running container's image cannot be
+    /// deleted even with force ("cannot be forced"); a stopped container's can, with force ("must be forced").
+    /// The overload above cannot tell running from stopped and treats every user as stopped.
+    /// </summary>
+    Task<IReadOnlyList<ImageDeleteItem>> RemoveAsync(string nameOrId, bool force, Func<string, ImageUser?> imageUser, CancellationToken cancellationToken) =>
+        RemoveAsync(nameOrId, force, id => imageUser(id)?.ContainerId, cancellationToken);
+
     /// <summary>docker load: a docker-save (or OCI layout) tar archive. Returns "Loaded image: name:tag" / "Loaded image ID: sha256:..." lines.</summary>
     Task<IReadOnlyList<string>> LoadAsync(Stream archive, IProgress<ProgressMessage> progress, CancellationToken cancellationToken);
 
@@ -49,6 +58,9 @@ public sealed record ProgressMessage
 }
 
 public sealed record ImageDeleteItem(string? Untagged, string? Deleted);
+
+/// <summary>A container that uses an image, for rmi's conflict rules and messages.</summary>
+public sealed record ImageUser(string ContainerId, bool Running);
 
 /// <summary>An image as the VCH stores it.</summary>
 public sealed record ImageRecord

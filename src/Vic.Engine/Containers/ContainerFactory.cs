@@ -1,0 +1,100 @@
+using Vic.Engine.Images;
+using Vic.Engine.Models;
+using Vic.ImageC;
+using Vic.PortLayer;
+
+namespace Vic.Engine.Containers;
+
+/// <summary>
+/// docker create: validates as dockerd does, merges the image's config, and turns the result into a port-layer
+/// ContainerSpec whose annotations keep the Docker config for inspect.
+/// </summary>
+internal sealed class ContainerFactory(PortLayerServices portLayer, IImageService images)
+{
+    public async Task<ContainerCreateResponse> CreateAsync(string? requestedName, ContainerCreateRequest? request, CancellationToken cancellationToken)
+    {
+        string? name = string.IsNullOrEmpty(requestedName) ? null : ContainerNames.Validate(requestedName);
+        if (request is null)
+            throw new InvalidArgumentException("config cannot be empty in order to create a container");
+        if (string.IsNullOrEmpty(request.Image))
+            throw new InvalidArgumentException("no image specified: config.Image is empty");
+
+        var hostConfig = WithDefaults(request.HostConfig ?? new HostConfig());
+        var facts = await portLayer.Host.GetFactsAsync(cancellationToken);
+        var (memory, cpus) = ResourceValidator.Validate(hostConfig, facts.Cpus);
+        int stopSignal = string.IsNullOrEmpty(request.StopSignal) ? Signals.Term : Signals.Parse(request.StopSignal);
+
+        // The CLI reacts to this 404 by pulling the image and creating again.
+        var image = await images.FindAsync(request.Image, cancellationToken)
+            ?? throw new NotFoundException("No such image: " + ImageReference.WithDefaultTag(request.Image));
+
+        string id = ContainerIds.New();
+        var config = ConfigMerger.Merge(request, image.Config, id);
+        var args = ConfigMerger.CommandLine(config);
+        if (!string.IsNullOrEmpty(config.StopSignal))
+            stopSignal = Signals.Parse(config.StopSignal);
+
+        var existing = await portLayer.Containers.ListAsync(cancellationToken);
+        if (name is not null && existing.FirstOrDefault(c => c.Spec.Name == name) is { } holder)
+            throw new ConflictException(ContainerNames.NameInUse(name, holder.Spec.Id));
+        name ??= PickFreeName(existing);
+
+        var spec = new ContainerSpec
+        {
+            Id = id,
+            Name = name,
+            ImageLayerId = image.TopLayerId,
+            Process = new ProcessConfig
+            {
+                Args = args,
+                Env = ConfigMerger.ProcessEnv(config),
+                WorkingDir = config.WorkingDir,
+                User = config.User,
+                Tty = config.Tty,
+                OpenStdin = config.OpenStdin,
+                StdinOnce = config.StdinOnce,
+            },
+            Hostname = config.Hostname,
+            Domainname = config.Domainname,
+            MemoryBytes = memory,
+            Cpus = cpus,
+            StopSignal = stopSignal,
+            StopTimeoutSeconds = config.StopTimeout ?? 10,
+            Annotations = DockerAnnotations.Encode(config, hostConfig, image.Id),
+        };
+        try
+        {
+            await portLayer.Containers.CreateAsync(spec, cancellationToken);
+        }
+        catch (AlreadyExistsException)
+        {
+            // Lost a race for the name: answer with dockerd's wording when we can name the holder.
+            var now = await portLayer.Containers.ListAsync(cancellationToken);
+            if (now.FirstOrDefault(c => c.Spec.Name == name && c.Spec.Id != id) is { } winner)
+                throw new ConflictException(ContainerNames.NameInUse(name, winner.Spec.Id));
+            throw;
+        }
+        return new ContainerCreateResponse(id, []);
+    }
+
+    private static string PickFreeName(IReadOnlyList<ContainerInfo> existing)
+    {
+        var taken = existing.Select(c => c.Spec.Name).ToHashSet(StringComparer.Ordinal);
+        for (int attempt = 0; ; attempt++)
+        {
+            string candidate = ContainerNames.Random(attempt);
+            if (!taken.Contains(candidate))
+                return candidate;
+        }
+    }
+
+    /// <summary>Fills what dockerd fills so inspect reads the same; everything the client sent is kept.</summary>
+    private static HostConfig WithDefaults(HostConfig hc) => hc with
+    {
+        NetworkMode = string.IsNullOrEmpty(hc.NetworkMode) ? "default" : hc.NetworkMode,
+        // Clients (compose, the CLI) decide from this name whether `logs` can be read back; ours always can.
+        LogConfig = string.IsNullOrEmpty(hc.LogConfig.Type) ? new LogConfig { Type = "json-file", Config = [] } : hc.LogConfig,
+        RestartPolicy = string.IsNullOrEmpty(hc.RestartPolicy.Name) ? hc.RestartPolicy with { Name = "no" } : hc.RestartPolicy,
+        ConsoleSize = hc.ConsoleSize ?? [0, 0],
+    };
+}

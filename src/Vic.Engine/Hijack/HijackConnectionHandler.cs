@@ -1,0 +1,120 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Vic.Engine.Hijack;
+
+/// <summary>
+/// Kestrel connection middleware. Kestrel will not upgrade a request that has a body, and docker clients send
+/// hijacked requests (attach; exec start with its JSON body) on a fresh connection with <c>Upgrade: tcp</c>.
+/// So the first request of each connection is peeked: a hijack is served here, anything else is handed to
+/// Kestrel's HTTP pipeline with the peeked bytes left unconsumed in the transport.
+/// </summary>
+internal sealed partial class HijackConnectionHandler(ConnectionDelegate next, Func<IServiceProvider> services)
+{
+    private static readonly TimeSpan PeekTimeout = TimeSpan.FromSeconds(10);
+
+    private static ReadOnlySpan<byte> Post => "POST "u8;
+
+    public async Task OnConnectionAsync(ConnectionContext connection)
+    {
+        var hijack = await PeekAsync(connection.Transport.Input, connection.ConnectionClosed);
+        if (hijack is null)
+        {
+            await next(connection);
+            return;
+        }
+        var provider = services();
+        try
+        {
+            await provider.GetRequiredService<AttachHijack>().ServeAsync(connection, hijack);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ConnectionResetException)
+        {
+            LogConnectionLost(provider.GetRequiredService<ILogger<HijackConnectionHandler>>(), connection.ConnectionId, e.Message);
+        }
+        finally
+        {
+            await connection.Transport.Output.CompleteAsync();
+            await connection.Transport.Input.CompleteAsync();
+        }
+    }
+
+    /// <summary>Returns the hijack request with its head and body consumed, or null having consumed nothing.</summary>
+    private static async Task<RawHttpRequest?> PeekAsync(PipeReader input, CancellationToken connectionClosed)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(connectionClosed);
+        timeout.CancelAfter(PeekTimeout);
+        while (true)
+        {
+            ReadResult result;
+            try
+            {
+                result = await input.ReadAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return null; // Kestrel applies its own timeouts from here.
+            }
+            var buffer = result.Buffer;
+            var (decision, request, headLength) = Inspect(buffer);
+            if (decision == Decision.NeedMore && (result.IsCompleted || buffer.Length > RawHttpRequest.MaxHeadLength))
+                decision = Decision.NotHijack;
+            switch (decision)
+            {
+                case Decision.NotHijack:
+                    // Nothing consumed or examined: Kestrel's first read returns these same bytes at once.
+                    input.AdvanceTo(buffer.Start);
+                    return null;
+                case Decision.Hijack:
+                    input.AdvanceTo(buffer.GetPosition(headLength));
+                    await SkipBodyAsync(input, request!.ContentLength, connectionClosed);
+                    return request;
+                default:
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                    break;
+            }
+        }
+    }
+
+    private static (Decision, RawHttpRequest?, long) Inspect(ReadOnlySequence<byte> buffer)
+    {
+        int prefix = (int)Math.Min(buffer.Length, Post.Length);
+        Span<byte> start = stackalloc byte[Post.Length];
+        buffer.Slice(0, prefix).CopyTo(start);
+        if (!start[..prefix].SequenceEqual(Post[..prefix]))
+            return (Decision.NotHijack, null, 0);
+        long headLength = RawHttpRequest.FindHeadEnd(buffer);
+        if (headLength < 0)
+            return (Decision.NeedMore, null, 0);
+        var request = RawHttpRequest.Parse(buffer.Slice(0, headLength));
+        bool hijack = request is not null && request.WantsTcpUpgrade && AttachHijack.Matches(request.UnversionedPath());
+        return hijack ? (Decision.Hijack, request, headLength) : (Decision.NotHijack, null, 0);
+    }
+
+    /// <summary>Attach bodies carry nothing we use; read them off so the stream that follows starts clean.</summary>
+    private static async Task SkipBodyAsync(PipeReader input, long length, CancellationToken cancellationToken)
+    {
+        while (length > 0)
+        {
+            var result = await input.ReadAsync(cancellationToken);
+            long take = Math.Min(length, result.Buffer.Length);
+            input.AdvanceTo(result.Buffer.GetPosition(take));
+            length -= take;
+            if (result.IsCompleted && length > 0)
+                throw new IOException("connection closed inside the request body");
+        }
+    }
+
+    private enum Decision
+    {
+        NeedMore,
+        NotHijack,
+        Hijack,
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "hijacked connection {ConnectionId} ended: {Reason}")]
+    private static partial void LogConnectionLost(ILogger logger, string connectionId, string reason);
+}

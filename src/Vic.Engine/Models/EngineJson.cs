@@ -1,0 +1,28 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Vic.Engine.Models;
+
+/// <summary>
+/// Source-generated JSON for every wire model. Names are written as declared (Docker's PascalCase, with
+/// explicit lowercase names where Docker uses them); reading is case-insensitive like Go's decoder, and
+/// unknown request fields are tolerated because real clients send fields from newer API versions.
+/// </summary>
+[JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Disallow)]
+[JsonSerializable(typeof(ErrorResponse))]
+[JsonSerializable(typeof(ContainerConfig))]
+[JsonSerializable(typeof(ContainerCreateRequest))]
+[JsonSerializable(typeof(HostConfig))]
+[JsonSerializable(typeof(ContainerCreateResponse))]
+[JsonSerializable(typeof(ContainerWaitResponse))]
+[JsonSerializable(typeof(List<ContainerSummary>))]
+[JsonSerializable(typeof(ContainerInspect))]
+[JsonSerializable(typeof(List<ImageSummary>))]
+[JsonSerializable(typeof(ImageInspect))]
+[JsonSerializable(typeof(List<ImageHistoryItem>))]
+[JsonSerializable(typeof(List<ImageDeleteResponseItem>))]
+[JsonSerializable(typeof(JsonMessage))]
+[JsonSerializable(typeof(VersionResponse))]
+[JsonSerializable(typeof(SystemInfo))]
+[JsonSerializable(typeof(EventMessage))]
+public sealed partial class EngineJson : JsonSerializerContext;

@@ -1,0 +1,79 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Vic.Engine.Containers;
+using Vic.Engine.Http;
+using Vic.Engine.Mapping;
+using Vic.Engine.Models;
+using Vic.PortLayer;
+
+namespace Vic.Engine.Routes;
+
+/// <summary>Reading containers: ps, inspect and wait.</summary>
+internal sealed class ContainerQueryRoutes(
+    PortLayerServices portLayer, ContainerResolver resolver, ContainerFilter filter, TimeProvider time) : IRouteGroup
+{
+    public void Map(IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/containers/json", ListAsync);
+        routes.MapGet("/containers/{id}/json", InspectAsync);
+        routes.MapPost("/containers/{id}/wait", WaitAsync);
+    }
+
+    private async Task ListAsync(HttpContext context)
+    {
+        var query = context.Request.Query;
+        var all = await resolver.ListAsync(context.RequestAborted);
+        var matches = await filter.ApplyAsync(
+            all, RequestValues.String(query, "filters"), RequestValues.Bool(query, "all"),
+            RequestValues.Int(query, "limit") ?? -1, context.RequestAborted);
+        var now = time.GetUtcNow();
+        var list = matches.Select(c => ContainerMapper.ToSummary(c, now)).ToList();
+        await DockerResults.WriteJsonAsync(context, list, EngineJson.Default.ListContainerSummary);
+    }
+
+    private async Task InspectAsync(HttpContext context)
+    {
+        var c = await resolver.ResolveAsync(Id(context), context.RequestAborted);
+        await DockerResults.WriteJsonAsync(context, ContainerMapper.ToInspect(c), EngineJson.Default.ContainerInspect);
+    }
+
+    /// <summary>
+    /// The CLI issues wait before start and proceeds once the response headers arrive, so the wait is registered
+    /// with the port layer first, then the headers are flushed, then the result follows when the container stops.
+    /// </summary>
+    private async Task WaitAsync(HttpContext context)
+    {
+        string? raw = RequestValues.String(context.Request.Query, "condition");
+        var condition = raw switch
+        {
+            null or "" or "not-running" => WaitCondition.NotRunning,
+            "next-exit" => WaitCondition.NextExit,
+            "removed" => WaitCondition.Removed,
+            _ => throw new InvalidArgumentException($"invalid condition: \"{raw}\""),
+        };
+        var c = await resolver.ResolveAsync(Id(context), context.RequestAborted);
+        var wait = portLayer.Containers.WaitAsync(c.Id, condition, context.RequestAborted);
+        if (wait.IsFaulted)
+            await wait; // Fails before the response began: a normal error answer.
+
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = DockerHeaders.JsonContentType;
+        await context.Response.StartAsync(context.RequestAborted);
+        await context.Response.Body.FlushAsync(context.RequestAborted);
+
+        ContainerWaitResponse result;
+        try
+        {
+            var exit = await wait;
+            result = new ContainerWaitResponse(exit.ExitCode, string.IsNullOrEmpty(exit.Error) ? null : new WaitExitError(exit.Error));
+        }
+        catch (PortLayerException e)
+        {
+            result = new ContainerWaitResponse(-1, new WaitExitError(e.Message));
+        }
+        await System.Text.Json.JsonSerializer.SerializeAsync(context.Response.Body, result, EngineJson.Default.ContainerWaitResponse, context.RequestAborted);
+    }
+
+    private static string Id(HttpContext context) => (string)context.Request.RouteValues["id"]!;
+}

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Logging;
+
+namespace Vic.ImageC;
+
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Registry request failed, retry {Attempt} in {Delay}: {Reason}")]
+    public static partial void RetryingRegistryRequest(ILogger logger, int attempt, TimeSpan delay, string reason);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Loopback registry {Registry} does not answer HTTPS ({Reason}); using plain HTTP")]
+    public static partial void FallingBackToHttp(ILogger logger, string registry, string reason);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Stored image {ImageId} ({Reference})")]
+    public static partial void ImageStored(ILogger logger, string imageId, string reference);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Removed image {ImageId}")]
+    public static partial void ImageRemoved(ILogger logger, string imageId);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Keeping layer {LayerId}: {Reason}")]
+    public static partial void LayerKept(ILogger logger, string layerId, string reason);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Could not delete temporary files in {Path}: {Reason}")]
+    public static partial void TempCleanupFailed(ILogger logger, string path, string reason);
+}

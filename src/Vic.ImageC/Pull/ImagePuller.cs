@@ -1,0 +1,180 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Vic.ImageC.Digests;
+using Vic.ImageC.Json;
+using Vic.ImageC.Layers;
+using Vic.ImageC.Progress;
+using Vic.ImageC.References;
+using Vic.ImageC.Registry;
+using Vic.ImageC.Store;
+using Vic.PortLayer;
+
+namespace Vic.ImageC.Pull;
+
+/// <summary>
+/// docker pull: resolve the manifest (through a list or index to the asked platform), fetch and verify the
+/// config, import the missing layers, then record the image and its tag and digest references.
+/// </summary>
+internal sealed class ImagePuller(
+    RegistryClient registry, ImageCatalog catalog, BlobStore blobs, LayerImporter importer, ImageCommitter committer, TimeProvider time, ILogger logger)
+{
+    public async Task<ImageRecord> PullAsync(string referenceText, string? platformText, IProgress<ProgressMessage> sink, CancellationToken cancellationToken)
+    {
+        var reference = ImageReference.Parse(referenceText).WithDefaultTag();
+        var platform = PlatformSpec.Parse(platformText);
+        var progress = new PullProgress(sink, time);
+        progress.Status(reference.Digest ?? reference.Tag, $"Pulling from {reference.Path}");
+
+        var endpoint = await registry.ResolveEndpointAsync(reference.Domain, cancellationToken);
+        var (manifestDigest, manifest) = await FetchManifestAsync(endpoint, reference, platform, cancellationToken);
+        byte[] configBytes = await FetchConfigAsync(endpoint, reference, manifest.Config!, cancellationToken);
+        var config = ImageRecords.ParseConfig(configBytes);
+        var layers = manifest.Layers!;
+        var diffIds = config.RootFs?.DiffIds ?? [];
+        if (diffIds.Count != layers.Count)
+        {
+            throw new InvalidArgumentException("layers from manifest don't match image configuration");
+        }
+        foreach (string diffId in diffIds)
+        {
+            Digest.RequireSha256(diffId, "image configuration diff ID");
+        }
+        if (!string.IsNullOrWhiteSpace(platformText) && !platform.Matches(config.Os, config.Architecture, config.Variant))
+        {
+            throw new NotFoundException(
+                $"image with reference {reference.Familiar} was found but does not match the specified platform: wanted {platform}, actual: {config.Os}/{config.Architecture}");
+        }
+
+        string imageId = Digest.Of(configBytes);
+        var chain = ChainIds.Compute(diffIds);
+        var plans = layers.Select((d, i) => new LayerPlan(i, chain[i], i == 0 ? null : chain[i - 1], diffIds[i], Digest.Short(d.Digest))).ToList();
+        using var pin = catalog.Pin(chain);
+        using var work = new TempWorkspace(blobs.TempRoot, logger);
+        var import = await importer.ImportAsync(
+            plans, (plan, token) => DownloadLayerAsync(endpoint, reference, layers[plan.Index], plan, work, progress, token), progress, pin, cancellationToken);
+
+        var primary = reference.Digest is null ? reference.TagOnly() : reference.DigestOnly(reference.Digest);
+        var references = new List<ImageReference> { primary };
+        if (reference.Digest is null)
+        {
+            references.Add(reference.DigestOnly(manifestDigest));
+        }
+        var previous = await committer.CommitAsync(imageId, configBytes, plans, import, references, cancellationToken);
+        Log.ImageStored(logger, imageId, primary.ToString());
+
+        progress.Status(null, $"Digest: {manifestDigest}");
+        progress.Status(null, previous[0].Previous == imageId
+            ? $"Status: Image is up to date for {primary.Familiar}"
+            : $"Status: Downloaded newer image for {primary.Familiar}");
+        var repositories = await catalog.ReadRepositoriesAsync(cancellationToken);
+        return await ImageRecords.ReadAsync(catalog, imageId, repositories, cancellationToken)
+            ?? throw new NotFoundException($"No such image: {primary.Familiar}");
+    }
+
+    private async Task<(string Digest, ManifestJson Manifest)> FetchManifestAsync(
+        Uri endpoint, ImageReference reference, PlatformSpec platform, CancellationToken cancellationToken)
+    {
+        var top = await GetManifestAsync(endpoint, reference, reference.Digest ?? reference.Tag!, reference.Digest, cancellationToken);
+        string topDigest = Digest.Of(top.Bytes);
+        var manifest = ParseManifest(top, reference);
+        if (IsIndex(manifest, top))
+        {
+            var entry = manifest.Manifests?.FirstOrDefault(m => platform.Matches(m.Platform))
+                ?? throw new NotFoundException($"no matching manifest for {platform} in the manifest list entries");
+            string digest = Digest.RequireSha256(entry.Digest, "manifest list entry");
+            var chosen = await GetManifestAsync(endpoint, reference, digest, digest, cancellationToken);
+            manifest = ParseManifest(chosen, reference);
+            if (IsIndex(manifest, chosen))
+            {
+                throw new InvalidArgumentException($"{reference.Familiar}: a manifest list inside a manifest list is not supported");
+            }
+        }
+        if (manifest.Config is null || manifest.Layers is null)
+        {
+            throw new InvalidArgumentException($"{reference.Familiar}: manifest has no config or no layers");
+        }
+        Digest.RequireSha256(manifest.Config.Digest, "image config");
+        foreach (var layer in manifest.Layers)
+        {
+            Digest.RequireSha256(layer.Digest, "layer");
+        }
+        return (topDigest, manifest);
+    }
+
+    private async Task<FetchedManifest> GetManifestAsync(Uri endpoint, ImageReference reference, string target, string? expectedDigest, CancellationToken cancellationToken)
+    {
+        FetchedManifest fetched;
+        try
+        {
+            fetched = await registry.GetManifestAsync(endpoint, reference.Domain, reference.Path, target, cancellationToken);
+        }
+        catch (RegistryHttpException e)
+        {
+            throw PullErrors.ForManifest(e, reference);
+        }
+        if (expectedDigest is not null && Digest.Of(fetched.Bytes) != expectedDigest)
+        {
+            throw new InternalException($"manifest verification failed for digest {expectedDigest}");
+        }
+        return fetched;
+    }
+
+    private async Task<byte[]> FetchConfigAsync(Uri endpoint, ImageReference reference, Descriptor config, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await registry.GetBlobBytesAsync(endpoint, reference.Domain, reference.Path, config, "image config", cancellationToken);
+        }
+        catch (RegistryHttpException e)
+        {
+            throw PullErrors.ForBlob(e, reference, config.Digest);
+        }
+    }
+
+    private async Task<PreparedLayer> DownloadLayerAsync(
+        Uri endpoint, ImageReference reference, Descriptor blob, LayerPlan plan, TempWorkspace work, PullProgress progress, CancellationToken cancellationToken)
+    {
+        string blobPath = work.NewFile("blob");
+        try
+        {
+            await registry.DownloadBlobAsync(
+                endpoint, reference.Domain, reference.Path, blob, blobPath, received => progress.Downloading(plan, received, blob.Size), cancellationToken);
+        }
+        catch (RegistryHttpException e)
+        {
+            throw PullErrors.ForBlob(e, reference, blob.Digest);
+        }
+        progress.Downloaded(plan);
+        var layer = await LayerDecompressor.DecompressAsync(blobPath, work.NewFile("tar"), cancellationToken);
+        if (layer.DiffId != plan.DiffId)
+        {
+            throw new InternalException(
+                $"layers from manifest don't match image configuration: layer {blob.Digest} has diff ID {layer.DiffId}, the configuration expects {plan.DiffId}");
+        }
+        string mediaType = blob.MediaType is { Length: > 0 } declared ? declared : LayerMediaType.For(layer.Compression);
+        return new PreparedLayer(layer.TarPath, layer.TarSize, new KeptBlob(blobPath, blob.Digest, mediaType, layer.BlobSize));
+    }
+
+    private static ManifestJson ParseManifest(FetchedManifest fetched, ImageReference reference)
+    {
+        ManifestJson manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize(fetched.Bytes, RegistryJson.Default.ManifestJson) ?? throw new JsonException("empty");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidArgumentException($"{reference.Familiar}: invalid manifest: {e.Message}");
+        }
+        if (manifest.SchemaVersion == 1 || MediaTypes.IsSchema1(manifest.MediaType) || MediaTypes.IsSchema1(fetched.ContentType))
+        {
+            throw new InvalidArgumentException(
+                $"{reference.Familiar} uses Docker image manifest version 2, schema 1, which is no longer supported: " +
+                "the image must be republished as Docker manifest v2 schema 2 or as an OCI image");
+        }
+        return manifest;
+    }
+
+    private static bool IsIndex(ManifestJson manifest, FetchedManifest fetched) =>
+        manifest.Manifests is not null || MediaTypes.IsIndex(manifest.MediaType) || (manifest.MediaType is null && MediaTypes.IsIndex(fetched.ContentType));
+}

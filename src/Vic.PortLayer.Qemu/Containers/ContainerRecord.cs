@@ -1,0 +1,17 @@
+using Vic.PortLayer;
+
+namespace Vic.PortLayer.Qemu.Containers;
+
+/// <summary>
+/// config.json in a container's directory: everything needed to rebuild the VCH's view after a restart
+/// (DESIGN rules 2 and 3). Replaced atomically on every change.
+/// </summary>
+internal sealed record ContainerRecord
+{
+    public required ContainerSpec Spec { get; init; }
+    public required DateTimeOffset Created { get; init; }
+    public required ContainerStatus Status { get; init; }
+
+    /// <summary>Length of output.log when the current (or last) run began: that run's records start here.</summary>
+    public long RunLogOffset { get; init; }
+}

@@ -1,0 +1,289 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Vic.PortLayer.Qemu.Logs;
+using Vic.PortLayer.Qemu.Storage;
+using Vic.PortLayer.Qemu.Vm;
+using Vic.Tether.Protocol;
+
+namespace Vic.PortLayer.Qemu.Containers;
+
+/// <summary>
+/// Runs containerVMs: boots them, watches for their end, delivers signals, forces them off. The watcher is the
+/// only place that turns "QEMU is gone" into Exited, so every path to an exit (the process ending, a stop, a
+/// kill, a VCH restart) records it the same way.
+/// </summary>
+internal sealed class VmRunner(
+    QemuBackendOptions options,
+    ContainerRegistry registry,
+    QemuLauncher launcher,
+    AcceleratorProbe accelerator,
+    ILogger logger) : IAsyncDisposable
+{
+    private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(3);
+    private readonly CancellationTokenSource _shutdown = new();
+    private TimeProvider Time => options.TimeProvider;
+
+    public async Task StartAsync(ContainerEntry entry, CancellationToken cancellationToken)
+    {
+        int pid;
+        await entry.Lock.WaitAsync(cancellationToken);
+        try
+        {
+            if (entry.Removed)
+                throw new NotFoundException($"No such container: {entry.Id}");
+            if (entry.IsRunning)
+                return;
+            if (!File.Exists(Path.Combine(entry.Directory, DatastoreLayout.DiskFile)))
+                throw new InternalException($"container {entry.Id} has lost its disk");
+            string accel = await accelerator.GetAsync().WaitAsync(cancellationToken);
+            DateTimeOffset now = Time.GetUtcNow();
+            ContainerSpec spec = entry.Record.Spec;
+
+            byte[] vmSpec = JsonSerializer.SerializeToUtf8Bytes(VmSpecFactory.ForContainer(spec, now), ProtocolJson.Default.VmSpec);
+            await AtomicFile.WriteAsync(Path.Combine(entry.Directory, DatastoreLayout.SpecFile), vmSpec, cancellationToken);
+            // The run's first byte in output.log is recorded before QEMU exists, so even a VCH crash right after
+            // launch leaves a record that tells this run's output (and Exit record) from earlier runs'.
+            var pending = entry.Record with { RunLogOffset = FileLength(entry.LogPath) };
+            await registry.SaveAsync(entry, pending, cancellationToken);
+
+            try
+            {
+                pid = await launcher.StartDaemonAsync(BuildLaunch(entry, accel), cancellationToken);
+            }
+            catch (PortLayerException e)
+            {
+                await registry.SaveAsync(entry, pending with { Status = pending.Status with { Error = e.Message } }, CancellationToken.None);
+                throw;
+            }
+
+            var status = new ContainerStatus
+            {
+                State = ContainerRunState.Running,
+                Pid = pid,
+                StartedAt = now,
+                RestartCount = pending.Status.RestartCount,
+            };
+            try
+            {
+                await registry.SaveAsync(entry, pending with { Status = status }, CancellationToken.None);
+            }
+            catch
+            {
+                // Unrecorded VMs would be invisible after a restart: never leave one running.
+                VmProcess.Kill(pid, entry.Directory);
+                throw;
+            }
+            entry.KilledByUs = false;
+            entry.SignalStarted();
+            StartWatcher(entry, pid);
+            Log.VmStarted(logger, entry.Id, pid, accel);
+        }
+        finally
+        {
+            entry.Lock.Release();
+        }
+        registry.Raise(entry.Id, ContainerRunState.Running, 0);
+    }
+
+    /// <summary>Takes over a VM found running at startup (DESIGN rule 2).</summary>
+    public void Adopt(ContainerEntry entry, int pid)
+    {
+        entry.SignalStarted();
+        StartWatcher(entry, pid);
+        Log.VmAdopted(logger, entry.Id, pid);
+    }
+
+    public async Task StopAsync(ContainerEntry entry, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        Task<ContainerExit> exited = entry.NextExit;
+        if (!entry.IsRunning)
+            return;
+        ContainerSpec spec = entry.Record.Spec;
+        TimeSpan wait = timeout ?? TimeSpan.FromSeconds(spec.StopTimeoutSeconds);
+        if (wait < TimeSpan.Zero)
+            wait = Timeout.InfiniteTimeSpan;
+
+        if (await TrySignalAsync(entry, spec.StopSignal, cancellationToken) && await WaitAsync(exited, wait, cancellationToken))
+            return;
+        if (await TrySignalAsync(entry, 9, cancellationToken) && await WaitAsync(exited, KillGrace, cancellationToken))
+            return;
+        await PowerOffAsync(entry, cancellationToken);
+        await WaitAsync(exited, TimeSpan.FromSeconds(10), cancellationToken);
+    }
+
+    public async Task KillAsync(ContainerEntry entry, int signal, CancellationToken cancellationToken)
+    {
+        if (signal is < 1 or > 64)
+            throw new InvalidArgumentException($"Invalid signal: {signal}");
+        Task<ContainerExit> exited = entry.NextExit;
+        if (!entry.IsRunning)
+            throw new ConflictException($"Container {entry.Id} is not running");
+        bool sent = await TrySignalAsync(entry, signal, cancellationToken);
+        if (signal == 9 && !(sent && await WaitAsync(exited, KillGrace, cancellationToken)))
+        {
+            await PowerOffAsync(entry, cancellationToken);
+            await WaitAsync(exited, TimeSpan.FromSeconds(10), cancellationToken);
+        }
+        else if (!sent)
+        {
+            throw new ConflictException($"Container {entry.Id} is not accepting signals");
+        }
+    }
+
+    /// <summary>Sends a control frame to a running container (stdin, resize, signal). Throws Conflict when not running.</summary>
+    public async Task SendAsync(ContainerEntry entry, ControlFrame frame, CancellationToken cancellationToken)
+    {
+        if (!entry.IsRunning)
+            throw new ConflictException($"Container {entry.Id} is not running");
+        ControlChannel channel;
+        lock (entry)
+            channel = entry.Control ??= new ControlChannel(entry.Directory);
+        await channel.SendAsync(frame, cancellationToken);
+    }
+
+    private async Task<bool> TrySignalAsync(ContainerEntry entry, int signal, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SendAsync(entry, ControlFrame.Signal(signal), cancellationToken);
+            return true;
+        }
+        catch (ConflictException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Last resort: QMP quit, then SIGKILL of the QEMU process. The run then reads as killed (137).</summary>
+    private async Task PowerOffAsync(ContainerEntry entry, CancellationToken cancellationToken)
+    {
+        int pid = entry.Record.Status.Pid;
+        if (!VmProcess.IsAlive(pid, entry.Directory))
+            return;
+        entry.KilledByUs = true;
+        Log.ForcedPowerOff(logger, entry.Id, "QMP quit");
+        if (await QmpClient.QuitAsync(entry.Directory, KillGrace, cancellationToken)
+            && await VmProcess.WaitForExitAsync(pid, entry.Directory, KillGrace, Time, cancellationToken))
+            return;
+        Log.ForcedPowerOff(logger, entry.Id, "SIGKILL");
+        VmProcess.Kill(pid, entry.Directory);
+    }
+
+    private async Task<bool> WaitAsync(Task task, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await task.WaitAsync(timeout, Time, cancellationToken);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    private void StartWatcher(ContainerEntry entry, int pid)
+    {
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
+        entry.WatcherCancellation?.Dispose();
+        entry.WatcherCancellation = cts;
+        _ = Task.Run(() => WatchAsync(entry, pid, cts.Token), CancellationToken.None);
+    }
+
+    private async Task WatchAsync(ContainerEntry entry, int pid, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (VmProcess.IsAlive(pid, entry.Directory))
+                await Task.Delay(options.PollInterval, Time, cancellationToken);
+            await RecordExitAsync(entry, pid, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The backend is shutting down; the VM keeps running and the next backend adopts it.
+        }
+        catch (Exception e)
+        {
+            Log.WatcherFailed(logger, e, entry.Id);
+        }
+    }
+
+    private async Task RecordExitAsync(ContainerEntry entry, int pid, CancellationToken cancellationToken)
+    {
+        ContainerExit exit;
+        await entry.Lock.WaitAsync(cancellationToken);
+        try
+        {
+            if (!entry.IsRunning || entry.Record.Status.Pid != pid)
+                return;
+            exit = await ReadExitAsync(entry.LogPath, entry.Record.RunLogOffset, entry.KilledByUs, cancellationToken);
+            await registry.SaveAsync(entry, entry.Record with { Status = ExitedStatus(entry.Record.Status, exit, Time.GetUtcNow()) }, CancellationToken.None);
+            ControlChannel? control = entry.Control;
+            entry.Control = null;
+            if (control is not null)
+                await control.DisposeAsync();
+        }
+        finally
+        {
+            entry.Lock.Release();
+        }
+        Log.VmExited(logger, entry.Id, exit.ExitCode, exit.Error);
+        entry.SignalExited(exit);
+        registry.Raise(entry.Id, ContainerRunState.Exited, exit.ExitCode);
+    }
+
+    /// <summary>How a run ended: the tether's Exit record, else 137 when we forced it off, else a crash (255).</summary>
+    public static async Task<ContainerExit> ReadExitAsync(string logPath, long runOffset, bool killedByUs, CancellationToken cancellationToken)
+    {
+        ExitReport? report = await ExitRecordReader.ReadLastExitAsync(logPath, runOffset, cancellationToken);
+        if (report is not null)
+            return new ContainerExit(report.ExitCode, report.Error ?? "");
+        return killedByUs ? new ContainerExit(137, "") : new ContainerExit(255, "containerVM exited unexpectedly");
+    }
+
+    public static ContainerStatus ExitedStatus(ContainerStatus running, ContainerExit exit, DateTimeOffset now) => running with
+    {
+        State = ContainerRunState.Exited,
+        Pid = 0,
+        ExitCode = exit.ExitCode,
+        Error = exit.Error,
+        FinishedAt = now,
+    };
+
+    private VmLaunch BuildLaunch(ContainerEntry entry, string accel)
+    {
+        ContainerSpec spec = entry.Record.Spec;
+        long memory = spec.MemoryBytes > 0 ? spec.MemoryBytes : options.DefaultMemoryBytes;
+        return new VmLaunch
+        {
+            Directory = entry.Directory,
+            Name = $"vic-{entry.Id[..12]}",
+            Kernel = registry.Layout.Kernel,
+            Initramfs = registry.Layout.Initramfs,
+            MemoryMiB = (memory + (1 << 20) - 1) >> 20,
+            Cpus = spec.Cpus > 0 ? spec.Cpus : options.DefaultCpus,
+            Accelerator = accel,
+            TcgTranslationCacheMiB = options.TcgTranslationCacheMiB,
+            Disks = [new VmDisk(Path.Combine(entry.Directory, DatastoreLayout.DiskFile), "qcow2", ReadOnly: false)],
+        };
+    }
+
+    private static long FileLength(string path)
+    {
+        var info = new FileInfo(path);
+        return info.Exists ? info.Length : 0;
+    }
+
+    /// <summary>Stops watching and closes control connections; VMs keep running (DESIGN rule 2).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _shutdown.CancelAsync();
+        foreach (ContainerEntry entry in registry.All)
+        {
+            ControlChannel? control = entry.Control;
+            entry.Control = null;
+            if (control is not null)
+                await control.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using Vic.Tether.Protocol;
+
+namespace Vic.PortLayer.Qemu.Containers;
+
+/// <summary>Translates the port layer's container spec into what the tether reads from fw_cfg.</summary>
+internal static class VmSpecFactory
+{
+    public static VmSpec ForContainer(ContainerSpec spec, DateTimeOffset now) => new()
+    {
+        Mode = VmMode.Container,
+        Id = spec.Id,
+        Hostname = spec.Hostname.Length > 0 ? spec.Hostname : spec.Id[..12],
+        Domainname = spec.Domainname,
+        HostTimeUnixMs = now.ToUnixTimeMilliseconds(),
+        RootDevice = "/dev/vda",
+        Process = new ProcessSpec
+        {
+            Args = spec.Process.Args,
+            Env = spec.Process.Env,
+            WorkingDir = spec.Process.WorkingDir,
+            User = spec.Process.User,
+            Tty = spec.Process.Tty,
+            OpenStdin = spec.Process.OpenStdin,
+        },
+    };
+
+    public static VmSpec ForLayer(string layerHex, long tarLength, DateTimeOffset now) => new()
+    {
+        Mode = VmMode.ApplyLayer,
+        Id = layerHex,
+        HostTimeUnixMs = now.ToUnixTimeMilliseconds(),
+        RootDevice = "/dev/vda",
+        Layer = new LayerApplySpec { TarDevice = "/dev/vdb", TarLength = tarLength },
+    };
+}

@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Logging;
+
+namespace Vic.PortLayer.Qemu;
+
+/// <summary>Source-generated log messages of the QEMU backend (one place, stable event IDs).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "Container {Id} created ({Name})")]
+    public static partial void ContainerCreated(ILogger logger, string id, string name);
+
+    [LoggerMessage(2, LogLevel.Information, "Container {Id} started: QEMU pid {Pid}, accelerator {Accelerator}")]
+    public static partial void VmStarted(ILogger logger, string id, int pid, string accelerator);
+
+    [LoggerMessage(3, LogLevel.Information, "Container {Id} exited with code {ExitCode} {Error}")]
+    public static partial void VmExited(ILogger logger, string id, int exitCode, string error);
+
+    [LoggerMessage(4, LogLevel.Information, "Container {Id} re-adopted: QEMU pid {Pid} still running")]
+    public static partial void VmAdopted(ILogger logger, string id, int pid);
+
+    [LoggerMessage(5, LogLevel.Warning, "Removed half-created container directory {Directory}")]
+    public static partial void HalfCreatedRemoved(ILogger logger, string directory);
+
+    [LoggerMessage(6, LogLevel.Warning, "Container {Id} did not stop in time; forcing power-off ({How})")]
+    public static partial void ForcedPowerOff(ILogger logger, string id, string how);
+
+    [LoggerMessage(7, LogLevel.Information, "Layer {LayerId} written in {Milliseconds} ms")]
+    public static partial void LayerWritten(ILogger logger, string layerId, long milliseconds);
+
+    [LoggerMessage(8, LogLevel.Warning, "Layer {LayerId} failed: {Message}")]
+    public static partial void LayerFailed(ILogger logger, string layerId, string message);
+
+    [LoggerMessage(9, LogLevel.Information, "Accelerator: {Accelerator} ({Reason})")]
+    public static partial void AcceleratorChosen(ILogger logger, string accelerator, string reason);
+
+    [LoggerMessage(10, LogLevel.Information, "Created the empty base disk {Path}")]
+    public static partial void BaseDiskCreated(ILogger logger, string path);
+
+    [LoggerMessage(11, LogLevel.Error, "Exit watcher of container {Id} failed")]
+    public static partial void WatcherFailed(ILogger logger, Exception exception, string id);
+
+    [LoggerMessage(12, LogLevel.Error, "A StateChanged handler threw")]
+    public static partial void StateChangedHandlerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(13, LogLevel.Warning, "Skipping container directory {Directory}: {Message}")]
+    public static partial void UnreadableContainer(ILogger logger, string directory, string message);
+
+    [LoggerMessage(14, LogLevel.Information, "Container {Id} found stopped while the VCH was down; exit code {ExitCode}")]
+    public static partial void ExitedWhileDown(ILogger logger, string id, int exitCode);
+}

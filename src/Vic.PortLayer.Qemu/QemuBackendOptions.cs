@@ -1,0 +1,69 @@
+using Vic.PortLayer;
+
+namespace Vic.PortLayer.Qemu;
+
+/// <summary>Settings of the local QEMU backend. Defaults are chosen for a laptop-sized host running TCG.</summary>
+public sealed record QemuBackendOptions
+{
+    /// <summary>Directory holding layers, containers and metadata; created when missing. Must be absolute.</summary>
+    public required string DatastorePath { get; init; }
+
+    /// <summary>Directory with the container base: vmlinuz, initramfs.cpio and kernel-release.</summary>
+    public required string ContainerBasePath { get; init; }
+
+    public string QemuBinary { get; init; } = "qemu-system-x86_64";
+    public string QemuImgBinary { get; init; } = "qemu-img";
+
+    /// <summary>Formats the empty base disk; our own empty filesystem, never untrusted content.</summary>
+    public string MkfsExt4Binary { get; init; } = "mkfs.ext4";
+
+    /// <summary>"auto" (KVM only when /dev/kvm exists and a probe guest finishes in time, else TCG), "kvm" or "tcg".</summary>
+    public string Accelerator { get; init; } = "auto";
+
+    /// <summary>How long the KVM probe guest may take before KVM is declared unusable (DESIGN: KVM can hang here).</summary>
+    public TimeSpan AcceleratorProbeTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    public long DefaultMemoryBytes { get; init; } = 512L * 1024 * 1024;
+    public int DefaultCpus { get; init; } = 1;
+
+    /// <summary>Size of every container's root filesystem (the empty base disk every layer chain starts from).</summary>
+    public long RootDiskBytes { get; init; } = 8L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// Cap of TCG's translation cache per VM in MiB. QEMU's default (1 GiB) lets an idle VM's host memory grow
+    /// far beyond what the guest uses; 32 MiB keeps a Linux guest fast while bounding the host cost.
+    /// </summary>
+    public int TcgTranslationCacheMiB { get; init; } = 32;
+
+    /// <summary>Upper bound for one ApplyLayer VM (boot, untar, sync, power off).</summary>
+    public TimeSpan LayerApplyTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How often running VMs are checked for exit and followed logs for growth.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Smallest guest memory a container may ask for: the guest kernel and tether alone need about 90 MiB.</summary>
+    public const long MinimumMemoryBytes = 128L * 1024 * 1024;
+
+    /// <summary>Throws InvalidArgument with a message naming the bad setting.</summary>
+    internal void Validate()
+    {
+        if (!Path.IsPathFullyQualified(DatastorePath))
+            throw new InvalidArgumentException($"DatastorePath must be an absolute path, got '{DatastorePath}'");
+        if (!Path.IsPathFullyQualified(ContainerBasePath))
+            throw new InvalidArgumentException($"ContainerBasePath must be an absolute path, got '{ContainerBasePath}'");
+        if (Accelerator is not ("auto" or "kvm" or "tcg"))
+            throw new InvalidArgumentException($"Accelerator must be auto, kvm or tcg, got '{Accelerator}'");
+        if (DefaultMemoryBytes < MinimumMemoryBytes)
+            throw new InvalidArgumentException($"DefaultMemoryBytes must be at least {MinimumMemoryBytes / (1024 * 1024)} MiB");
+        if (DefaultCpus < 1)
+            throw new InvalidArgumentException("DefaultCpus must be at least 1");
+        if (RootDiskBytes < 64L * 1024 * 1024)
+            throw new InvalidArgumentException("RootDiskBytes must be at least 64 MiB");
+        if (TcgTranslationCacheMiB is < 1 or > 2048)
+            throw new InvalidArgumentException("TcgTranslationCacheMiB must be between 1 and 2048");
+        if (AcceleratorProbeTimeout <= TimeSpan.Zero || LayerApplyTimeout <= TimeSpan.Zero || PollInterval <= TimeSpan.Zero)
+            throw new InvalidArgumentException("timeouts and intervals must be positive");
+    }
+}

@@ -1,0 +1,102 @@
+using System.Globalization;
+using Vic.Tether.Protocol;
+
+namespace Vic.PortLayer.Qemu.Vm;
+
+/// <summary>One disk as the guest sees it: the n-th entry is /dev/vd(a+n).</summary>
+internal sealed record VmDisk(string Path, string Format, bool ReadOnly);
+
+/// <summary>Everything that varies between containerVM launches; <see cref="QemuCommand.Build"/> turns it into argv.</summary>
+internal sealed record VmLaunch
+{
+    /// <summary>Absolute directory of the VM (container dir or layer work dir); its path appears in argv, which is
+    /// how a restarted VCH recognises its VMs in /proc/&lt;pid&gt;/cmdline.</summary>
+    public required string Directory { get; init; }
+    public required string Name { get; init; }
+    public required string Kernel { get; init; }
+    public required string Initramfs { get; init; }
+    public required long MemoryMiB { get; init; }
+    public required int Cpus { get; init; }
+    /// <summary>"kvm" or "tcg".</summary>
+    public required string Accelerator { get; init; }
+    public int TcgTranslationCacheMiB { get; init; } = 32;
+    public required IReadOnlyList<VmDisk> Disks { get; init; }
+    /// <summary>Fork into the background with a pid file (containers); false for VMs the caller waits on (ApplyLayer).</summary>
+    public bool Daemonize { get; init; } = true;
+    /// <summary>Offer the vic.control port and the QMP socket (container VMs).</summary>
+    public bool Interactive { get; init; } = true;
+}
+
+/// <summary>
+/// Builds QEMU's argv for a microvm containerVM. Pure: no I/O, so it is unit-tested on its own.
+/// Sockets are given relative to the VM directory (QEMU runs with that as its working directory) because a
+/// unix socket path is limited to 107 bytes and datastore paths can be longer.
+/// </summary>
+internal static class QemuCommand
+{
+    /// <summary>Kernel command line. tsc=reliable and no_timer_check avoid a TSC calibration hang under TCG;
+    /// panic=-1 plus -no-reboot turns a guest panic into QEMU exiting.</summary>
+    public const string KernelAppend = "console=ttyS0 panic=-1 tsc=reliable no_timer_check quiet";
+
+    public static IReadOnlyList<string> Build(VmLaunch vm)
+    {
+        string dir = vm.Directory;
+        var a = new List<string>
+        {
+            "-name", $"{vm.Name},process={vm.Name}",
+            // No default devices and no user config: the VM has exactly what is listed here.
+            "-nodefaults", "-no-user-config",
+            // Guest RAM from a memfd: QEMU marks anonymous guest RAM for transparent huge pages, which makes a
+            // guest that touches 90 MiB cost 200 MiB of host memory; shmem is not huge-paged by default.
+            "-machine", "microvm,isa-serial=on,rtc=on,memory-backend=mem",
+            "-object", $"memory-backend-memfd,id=mem,size={vm.MemoryMiB}M",
+            "-m", $"{vm.MemoryMiB}M",
+            "-smp", vm.Cpus.ToString(CultureInfo.InvariantCulture),
+            "-accel", vm.Accelerator == "kvm" ? "kvm" : $"tcg,tb-size={vm.TcgTranslationCacheMiB}",
+            // NativeAOT code (the tether) may use instructions beyond the x86-64 baseline that qemu64 offers.
+            "-cpu", "max",
+            "-display", "none",
+            "-no-reboot",
+            "-kernel", vm.Kernel,
+            "-initrd", vm.Initramfs,
+            "-append", KernelAppend,
+            "-chardev", $"file,id=console,path={Escape(Path.Combine(dir, Storage.DatastoreLayout.ConsoleLogFile))}",
+            "-serial", "chardev:console",
+            "-fw_cfg", $"name={Channels.SpecFwCfgName},file={Escape(Path.Combine(dir, Storage.DatastoreLayout.SpecFile))}",
+        };
+        if (vm.Daemonize)
+            a.AddRange(["-daemonize", "-pidfile", Path.Combine(dir, Storage.DatastoreLayout.PidFile)]);
+        if (vm.Interactive)
+            a.AddRange(["-qmp", $"unix:{Storage.DatastoreLayout.QmpSocketFile},server=on,wait=off"]);
+
+        // virtio-mmio devices enumerate in command-line order, so the first disk is /dev/vda (verified by test).
+        for (int i = 0; i < vm.Disks.Count; i++)
+        {
+            VmDisk disk = vm.Disks[i];
+            string drive = $"id=disk{i},file={Escape(disk.Path)},format={disk.Format},if=none" + (disk.ReadOnly ? ",readonly=on" : "");
+            a.AddRange(["-drive", drive, "-device", $"virtio-blk-device,drive=disk{i}"]);
+        }
+
+        a.AddRange(
+        [
+            "-device", "virtio-serial-device",
+            // append=on: the log is the container's durable output across runs (DESIGN: container logging).
+            "-chardev", $"file,id=vlog,path={Escape(Path.Combine(dir, Storage.DatastoreLayout.OutputLogFile))},append=on",
+            "-device", $"virtserialport,chardev=vlog,name={Channels.LogPort}",
+        ]);
+        if (vm.Interactive)
+        {
+            a.AddRange(
+            [
+                "-chardev", $"socket,id=vctl,path={Storage.DatastoreLayout.ControlSocketFile},server=on,wait=off",
+                "-device", $"virtserialport,chardev=vctl,name={Channels.ControlPort}",
+            ]);
+        }
+        // Lets a guest that loads virtio_balloon hand freed pages back to the host; inert otherwise.
+        a.AddRange(["-device", "virtio-balloon-device,free-page-reporting=on"]);
+        return a;
+    }
+
+    /// <summary>QEMU option values use ',' as separator; a literal comma is written twice.</summary>
+    public static string Escape(string value) => value.Replace(",", ",,", StringComparison.Ordinal);
+}

@@ -1,0 +1,101 @@
+using System.Text;
+using Vic.Tether.Native;
+
+namespace Vic.Tether;
+
+/// <summary>
+/// The container's root: mounting the root disk, the kernel filesystems inside it, hostname files, and the
+/// switch_root into it. The initramfs stays in memory underneath (it is small and the tether runs from it).
+/// </summary>
+internal static unsafe class RootFilesystem
+{
+    public const string NewRoot = "/newroot";
+
+    /// <summary>Mounts the ext4 root disk at /newroot. Throws with a clear reason.</summary>
+    public static void MountRootDisk(string device)
+    {
+        if (!Ports.WaitForDevice(device, TimeSpan.FromSeconds(5)))
+        {
+            throw new TetherException($"root device {device} did not appear");
+        }
+        Directory.CreateDirectory(NewRoot);
+        Sys.Check(Libc.mount(device, NewRoot, "ext4", 0, null), $"mount root device {device}");
+    }
+
+    /// <summary>/proc, /sys, /dev, /dev/pts, /dev/shm inside the container root, as a container runtime provides them.</summary>
+    public static void MountContainerFilesystems()
+    {
+        const ulong Hardened = Consts.MS_NOSUID | Consts.MS_NODEV | Consts.MS_NOEXEC;
+        Mount("proc", "proc", "proc", Hardened, null);
+        Mount("sysfs", "sys", "sysfs", Hardened | Consts.MS_RDONLY, null);
+        Mount("devtmpfs", "dev", "devtmpfs", Consts.MS_NOSUID, "mode=0755");
+        // A private devpts instance: the container's ptys are numbered from 0 and invisible elsewhere.
+        Mount("devpts", "dev/pts", "devpts", Consts.MS_NOSUID | Consts.MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
+        Mount("shm", "dev/shm", "tmpfs", Hardened, "mode=1777,size=65536k");
+        string ptmx = Path.Combine(NewRoot, "dev/ptmx");
+        if (!File.Exists(ptmx) && !Directory.Exists(ptmx))
+        {
+            Sys.Check(Libc.symlink("pts/ptmx", ptmx), "create /dev/ptmx");
+        }
+    }
+
+    /// <summary>Sets the kernel hostname and domain name (the VM is the container's UTS namespace).</summary>
+    public static void SetHostname(string hostname, string domainname)
+    {
+        byte[] host = Encoding.UTF8.GetBytes(hostname);
+        fixed (byte* p = host)
+        {
+            Sys.Check(Libc.sethostname(p, host.Length), "sethostname");
+        }
+        if (domainname.Length > 0)
+        {
+            byte[] domain = Encoding.UTF8.GetBytes(domainname);
+            fixed (byte* p = domain)
+            {
+                Sys.Check(Libc.setdomainname(p, domain.Length), "setdomainname");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes /etc/hostname and a minimal /etc/hosts into the container root. A read-only or odd root is not
+    /// fatal (the process may not care), so failures come back as a message to log.
+    /// </summary>
+    public static string? WriteHostFiles(string hostname, string domainname)
+    {
+        try
+        {
+            string etc = Path.Combine(NewRoot, "etc");
+            Directory.CreateDirectory(etc);
+            string fqdn = domainname.Length > 0 ? $"{hostname}.{domainname} {hostname}" : hostname;
+            File.WriteAllText(Path.Combine(etc, "hostname"), hostname + "\n");
+            File.WriteAllText(Path.Combine(etc, "hosts"),
+                "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" + $"127.0.1.1\t{fqdn}\n");
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"cannot write /etc/hostname or /etc/hosts: {e.Message}";
+        }
+    }
+
+    /// <summary>switch_root without deleting the initramfs: move /newroot onto / and chroot into it.</summary>
+    public static void SwitchRoot()
+    {
+        Sys.Check(Libc.chdir(NewRoot), "chdir /newroot");
+        Sys.Check(Libc.mount(".", "/", null, Consts.MS_MOVE, null), "move the root mount");
+        Sys.Check(Libc.chroot("."), "chroot");
+        Sys.Check(Libc.chdir("/"), "chdir /");
+    }
+
+    private static void Mount(string source, string relativeTarget, string fstype, ulong flags, string? data)
+    {
+        string target = Path.Combine(NewRoot, relativeTarget);
+        if (File.Exists(target) && !Directory.Exists(target))
+        {
+            throw new TetherException($"cannot mount {fstype} on /{relativeTarget}: not a directory in the image");
+        }
+        Directory.CreateDirectory(target);
+        Sys.Check(Libc.mount(source, target, fstype, flags, data), $"mount {fstype} on /{relativeTarget}");
+    }
+}

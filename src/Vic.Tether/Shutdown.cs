@@ -1,0 +1,21 @@
+using Vic.Tether.Native;
+
+namespace Vic.Tether;
+
+/// <summary>The end of every run: flush the disks, then power off (QEMU runs with -no-reboot, so it exits).</summary>
+internal static class Shutdown
+{
+    public static void PowerOff()
+    {
+        Libc.sync();
+        // Remounting read-only completes the ext4 journal; it fails when something still holds a file
+        // open for writing, and sync above already made the data durable, so the result is ignored.
+        Libc.mount(null, "/", null, Consts.MS_REMOUNT | Consts.MS_RDONLY, null);
+        Libc.sync();
+        Libc.reboot(Consts.RB_POWER_OFF);
+        // Power-off needs a platform method (ACPI); a reboot always ends QEMU under -no-reboot.
+        Libc.reboot(Consts.RB_AUTOBOOT);
+        // Unreachable unless both failed: returning from PID 1 panics the kernel, and panic=-1 reboots it.
+        Environment.Exit(1);
+    }
+}

@@ -1,0 +1,72 @@
+using Vic.PortLayer.Qemu.Vm;
+
+namespace Vic.PortLayer.Qemu.Tests.Unit;
+
+public sealed class QemuCommandTests
+{
+    private static VmLaunch Container(string accel = "tcg") => new()
+    {
+        Directory = "/ds/containers/abc",
+        Name = "vic-abc",
+        Kernel = "/base/vmlinuz",
+        Initramfs = "/base/initramfs.cpio",
+        MemoryMiB = 512,
+        Cpus = 2,
+        Accelerator = accel,
+        TcgTranslationCacheMiB = 32,
+        Disks = [new VmDisk("/ds/containers/abc/disk.qcow2", "qcow2", false), new VmDisk("/ds/t,ar", "raw", true)],
+    };
+
+    private static string After(IReadOnlyList<string> args, string flag, int nth = 0) =>
+        args.Select((a, i) => (a, i)).Where(p => p.a == flag).Skip(nth).Select(p => args[p.i + 1]).First();
+
+    [Fact]
+    public void ContainerVmIsDaemonizedWithPidFileQmpAndControlSocket()
+    {
+        IReadOnlyList<string> args = QemuCommand.Build(Container());
+        Assert.Contains("-daemonize", args);
+        Assert.Equal("/ds/containers/abc/qemu.pid", After(args, "-pidfile"));
+        Assert.Equal("unix:qmp.sock,server=on,wait=off", After(args, "-qmp"));
+        Assert.Contains("socket,id=vctl,path=control.sock,server=on,wait=off", args);
+        Assert.Contains("virtserialport,chardev=vctl,name=vic.control", args);
+        Assert.Contains("file,id=vlog,path=/ds/containers/abc/output.log,append=on", args);
+        Assert.Contains("virtserialport,chardev=vlog,name=vic.log", args);
+        Assert.Equal("name=opt/vic/spec,file=/ds/containers/abc/spec.json", After(args, "-fw_cfg"));
+        Assert.Contains("-no-reboot", args);
+        Assert.Contains("-nodefaults", args);
+        Assert.DoesNotContain("-nographic", args); // incompatible with -daemonize
+    }
+
+    [Fact]
+    public void ResourcesAndAccelerator()
+    {
+        IReadOnlyList<string> args = QemuCommand.Build(Container());
+        Assert.Equal("512M", After(args, "-m"));
+        Assert.Equal("memory-backend-memfd,id=mem,size=512M", After(args, "-object"));
+        Assert.Equal("2", After(args, "-smp"));
+        Assert.Equal("tcg,tb-size=32", After(args, "-accel"));
+        Assert.Equal("kvm", After(QemuCommand.Build(Container("kvm")), "-accel"));
+        Assert.StartsWith("microvm,", After(args, "-machine"));
+        Assert.Contains("tsc=reliable", After(args, "-append"));
+    }
+
+    [Fact]
+    public void DisksKeepTheirOrderAndCommasAreEscaped()
+    {
+        IReadOnlyList<string> args = QemuCommand.Build(Container());
+        Assert.Equal("id=disk0,file=/ds/containers/abc/disk.qcow2,format=qcow2,if=none", After(args, "-drive", 0));
+        Assert.Equal("id=disk1,file=/ds/t,,ar,format=raw,if=none,readonly=on", After(args, "-drive", 1));
+        Assert.Equal("virtio-blk-device,drive=disk0", args[args.ToList().IndexOf("-drive") + 3]);
+    }
+
+    [Fact]
+    public void ForegroundVmHasNoDaemonOrInteractiveParts()
+    {
+        IReadOnlyList<string> args = QemuCommand.Build(Container() with { Daemonize = false, Interactive = false });
+        Assert.DoesNotContain("-daemonize", args);
+        Assert.DoesNotContain("-pidfile", args);
+        Assert.DoesNotContain("-qmp", args);
+        Assert.DoesNotContain(args, a => a.Contains("vic.control", StringComparison.Ordinal));
+        Assert.Contains("virtserialport,chardev=vlog,name=vic.log", args);
+    }
+}
