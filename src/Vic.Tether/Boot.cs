@@ -106,7 +106,7 @@ internal static unsafe class Boot
     /// </summary>
     public static string? FixClock(long hostTimeUnixMs)
     {
-        if (hostTimeUnixMs <= 0 || DateTime.UtcNow.Year >= 2020)
+        if (hostTimeUnixMs <= 0 || Clock.UnixNanos() >= 1_577_836_800L * 1_000_000_000 /* 2020-01-01 */)
         {
             return null;
         }

@@ -19,7 +19,7 @@ internal sealed unsafe class DebugConsole
             return;
         }
         // Monotonic seconds since boot, comparable with the kernel's own console timestamps.
-        byte[] bytes = Encoding.UTF8.GetBytes($"[{Environment.TickCount64 / 1000.0,9:F3}] vic-tether: {message}\n");
+        byte[] bytes = Encoding.UTF8.GetBytes($"[{Clock.MonotonicMs() / 1000.0,9:F3}] vic-tether: {message}\n");
         fixed (byte* p = bytes)
         {
             Libc.write(2, p, bytes.Length);

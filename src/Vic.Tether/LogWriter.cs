@@ -17,7 +17,7 @@ internal sealed unsafe class LogWriter(int fd, DebugConsole console)
     {
         lock (_lock)
         {
-            long now = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100;
+            long now = Clock.UnixNanos();
             _lastTimestamp = Math.Max(now, _lastTimestamp + 1);
             foreach (byte[] frame in LogFraming.Encode(kind, _lastTimestamp, payload.ToArray()))
             {

@@ -1,3 +1,5 @@
+using Vic.Tether.Native;
+
 namespace Vic.Tether;
 
 /// <summary>
@@ -11,7 +13,7 @@ internal static class Ports
     /// <summary>The device path of port <paramref name="name"/>, or null when it has not appeared within <paramref name="timeout"/>.</summary>
     public static string? Find(string name, TimeSpan timeout)
     {
-        DateTime deadline = DateTime.UtcNow + timeout;
+        long deadline = Clock.MonotonicMs() + (long)timeout.TotalMilliseconds;
         while (true)
         {
             string? device = TryFind(name);
@@ -19,7 +21,7 @@ internal static class Ports
             {
                 return device;
             }
-            if (DateTime.UtcNow >= deadline)
+            if (Clock.MonotonicMs() >= deadline)
             {
                 return null;
             }
@@ -54,10 +56,10 @@ internal static class Ports
     /// <summary>Waits for a block device node (the root disk) to appear.</summary>
     public static bool WaitForDevice(string path, TimeSpan timeout)
     {
-        DateTime deadline = DateTime.UtcNow + timeout;
+        long deadline = Clock.MonotonicMs() + (long)timeout.TotalMilliseconds;
         while (!File.Exists(path))
         {
-            if (DateTime.UtcNow >= deadline)
+            if (Clock.MonotonicMs() >= deadline)
             {
                 return false;
             }

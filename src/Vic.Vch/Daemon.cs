@@ -26,7 +26,9 @@ internal static class Daemon
             log.LogInformation("VCH {Name}: backend {Backend}, accelerator {Accelerator}, guest kernel {Kernel}, datastore {Datastore}",
                 options.Name, facts.Backend, facts.Accelerator, facts.GuestKernelVersion, facts.DatastorePath);
 
-            var images = new ImageService(portLayer.Layers, portLayer.Metadata, loggerFactory);
+            using var images = new ImageService(portLayer.Layers, portLayer.Metadata,
+                new ImageServiceOptions { DataDirectory = Path.Combine(options.DatastorePath, "imagec") },
+                loggerFactory.CreateLogger<ImageService>());
             var app = DockerEngineApi.Build(new EngineOptions
             {
                 UnixSocketPath = options.SocketPath,

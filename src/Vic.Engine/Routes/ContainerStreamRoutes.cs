@@ -82,21 +82,32 @@ internal sealed class ContainerStreamRoutes(PortLayerServices portLayer, Contain
         var c = await resolver.ResolveAsync(Id(context), context.RequestAborted);
         var options = AttachOptions.From(context.Request.Query);
         var session = streamer.Begin(c, options, context.RequestAborted);
-        var upgrade = context.Features.Get<IHttpUpgradeFeature>();
-        bool wantsTcp = context.Request.Headers.Upgrade.ToString().Contains("tcp", StringComparison.OrdinalIgnoreCase);
-        context.Response.ContentType = session.ContentType;
-        if (upgrade is { IsUpgradableRequest: true } && wantsTcp)
+        Stream? input = null;
+        Stream output = context.Response.Body;
+        try
         {
-            context.Response.Headers.Upgrade = "tcp";
-            var stream = await upgrade.UpgradeAsync();
-            await streamer.RunAsync(session, stream, stream);
-            return;
+            context.Response.ContentType = session.ContentType;
+            var upgrade = context.Features.Get<IHttpUpgradeFeature>();
+            bool wantsTcp = context.Request.Headers.Upgrade.ToString().Contains("tcp", StringComparison.OrdinalIgnoreCase);
+            if (upgrade is { IsUpgradableRequest: true } && wantsTcp)
+            {
+                context.Response.Headers.Upgrade = "tcp";
+                input = output = await upgrade.UpgradeAsync();
+            }
+            else
+            {
+                // Output only: a plain response has no channel for stdin.
+                context.Response.StatusCode = StatusCodes.Status200OK;
+                await context.Response.StartAsync(context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+            }
         }
-        // Output only: a plain response has no channel for stdin.
-        context.Response.StatusCode = StatusCodes.Status200OK;
-        await context.Response.StartAsync(context.RequestAborted);
-        await context.Response.Body.FlushAsync(context.RequestAborted);
-        await streamer.RunAsync(session, input: null, context.Response.Body);
+        catch
+        {
+            await session.DisposeAsync();
+            throw;
+        }
+        await streamer.RunAsync(session, input, output);
     }
 
     private static string Id(HttpContext context) => (string)context.Request.RouteValues["id"]!;

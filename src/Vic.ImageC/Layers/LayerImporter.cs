@@ -59,12 +59,17 @@ internal sealed class LayerImporter(IImageLayerStore layers, ImageCatalog catalo
                 }
             }
         }
-        catch
+        catch (Exception e)
         {
             await failed.CancelAsync();
             // Let the other downloads stop before the caller deletes the files they write.
             await Task.WhenAll(pending.OfType<Task<PreparedLayer>>().Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
             await RollbackAsync(created, pin);
+            if (e is OperationCanceledException && !cancellationToken.IsCancellationRequested && FirstFailure(pending) is { } cause)
+            {
+                // We were waiting on a layer that another layer's failure cancelled: report that failure.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
+            }
             throw;
         }
         return new ImportResult(sizes, blobs, existed);
@@ -76,12 +81,21 @@ internal sealed class LayerImporter(IImageLayerStore layers, ImageCatalog catalo
             {
                 return await prepare(plan, failed.Token);
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Stop the other downloads at once rather than when the in-order writer reaches this layer.
+                await failed.CancelAsync();
+                throw;
+            }
             finally
             {
                 gate.Release();
             }
         }
     }
+
+    private static Exception? FirstFailure(Task<PreparedLayer>?[] pending) =>
+        pending.Select(t => t?.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException);
 
     private async Task<bool> WriteAsync(LayerPlan plan, PreparedLayer layer, ILayerProgress progress, CancellationToken cancellationToken)
     {

@@ -156,15 +156,27 @@ internal sealed class RegistryClient : IDisposable
     private async Task PingAsync(Uri endpoint, CancellationToken cancellationToken)
     {
         var url = new Uri(endpoint, "v2/");
-        await _retry.ExecuteAsync(async token =>
+        try
         {
-            using var response = await _http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, token);
-            // 200 and 401 both prove a v2 registry; auth is negotiated per request.
-            if (RetryPolicy.IsTransientStatus(response.StatusCode))
+            await _retry.ExecuteAsync(async token =>
             {
-                throw new TransientStatusException(response.StatusCode, response.ReasonPhrase, url.ToString());
-            }
-        }, cancellationToken);
+                using var response = await _http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, token);
+                // 200 and 401 both prove a v2 registry; auth is negotiated per request.
+                if (RetryPolicy.IsTransientStatus(response.StatusCode))
+                {
+                    throw new TransientStatusException(response.StatusCode, response.ReasonPhrase, url.ToString());
+                }
+            }, cancellationToken);
+        }
+        catch (TransientStatusException e)
+        {
+            throw new UnavailableException($"received unexpected HTTP status: {(int)e.Status} {e.ReasonPhrase}", e);
+        }
+        catch (IOException e) when (RetryPolicy.IsTransient(e))
+        {
+            throw new UnavailableException($"Get \"{url}\": {e.Message}", e);
+        }
+        // HttpRequestException (no connection) propagates: the caller decides between HTTP fallback and failure.
     }
 
     private async Task<T> ExecuteAsync<T>(Uri url, Func<CancellationToken, ValueTask<T>> attempt, CancellationToken cancellationToken)

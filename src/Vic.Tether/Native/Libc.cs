@@ -105,6 +105,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int utimensat(int dirfd, string path, Timespec* times, int flags);
 
+    [LibraryImport(Lib)]
+    public static partial int clock_gettime(int clock, Timespec* time);
+
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int clock_settime(int clock, Timespec* time);
 

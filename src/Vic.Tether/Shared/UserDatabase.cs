@@ -64,9 +64,10 @@ internal sealed class UserDatabase
             }
         }
 
-        // Supplementary groups: every group that lists the user by name. Without any, the primary group alone.
+        // Supplementary groups, as runc sets them: every group that lists the user by name, unless a group was
+        // given explicitly; otherwise none (the primary group still applies through setgid).
         var supplementary = new List<uint>();
-        if (entry is not null)
+        if (entry is not null && !groupGiven)
         {
             foreach (GroupEntry group in _groups)
             {
@@ -75,11 +76,6 @@ internal sealed class UserDatabase
                     supplementary.Add(group.Gid!.Value);
                 }
             }
-        }
-        if (supplementary.Count == 0 || groupGiven)
-        {
-            supplementary.Remove(gid);
-            supplementary.Insert(0, gid);
         }
 
         string home = string.IsNullOrEmpty(entry?.Home) ? "/" : entry!.Home;

@@ -18,6 +18,9 @@ internal sealed class RecordingLayerStore : IImageLayerStore
     /// <summary>When set, writing this layer fails (after reading the tar) with an InternalException.</summary>
     public string? FailWriteOf { get; set; }
 
+    /// <summary>Called with the layer ID before each write reads its tar (e.g. to cancel the operation there).</summary>
+    public Action<string>? BeforeWrite { get; set; }
+
     public int Writes => _writes;
 
     public IReadOnlyCollection<string> LayerIds => _layers.Keys.ToList();
@@ -34,6 +37,7 @@ internal sealed class RecordingLayerStore : IImageLayerStore
         {
             throw new NotFoundException($"layer {parentLayerId} not found");
         }
+        BeforeWrite?.Invoke(layerId);
         using var copy = new MemoryStream();
         await tar.CopyToAsync(copy, cancellationToken);
         if (tar.CanSeek && tar.Length != copy.Length)

@@ -1,0 +1,114 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Vic.Engine.Containers;
+using Vic.Engine.Events;
+using Vic.Engine.Hijack;
+using Vic.Engine.Http;
+using Vic.Engine.Images;
+using Vic.Engine.Routes;
+using Vic.ImageC;
+using Vic.PortLayer;
+
+namespace Vic.Engine;
+
+/// <summary>The Docker API server of a VCH: the hosting contract the VCH daemon composes.</summary>
+public static class DockerEngineApi
+{
+    /// <summary>
+    /// Builds the Kestrel app: unix socket (and optional plain TCP) listeners with the connection-level hijack
+    /// handling, the version edge, the single error mapping, and one route group per Docker resource.
+    /// Start it with StartAsync/RunAsync; stopping it never stops containers.
+    /// </summary>
+    public static WebApplication Build(EngineOptions options, PortLayerServices portLayer, IImageService images, Action<ILoggingBuilder>? logging = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(options.UnixSocketPath);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(DockerEngineApi).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = [],
+        });
+        if (logging is not null)
+        {
+            builder.Logging.ClearProviders();
+            logging(builder.Logging);
+        }
+        AddServices(builder.Services, options, portLayer, images);
+        PrepareSocketPath(options.UnixSocketPath);
+        builder.WebHost.ConfigureKestrel(kestrel => ConfigureListeners(kestrel, options));
+
+        var app = builder.Build();
+        app.Lifetime.ApplicationStarted.Register(() => RestrictSocket(options.UnixSocketPath));
+        app.UseMiddleware<ErrorMiddleware>();
+        app.UseMiddleware<ApiVersionMiddleware>();
+        app.UseRouting();
+        foreach (var group in app.Services.GetServices<IRouteGroup>())
+            group.Map(app);
+        app.MapFallback(_ => throw new NotFoundException("page not found"));
+        return app;
+    }
+
+    private static void AddServices(IServiceCollection services, EngineOptions options, PortLayerServices portLayer, IImageService images)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(portLayer);
+        services.AddSingleton(images);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ContainerResolver>();
+        services.AddSingleton<ContainerFactory>();
+        services.AddSingleton<ContainerFilter>();
+        services.AddSingleton<ImageFilter>();
+        services.AddSingleton<StartFailures>();
+        services.AddSingleton<AttachStreamer>();
+        services.AddSingleton<AttachHijack>();
+        services.AddSingleton<EventBroker>();
+        services.AddHostedService(sp => sp.GetRequiredService<EventBroker>());
+        services.AddHostedService<ContainerSupervisor>();
+        services.AddSingleton<IRouteGroup, SystemRoutes>();
+        services.AddSingleton<IRouteGroup, ContainerRoutes>();
+        services.AddSingleton<IRouteGroup, ContainerQueryRoutes>();
+        services.AddSingleton<IRouteGroup, ContainerStreamRoutes>();
+        services.AddSingleton<IRouteGroup, ImageRoutes>();
+        services.AddSingleton<IRouteGroup, EventRoutes>();
+    }
+
+    private static void ConfigureListeners(KestrelServerOptions kestrel, EngineOptions options)
+    {
+        kestrel.AddServerHeader = false; // dockerd's Server header is set at the edge
+        kestrel.Limits.MaxRequestBodySize = null; // docker load sends whole image archives
+        kestrel.ListenUnixSocket(options.UnixSocketPath, UseHijack);
+        foreach (var endpoint in options.TcpEndpoints)
+        {
+            if (!IPEndPoint.TryParse(endpoint, out var address) || address.Port == 0)
+                throw new ArgumentException($"TCP endpoint \"{endpoint}\" is not an address:port", nameof(options));
+            kestrel.Listen(address, UseHijack);
+        }
+    }
+
+    private static void UseHijack(ListenOptions listen) =>
+        listen.Use(next => new HijackConnectionHandler(next, () => listen.ApplicationServices).OnConnectionAsync);
+
+    /// <summary>Creates the socket's directory and removes a stale socket left by a previous run.</summary>
+    private static void PrepareSocketPath(string path)
+    {
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(directory))
+            Directory.CreateDirectory(directory);
+        if (File.Exists(path))
+            File.Delete(path);
+    }
+
+    /// <summary>Owner and group only (660), as dockerd leaves its socket.</summary>
+    private static void RestrictSocket(string path)
+    {
+        if (!OperatingSystem.IsWindows() && File.Exists(path))
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+    }
+}

@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Vic.Engine.Containers;
+using Vic.Engine.Models;
+using Vic.PortLayer;
+
+namespace Vic.Engine.Events;
+
+/// <summary>
+/// Turns the port layer's state changes into Docker container events for GET /events. Changes are handled in
+/// order on one loop (names and images are looked up, remembered for "destroy"), then fanned out to listeners.
+/// </summary>
+internal sealed class EventBroker(PortLayerServices portLayer) : IHostedService
+{
+    private readonly Channel<ContainerStateChanged> _changes = Channel.CreateUnbounded<ContainerStateChanged>(new() { SingleReader = true });
+    private readonly ConcurrentDictionary<Channel<EventMessage>, bool> _listeners = new();
+    private readonly Dictionary<string, (string Name, string Image)> _known = new(StringComparer.Ordinal);
+    private Task _loop = Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        portLayer.Containers.StateChanged += OnStateChanged;
+        _loop = Task.Run(() => RunAsync(CancellationToken.None), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        portLayer.Containers.StateChanged -= OnStateChanged;
+        _changes.Writer.TryComplete();
+        await _loop.WaitAsync(cancellationToken);
+        foreach (var listener in _listeners.Keys)
+            listener.Writer.TryComplete();
+    }
+
+    /// <summary>A listener's events from now on; dispose the subscription to stop.</summary>
+    public Subscription Subscribe()
+    {
+        var channel = Channel.CreateBounded<EventMessage>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest });
+        _listeners[channel] = true;
+        return new Subscription(channel.Reader, () => _listeners.TryRemove(channel, out _));
+    }
+
+    private void OnStateChanged(object? sender, ContainerStateChanged change) => _changes.Writer.TryWrite(change);
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var change in _changes.Reader.ReadAllAsync(cancellationToken))
+        {
+            var message = await ToMessageAsync(change, cancellationToken);
+            if (message is null)
+                continue;
+            foreach (var listener in _listeners.Keys)
+                listener.Writer.TryWrite(message);
+        }
+    }
+
+    private async Task<EventMessage?> ToMessageAsync(ContainerStateChanged change, CancellationToken cancellationToken)
+    {
+        string? action = change.State switch
+        {
+            ContainerRunState.Created => "create",
+            ContainerRunState.Running => "start",
+            ContainerRunState.Paused => "pause",
+            ContainerRunState.Exited => "die",
+            ContainerRunState.Removing or ContainerRunState.Dead => "destroy",
+            _ => null,
+        };
+        if (action is null)
+            return null;
+        try
+        {
+            var record = DockerAnnotations.Decode(await portLayer.Containers.InspectAsync(change.Id, cancellationToken));
+            _known[change.Id] = (record.Name, record.Config.Image);
+        }
+        catch (PortLayerException)
+        {
+            // Gone already: use what we remembered.
+        }
+        var (name, image) = _known.GetValueOrDefault(change.Id, ("", ""));
+        if (action == "destroy")
+            _known.Remove(change.Id);
+        var attributes = new Dictionary<string, string> { ["name"] = name, ["image"] = image };
+        if (action == "die")
+            attributes["exitCode"] = change.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        long nanos = (change.Time - DateTimeOffset.UnixEpoch).Ticks * 100;
+        return new EventMessage
+        {
+            Status = action,
+            Id = change.Id,
+            From = image,
+            Action = action,
+            Actor = new EventActor(change.Id, attributes),
+            Time = change.Time.ToUnixTimeSeconds(),
+            TimeNano = nanos,
+        };
+    }
+
+    internal sealed class Subscription(ChannelReader<EventMessage> reader, Action unsubscribe) : IDisposable
+    {
+        public ChannelReader<EventMessage> Reader { get; } = reader;
+
+        public void Dispose() => unsubscribe();
+    }
+}

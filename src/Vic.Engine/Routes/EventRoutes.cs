@@ -1,0 +1,58 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Vic.Engine.Events;
+using Vic.Engine.Http;
+using Vic.Engine.Models;
+
+namespace Vic.Engine.Routes;
+
+/// <summary>GET /events: live container events (no history yet), filtered by type, container and event.</summary>
+internal sealed class EventRoutes(EventBroker broker, TimeProvider time) : IRouteGroup
+{
+    private static readonly IReadOnlySet<string> Keys = new HashSet<string>
+    {
+        "config", "container", "daemon", "event", "image", "label", "network", "node", "plugin", "scope", "secret", "service", "type", "volume",
+    };
+
+    public void Map(IEndpointRouteBuilder routes) => routes.MapGet("/events", StreamAsync);
+
+    private async Task StreamAsync(HttpContext context)
+    {
+        var query = context.Request.Query;
+        var filters = DockerFilters.Parse(RequestValues.String(query, "filters"), Keys);
+        var until = RequestValues.UnixTime(query, "until");
+        using var subscription = broker.Subscribe();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        if (until is DateTimeOffset end)
+            stop.CancelAfter(end - time.GetUtcNow() is { Ticks: > 0 } left ? left : TimeSpan.Zero);
+
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = DockerHeaders.JsonContentType;
+        await context.Response.StartAsync(context.RequestAborted);
+        await context.Response.Body.FlushAsync(context.RequestAborted);
+        try
+        {
+            await foreach (var e in subscription.Reader.ReadAllAsync(stop.Token))
+            {
+                if (!Matches(filters, e))
+                    continue;
+                await JsonSerializer.SerializeAsync(context.Response.Body, e, EngineJson.Default.EventMessage, stop.Token);
+                await context.Response.Body.WriteAsync("\n"u8.ToArray(), stop.Token);
+                await context.Response.Body.FlushAsync(stop.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            // "until" reached: the stream simply ends.
+        }
+    }
+
+    private static bool Matches(DockerFilters filters, EventMessage e) =>
+        (!filters.Has("type") || filters.Get("type").Contains(e.Type))
+        && (!filters.Has("event") || filters.Get("event").Contains(e.Action))
+        && (!filters.Has("container") || filters.Get("container").Any(c =>
+            e.Id.StartsWith(c, StringComparison.Ordinal) || e.Actor.Attributes.GetValueOrDefault("name") == c.TrimStart('/')))
+        && (!filters.Has("image") || filters.Get("image").Contains(e.From));
+}

@@ -1,0 +1,148 @@
+using System.Text;
+using Vic.ImageC;
+using Vic.PortLayer;
+
+namespace Vic.Engine.Tests.Fakes;
+
+/// <summary>
+/// In-memory images for the personality's tests. Seeded with busybox:latest (also tagged 127.0.0.1:5000/busybox)
+/// and an entrypoint image. Pull of "nosuchrepo" fails before any progress; pull of "flaky" fails midway.
+/// </summary>
+internal sealed class FakeImageService : IImageService
+{
+    public const string BusyboxId = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+    public const string EntrypointId = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
+
+    private readonly List<ImageRecord> _images = [];
+
+    public FakeImageService()
+    {
+        _images.Add(Image(BusyboxId, ["busybox:latest", "127.0.0.1:5000/busybox:latest"], new ImageConfig
+        {
+            Env = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "IMAGE_ONLY=1", "SHARED=image"],
+            Cmd = ["sh"],
+            Labels = new Dictionary<string, string> { ["org.example.base"] = "busybox", ["shared"] = "image" },
+        }, DateTimeOffset.UtcNow.AddDays(-10)));
+        _images.Add(Image(EntrypointId, ["ep:latest"], new ImageConfig
+        {
+            Entrypoint = ["/bin/echo"],
+            Cmd = ["from-image"],
+            WorkingDir = "/srv",
+            User = "nobody",
+            StopSignal = "SIGQUIT",
+            ExposedPorts = ["80/tcp"],
+        }, DateTimeOffset.UtcNow.AddDays(-5)));
+    }
+
+    private static ImageRecord Image(string id, IReadOnlyList<string> tags, ImageConfig config, DateTimeOffset created) => new()
+    {
+        Id = id,
+        RepoTags = tags,
+        RepoDigests = [],
+        Created = created,
+        Size = 4_200_000,
+        Config = config,
+        DiffIds = ["sha256:" + new string('a', 64)],
+        TopLayerId = "sha256:" + new string('c', 64),
+        ConfigJson = Encoding.UTF8.GetBytes("""{"history":[{"created":"2024-01-01T00:00:00Z","created_by":"ADD rootfs"},{"created":"2024-01-02T00:00:00Z","created_by":"CMD [\"sh\"]","empty_layer":true}]}"""),
+    };
+
+    public async Task<ImageRecord> PullAsync(string reference, string? platform, IProgress<ProgressMessage> progress, CancellationToken cancellationToken)
+    {
+        string repo = Repo(reference);
+        if (repo == "nosuchrepo")
+            throw new NotFoundException($"pull access denied for {repo}, repository does not exist or may require 'docker login'");
+        progress.Report(new ProgressMessage { Id = "latest", Status = "Pulling from library/" + repo });
+        progress.Report(new ProgressMessage { Id = "aaaaaaaaaaaa", Status = "Pulling fs layer" });
+        progress.Report(new ProgressMessage { Id = "aaaaaaaaaaaa", Status = "Downloading", Current = 1, Total = 2 });
+        await Task.Yield();
+        if (repo == "flaky")
+            throw new InternalException("unexpected EOF");
+        progress.Report(new ProgressMessage { Id = "aaaaaaaaaaaa", Status = "Pull complete" });
+        progress.Report(new ProgressMessage { Status = "Status: Downloaded newer image for " + WithTag(reference) });
+        var image = _images[0];
+        lock (_images)
+        {
+            if (!image.RepoTags.Contains(WithTag(reference)))
+                _images[0] = image = image with { RepoTags = [.. image.RepoTags, WithTag(reference)] };
+        }
+        return image;
+    }
+
+    public Task<ImageRecord?> FindAsync(string nameOrId, CancellationToken cancellationToken)
+    {
+        lock (_images)
+        {
+            string bare = nameOrId.StartsWith("sha256:", StringComparison.Ordinal) ? nameOrId[7..] : nameOrId;
+            var found = _images.FirstOrDefault(i => i.RepoTags.Contains(WithTag(nameOrId)))
+                ?? _images.FirstOrDefault(i => bare.Length >= 4 && i.Id[7..].StartsWith(bare, StringComparison.Ordinal));
+            return Task.FromResult(found);
+        }
+    }
+
+    public Task<IReadOnlyList<ImageRecord>> ListAsync(CancellationToken cancellationToken)
+    {
+        lock (_images)
+            return Task.FromResult<IReadOnlyList<ImageRecord>>(_images.ToList());
+    }
+
+    public async Task TagAsync(string source, string target, CancellationToken cancellationToken)
+    {
+        var image = await FindAsync(source, cancellationToken) ?? throw new NotFoundException("No such image: " + source);
+        lock (_images)
+        {
+            int i = _images.FindIndex(x => x.Id == image.Id);
+            _images[i] = image with { RepoTags = [.. image.RepoTags, WithTag(target)] };
+        }
+    }
+
+    public async Task<IReadOnlyList<ImageDeleteItem>> RemoveAsync(string nameOrId, bool force, Func<string, string?> imageInUse, CancellationToken cancellationToken)
+    {
+        var image = await FindAsync(nameOrId, cancellationToken) ?? throw new NotFoundException("No such image: " + WithTag(nameOrId));
+        lock (_images)
+        {
+            int i = _images.FindIndex(x => x.Id == image.Id);
+            if (image.RepoTags.Contains(WithTag(nameOrId)) && image.RepoTags.Count > 1)
+            {
+                _images[i] = image with { RepoTags = image.RepoTags.Where(t => t != WithTag(nameOrId)).ToList() };
+                return [new ImageDeleteItem(WithTag(nameOrId), null)];
+            }
+            if (imageInUse(image.Id) is string container && !force)
+                throw new ConflictException($"conflict: unable to delete {image.Id[7..19]} (must be forced) - image is being used by stopped container {container[..12]}");
+            _images.RemoveAt(i);
+            return [.. image.RepoTags.Select(t => new ImageDeleteItem(t, null)), new ImageDeleteItem(null, image.Id)];
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> LoadAsync(Stream archive, IProgress<ProgressMessage> progress, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await archive.CopyToAsync(buffer, cancellationToken);
+        if (buffer.Length == 0)
+            throw new InvalidArgumentException("unexpected EOF: the archive is empty");
+        return ["Loaded image: loaded:latest"];
+    }
+
+    public async Task SaveAsync(IReadOnlyList<string> namesOrIds, Stream output, CancellationToken cancellationToken)
+    {
+        foreach (var name in namesOrIds)
+        {
+            if (await FindAsync(name, cancellationToken) is null)
+                throw new NotFoundException("No such image: " + WithTag(name));
+        }
+        await output.WriteAsync(Encoding.ASCII.GetBytes("FAKE-TAR:" + string.Join(',', namesOrIds)), cancellationToken);
+    }
+
+    private static string Repo(string reference)
+    {
+        int slash = reference.LastIndexOf('/');
+        int colon = reference.IndexOf(':', slash + 1);
+        return colon < 0 ? reference : reference[..colon];
+    }
+
+    private static string WithTag(string reference)
+    {
+        int slash = reference.LastIndexOf('/');
+        return reference.IndexOf(':', slash + 1) >= 0 || reference.Contains('@') ? reference : reference + ":latest";
+    }
+}

@@ -1,0 +1,34 @@
+using Vic.PortLayer;
+
+namespace Vic.Engine.Tests.Fakes;
+
+/// <summary>Unused by the personality directly (images go through IImageService); present to complete PortLayerServices.</summary>
+internal sealed class FakeLayers : IImageLayerStore
+{
+    public Task<bool> ExistsAsync(string layerId, CancellationToken cancellationToken) => Task.FromResult(false);
+    public Task WriteLayerAsync(string layerId, string? parentLayerId, Stream tar, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task RemoveLayerAsync(string layerId, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task<IReadOnlyList<LayerInfo>> ListAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<LayerInfo>>([]);
+}
+
+internal sealed class FakeMetadata : IMetadataStore
+{
+    private readonly Dictionary<string, byte[]> _values = [];
+
+    public Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken) => Task.FromResult(_values.GetValueOrDefault(key));
+
+    public Task PutAsync(string key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken)
+    {
+        _values[key] = value.ToArray();
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        _values.Remove(key);
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<string>>(_values.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList());
+}
