@@ -6,14 +6,14 @@ namespace Vic.Machine;
 /// <summary>The command tree. Each action validates everything first, then changes things.</summary>
 internal static class Commands
 {
-    private static readonly Option<string> RootOption = new("--root")
+    public static readonly Option<string> RootOption = new("--root")
     {
         Description = "Directory holding local VCHs (env VIC_HOME)",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("VIC_HOME") is { Length: > 0 } home ? home : "/var/lib/vic",
         Recursive = true,
     };
 
-    private static readonly Option<bool> DebugOption = new("--debug") { Description = "Print stack traces and extra diagnostics", Recursive = true };
+    public static readonly Option<bool> DebugOption = new("--debug") { Description = "Print stack traces and extra diagnostics", Recursive = true };
 
     private static Option<string> NameOption(bool required = true) => new("--name", "-n")
     {

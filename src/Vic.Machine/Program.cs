@@ -2,6 +2,8 @@ using System.CommandLine;
 using Vic.Machine;
 
 var root = new RootCommand("vic-machine: create, list, inspect, start, stop and delete Virtual Container Hosts (VCHs)");
+root.Options.Add(Commands.RootOption);
+root.Options.Add(Commands.DebugOption);
 root.Subcommands.Add(Commands.Create());
 root.Subcommands.Add(Commands.List());
 root.Subcommands.Add(Commands.Inspect());

@@ -30,10 +30,11 @@ public sealed record QemuBackendOptions
     public long RootDiskBytes { get; init; } = 8L * 1024 * 1024 * 1024;
 
     /// <summary>
-    /// Cap of TCG's translation cache per VM in MiB. QEMU's default (1 GiB) lets an idle VM's host memory grow
-    /// far beyond what the guest uses; 32 MiB keeps a Linux guest fast while bounding the host cost.
+    /// Cap of TCG's translation cache per VM in MiB. QEMU's default (1 GiB) lets the cache grow with every piece
+    /// of guest code ever run; booting the guest alone fills 32 MiB. Measured idle host memory of a `sleep`
+    /// containerVM: 32 MiB → 208 MiB PSS, 16 → 181, 8 → 163, with no measurable boot-time difference.
     /// </summary>
-    public int TcgTranslationCacheMiB { get; init; } = 32;
+    public int TcgTranslationCacheMiB { get; init; } = 16;
 
     /// <summary>Upper bound for one ApplyLayer VM (boot, untar, sync, power off).</summary>
     public TimeSpan LayerApplyTimeout { get; init; } = TimeSpan.FromMinutes(10);

@@ -17,6 +17,21 @@ internal static unsafe class Boot
         MountOnce("devtmpfs", "/dev", "devtmpfs", Consts.MS_NOSUID, "mode=0755");
     }
 
+    /// <summary>
+    /// PID 1 must survive anything the container sends it (kill -TERM 1 from inside): signals reach the main
+    /// process only through Signal frames. The kernel already drops default-action signals to init; ignoring
+    /// them says so explicitly and holds even if the runtime installed a handler. The launcher's child resets
+    /// every disposition to the default before exec, so the process does not inherit these.
+    /// </summary>
+    public static void IgnoreTerminationSignals()
+    {
+        const nint Ignore = 1; // SIG_IGN
+        foreach (int signal in (ReadOnlySpan<int>)[1 /* HUP */, 2 /* INT */, 3 /* QUIT */, 10 /* USR1 */, 12 /* USR2 */, 13 /* PIPE */, 15 /* TERM */, 20 /* TSTP */, 21 /* TTIN */, 22 /* TTOU */])
+        {
+            Libc.signal(signal, Ignore);
+        }
+    }
+
     /// <summary>True when the kernel command line asks for diagnostics on the console ("vic.debug").</summary>
     public static bool DebugRequested()
     {

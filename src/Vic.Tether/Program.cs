@@ -4,6 +4,7 @@ using Vic.Tether.Protocol;
 
 // PID 1 of a containerVM. Every path ends in Shutdown.PowerOff: the VM never stays up with nothing inside.
 var console = new DebugConsole();
+Boot.IgnoreTerminationSignals();
 try
 {
     Boot.MountKernelFilesystems();
@@ -16,6 +17,7 @@ catch (TetherException e)
 }
 
 console.Enabled = Boot.DebugRequested();
+console.WriteLine("kernel filesystems mounted");
 List<string> moduleFailures = Modules.LoadAll();
 console.WriteLine("modules loaded");
 string? logDevice = Ports.Find(Channels.LogPort, TimeSpan.FromSeconds(5));

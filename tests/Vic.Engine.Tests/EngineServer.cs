@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
 using Vic.Engine.Tests.Fakes;
 
 namespace Vic.Engine.Tests;
@@ -47,7 +48,7 @@ internal sealed class EngineServer : IAsyncDisposable
         var images = new FakeImageService();
         var app = DockerEngineApi.Build(
             new EngineOptions { UnixSocketPath = Path.Combine(directory, "docker.sock"), VchName = "test-vch", DatastorePath = "/fake/datastore" },
-            backend.Services, images, logging => { });
+            backend.Services, images, logging => { if (Environment.GetEnvironmentVariable("VIC_ENGINE_TEST_LOG") == "1") logging.AddSimpleConsole(); });
         await app.StartAsync();
         return new EngineServer(app, directory, backend, images);
     }

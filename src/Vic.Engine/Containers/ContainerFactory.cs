@@ -93,8 +93,8 @@ internal sealed class ContainerFactory(PortLayerServices portLayer, IImageServic
     {
         NetworkMode = string.IsNullOrEmpty(hc.NetworkMode) ? "default" : hc.NetworkMode,
         // Clients (compose, the CLI) decide from this name whether `logs` can be read back; ours always can.
-        LogConfig = string.IsNullOrEmpty(hc.LogConfig.Type) ? new LogConfig { Type = "json-file", Config = [] } : hc.LogConfig,
-        RestartPolicy = string.IsNullOrEmpty(hc.RestartPolicy.Name) ? hc.RestartPolicy with { Name = "no" } : hc.RestartPolicy,
+        LogConfig = string.IsNullOrEmpty(hc.LogConfig?.Type) ? new LogConfig { Type = "json-file", Config = [] } : hc.LogConfig,
+        RestartPolicy = string.IsNullOrEmpty(hc.RestartPolicy?.Name) ? new RestartPolicy { Name = "no", MaximumRetryCount = hc.RestartPolicy?.MaximumRetryCount ?? 0 } : hc.RestartPolicy,
         ConsoleSize = hc.ConsoleSize ?? [0, 0],
     };
 }

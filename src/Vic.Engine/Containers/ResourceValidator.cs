@@ -46,7 +46,7 @@ internal static class ResourceValidator
 
     private static void ValidateRestartPolicy(HostConfig hc)
     {
-        var policy = hc.RestartPolicy;
+        var policy = hc.RestartPolicy ?? new RestartPolicy();
         if (policy.Name is not ("" or "no" or "always" or "unless-stopped" or "on-failure"))
             throw new InvalidArgumentException(
                 $"invalid restart policy: unknown policy '{policy.Name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'");

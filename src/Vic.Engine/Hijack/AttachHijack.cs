@@ -26,7 +26,10 @@ internal sealed class AttachHijack(EngineOptions options, ContainerResolver reso
         {
             string id = ContainerIdOf(request.UnversionedPath())!;
             var container = await resolver.ResolveAsync(id, token);
-            session = streamer.Begin(container, AttachOptions.From(request.Query), token);
+            // Not the connection's token: Kestrel signals ConnectionClosed when the client half-closes, and the
+            // docker CLI half-closes its side at once when it attaches without stdin. Output must keep flowing
+            // until the container stops; a client that is really gone fails the next write instead.
+            session = streamer.Begin(container, AttachOptions.From(request.Query), CancellationToken.None);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

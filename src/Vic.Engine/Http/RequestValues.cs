@@ -9,6 +9,10 @@ namespace Vic.Engine.Http;
 /// <summary>Query and body parsing with dockerd's conventions; bad values become InvalidArgument (400).</summary>
 internal static class RequestValues
 {
+    /// <summary>A route value; "%2F" stays encoded in ASP.NET routing, and docker-py sends "/name" that way.</summary>
+    public static string Route(HttpContext context, string name) =>
+        Uri.UnescapeDataString((string)context.Request.RouteValues[name]!);
+
     /// <summary>dockerd's boolean form values: empty, "0", "no", "false" and "none" are false, anything else true.</summary>
     public static bool Bool(IQueryCollection query, string name, bool absent = false)
     {

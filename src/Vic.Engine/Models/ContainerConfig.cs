@@ -9,55 +9,55 @@ namespace Vic.Engine.Models;
 /// </summary>
 public record ContainerConfig
 {
-    public string Hostname { get; init; } = "";
-    public string Domainname { get; init; } = "";
-    public string User { get; init; } = "";
-    public bool AttachStdin { get; init; }
-    public bool AttachStdout { get; init; }
-    public bool AttachStderr { get; init; }
+    public string Hostname { get; set; } = "";
+    public string Domainname { get; set; } = "";
+    public string User { get; set; } = "";
+    public bool AttachStdin { get; set; }
+    public bool AttachStdout { get; set; }
+    public bool AttachStderr { get; set; }
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public Dictionary<string, EmptyObject>? ExposedPorts { get; init; }
+    public Dictionary<string, EmptyObject>? ExposedPorts { get; set; }
 
-    public bool Tty { get; init; }
-    public bool OpenStdin { get; init; }
-    public bool StdinOnce { get; init; }
-    public List<string>? Env { get; init; }
+    public bool Tty { get; set; }
+    public bool OpenStdin { get; set; }
+    public bool StdinOnce { get; set; }
+    public List<string>? Env { get; set; }
 
     [JsonConverter(typeof(StrSliceConverter))]
-    public List<string>? Cmd { get; init; }
+    public List<string>? Cmd { get; set; }
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public JsonElement? Healthcheck { get; init; }
+    public JsonElement? Healthcheck { get; set; }
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public bool ArgsEscaped { get; init; }
+    public bool ArgsEscaped { get; set; }
 
-    public string Image { get; init; } = "";
-    public Dictionary<string, EmptyObject>? Volumes { get; init; }
-    public string WorkingDir { get; init; } = "";
+    public string Image { get; set; } = "";
+    public Dictionary<string, EmptyObject>? Volumes { get; set; }
+    public string WorkingDir { get; set; } = "";
 
     [JsonConverter(typeof(StrSliceConverter))]
-    public List<string>? Entrypoint { get; init; }
+    public List<string>? Entrypoint { get; set; }
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public bool NetworkDisabled { get; init; }
+    public bool NetworkDisabled { get; set; }
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? MacAddress { get; init; }
+    public string? MacAddress { get; set; }
 
-    public List<string>? OnBuild { get; init; }
-    public Dictionary<string, string>? Labels { get; init; }
-
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? StopSignal { get; init; }
+    public List<string>? OnBuild { get; set; }
+    public Dictionary<string, string>? Labels { get; set; }
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public int? StopTimeout { get; init; }
+    public string? StopSignal { get; set; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? StopTimeout { get; set; }
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonConverter(typeof(StrSliceConverter))]
-    public List<string>? Shell { get; init; }
+    public List<string>? Shell { get; set; }
 
     /// <summary>Fields sent by a client that this server does not interpret; kept so inspect echoes them.</summary>
     [JsonExtensionData]
@@ -70,6 +70,6 @@ public record ContainerConfig
 /// <summary>The body of POST /containers/create: the Config fields at the top level plus HostConfig and NetworkingConfig.</summary>
 public sealed record ContainerCreateRequest : ContainerConfig
 {
-    public HostConfig? HostConfig { get; init; }
-    public JsonElement? NetworkingConfig { get; init; }
+    public HostConfig? HostConfig { get; set; }
+    public JsonElement? NetworkingConfig { get; set; }
 }

@@ -75,5 +75,5 @@ internal sealed class ContainerQueryRoutes(
         await System.Text.Json.JsonSerializer.SerializeAsync(context.Response.Body, result, EngineJson.Default.ContainerWaitResponse, context.RequestAborted);
     }
 
-    private static string Id(HttpContext context) => (string)context.Request.RouteValues["id"]!;
+    private static string Id(HttpContext context) => RequestValues.Route(context, "id");
 }

@@ -181,5 +181,5 @@ internal sealed class ContainerRoutes(
         await DockerResults.WriteStatusAsync(context, StatusCodes.Status200OK);
     }
 
-    private static string Id(HttpContext context) => (string)context.Request.RouteValues["id"]!;
+    private static string Id(HttpContext context) => RequestValues.Route(context, "id");
 }

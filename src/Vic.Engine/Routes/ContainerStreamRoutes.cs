@@ -110,5 +110,5 @@ internal sealed class ContainerStreamRoutes(PortLayerServices portLayer, Contain
         await streamer.RunAsync(session, input, output);
     }
 
-    private static string Id(HttpContext context) => (string)context.Request.RouteValues["id"]!;
+    private static string Id(HttpContext context) => RequestValues.Route(context, "id");
 }

@@ -101,7 +101,7 @@ internal sealed class ImageRoutes(IImageService images, ContainerResolver contai
 
     private async Task RemoveAsync(HttpContext context)
     {
-        string name = (string)context.Request.RouteValues["rest"]!;
+        string name = RequestValues.Route(context, "rest");
         bool force = RequestValues.Bool(context.Request.Query, "force");
         var users = await ImageUsersAsync(context.RequestAborted);
         var deleted = await images.RemoveAsync(name, force, id => users.GetValueOrDefault(id), context.RequestAborted);
@@ -154,7 +154,7 @@ internal sealed class ImageRoutes(IImageService images, ContainerResolver contai
 
     private static (string Name, string Action) Split(HttpContext context)
     {
-        string rest = (string)context.Request.RouteValues["rest"]!;
+        string rest = RequestValues.Route(context, "rest");
         int slash = rest.LastIndexOf('/');
         if (slash <= 0)
             throw new NotFoundException("page not found");

@@ -222,6 +222,9 @@ internal sealed class VmRunner(
             entry.Control = null;
             if (control is not null)
                 await control.DisposeAsync();
+            // QEMU cannot unlink sockets it bound by relative path once it has chdir'd to "/".
+            foreach (string stale in new[] { DatastoreLayout.QmpSocketFile, DatastoreLayout.ControlSocketFile, DatastoreLayout.PidFile })
+                File.Delete(Path.Combine(entry.Directory, stale));
         }
         finally
         {
@@ -264,6 +267,7 @@ internal sealed class VmRunner(
             Cpus = spec.Cpus > 0 ? spec.Cpus : options.DefaultCpus,
             Accelerator = accel,
             TcgTranslationCacheMiB = options.TcgTranslationCacheMiB,
+            TscKhz = HostTsc.KiloHertz,
             Disks = [new VmDisk(Path.Combine(entry.Directory, DatastoreLayout.DiskFile), "qcow2", ReadOnly: false)],
         };
     }

@@ -32,6 +32,7 @@ internal sealed class LayerApplier(QemuBackendOptions options, DatastoreLayout l
             Cpus = 1,
             Accelerator = accel,
             TcgTranslationCacheMiB = options.TcgTranslationCacheMiB,
+            TscKhz = HostTsc.KiloHertz,
             Disks =
             [
                 new VmDisk(Path.Combine(work, DatastoreLayout.DiskFile), "qcow2", ReadOnly: false),

@@ -29,8 +29,9 @@ internal sealed class LayerStore(
     public async Task WriteLayerAsync(string layerId, string? parentLayerId, Stream tar, CancellationToken cancellationToken)
     {
         string hex = LayerIds.ToHex(layerId);
-        if (parentLayerId is not null)
-            LayerIds.ToHex(parentLayerId);
+        // Refuse a missing parent before reading a possibly large tar (it is checked again under the lock).
+        if (parentLayerId is not null && !IsComplete(LayerIds.ToHex(parentLayerId)) && !IsComplete(hex))
+            throw new NotFoundException($"layer {parentLayerId} not found");
         while (true)
         {
             if (IsComplete(hex))

@@ -44,7 +44,7 @@ internal sealed class AcceleratorProbe(QemuBackendOptions options, DatastoreLayo
             var vm = new VmLaunch
             {
                 Directory = dir, Name = "vic-kvm-probe", Kernel = layout.Kernel, Initramfs = layout.Initramfs,
-                MemoryMiB = 256, Cpus = 1, Accelerator = "kvm", Disks = [], Daemonize = false, Interactive = false,
+                MemoryMiB = 256, Cpus = 1, Accelerator = "kvm", Disks = [], TscKhz = HostTsc.KiloHertz, Daemonize = false, Interactive = false,
             };
             ToolResult result;
             try

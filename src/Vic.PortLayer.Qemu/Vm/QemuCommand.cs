@@ -19,7 +19,9 @@ internal sealed record VmLaunch
     public required int Cpus { get; init; }
     /// <summary>"kvm" or "tcg".</summary>
     public required string Accelerator { get; init; }
-    public int TcgTranslationCacheMiB { get; init; } = 32;
+    public int TcgTranslationCacheMiB { get; init; } = 16;
+    /// <summary>Host TSC rate for the guest kernel (0: let it calibrate).</summary>
+    public long TscKhz { get; init; }
     public required IReadOnlyList<VmDisk> Disks { get; init; }
     /// <summary>Fork into the background with a pid file (containers); false for VMs the caller waits on (ApplyLayer).</summary>
     public bool Daemonize { get; init; } = true;
@@ -38,6 +40,10 @@ internal static class QemuCommand
     /// panic=-1 plus -no-reboot turns a guest panic into QEMU exiting.</summary>
     public const string KernelAppend = "console=ttyS0 panic=-1 tsc=reliable no_timer_check quiet";
 
+    /// <summary>The command line with the host TSC rate, when known (see <see cref="HostTsc"/>).</summary>
+    public static string Append(long tscKhz) =>
+        tscKhz > 0 ? $"{KernelAppend} tsc_early_khz={tscKhz.ToString(CultureInfo.InvariantCulture)}" : KernelAppend;
+
     public static IReadOnlyList<string> Build(VmLaunch vm)
     {
         string dir = vm.Directory;
@@ -53,13 +59,11 @@ internal static class QemuCommand
             "-m", $"{vm.MemoryMiB}M",
             "-smp", vm.Cpus.ToString(CultureInfo.InvariantCulture),
             "-accel", vm.Accelerator == "kvm" ? "kvm" : $"tcg,tb-size={vm.TcgTranslationCacheMiB}",
-            // NativeAOT code (the tether) may use instructions beyond the x86-64 baseline that qemu64 offers.
-            "-cpu", "max",
             "-display", "none",
             "-no-reboot",
             "-kernel", vm.Kernel,
             "-initrd", vm.Initramfs,
-            "-append", KernelAppend,
+            "-append", Append(vm.TscKhz),
             "-chardev", $"file,id=console,path={Escape(Path.Combine(dir, Storage.DatastoreLayout.ConsoleLogFile))}",
             "-serial", "chardev:console",
             "-fw_cfg", $"name={Channels.SpecFwCfgName},file={Escape(Path.Combine(dir, Storage.DatastoreLayout.SpecFile))}",
@@ -92,8 +96,6 @@ internal static class QemuCommand
                 "-device", $"virtserialport,chardev=vctl,name={Channels.ControlPort}",
             ]);
         }
-        // Lets a guest that loads virtio_balloon hand freed pages back to the host; inert otherwise.
-        a.AddRange(["-device", "virtio-balloon-device,free-page-reporting=on"]);
         return a;
     }
 

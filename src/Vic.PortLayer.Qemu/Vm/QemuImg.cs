@@ -1,4 +1,3 @@
-using System.Globalization;
 using Vic.PortLayer;
 
 namespace Vic.PortLayer.Qemu.Vm;
@@ -56,6 +55,4 @@ internal sealed class QemuImg(string qemuImgBinary, string mkfsBinary)
             throw new InternalException(e.Message, e);
         }
     }
-
-    internal static string Mib(long bytes) => (bytes / (1024 * 1024)).ToString(CultureInfo.InvariantCulture);
 }

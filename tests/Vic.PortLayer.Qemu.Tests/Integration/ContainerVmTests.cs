@@ -56,6 +56,8 @@ public sealed class ContainerVmTests(QemuFixture fixture, ITestOutputHelper outp
         Assert.Equal(ContainerRunState.Exited, info.Status.State);
         Assert.Equal(3, info.Status.ExitCode);
         Assert.NotNull(info.Status.FinishedAt);
+        Assert.False(File.Exists(Path.Combine(info.Location, "control.sock")), "no socket outlives its VM");
+        Assert.False(File.Exists(Path.Combine(info.Location, "qmp.sock")));
 
         // A second run appends to the same log; the exit code is the new run's.
         await B.Containers.StartAsync(spec.Id, default);
@@ -165,8 +167,13 @@ public sealed class ContainerVmTests(QemuFixture fixture, ITestOutputHelper outp
     public async Task ALayerIsSharedByTwoContainersAndProtectedWhileUsed()
     {
         const string shared = "sha256:5a00000000000000000000000000000000000000000000000000000000000002";
-        using (MemoryStream tar = Support.BusyboxImage.BuildTar())
-            await B.Layers.WriteLayerAsync(shared, null, tar, default);
+        // Two concurrent writes of one layer: the first does the work, the second waits and never reads its tar.
+        using MemoryStream first = Support.BusyboxImage.BuildTar(), second = Support.BusyboxImage.BuildTar();
+        Task a = B.Layers.WriteLayerAsync(shared, null, first, default);
+        Task b = B.Layers.WriteLayerAsync(shared, null, second, default);
+        await Task.WhenAll(a, b);
+        Assert.Equal(0, second.Position);
+        Assert.Equal(first.Length, first.Position);
         ContainerSpec one = Spec("one", "sh", "-c", "echo one > /tmp/f; cat /tmp/f") with { ImageLayerId = shared };
         ContainerSpec two = Spec("two", "sh", "-c", "cat /tmp/f 2>/dev/null || echo clean") with { ImageLayerId = shared };
         Assert.Equal(0, (await RunToExitAsync(one)).ExitCode);

@@ -36,7 +36,6 @@ public sealed class QemuFixture : IAsyncLifetime
             ContainerBasePath = ContainerBasePath(),
             Accelerator = "auto",
             RootDiskBytes = 1L << 30,
-            DefaultMemoryBytes = 256L << 20,
         };
         Backend = await BackendFactory.CreateAsync(Options);
         var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -69,4 +69,13 @@ public sealed class QemuCommandTests
         Assert.DoesNotContain(args, a => a.Contains("vic.control", StringComparison.Ordinal));
         Assert.Contains("virtserialport,chardev=vlog,name=vic.log", args);
     }
+
+    [Fact]
+    public void GuestIsToldTheHostTscRate()
+    {
+        Assert.EndsWith(" tsc_early_khz=2096026", After(QemuCommand.Build(Container() with { TscKhz = 2096026 }), "-append"));
+        Assert.DoesNotContain("tsc_early_khz", After(QemuCommand.Build(Container()), "-append"));
+        // Measured on this host: any x86 TSC runs between 100 MHz and 10 GHz.
+        Assert.InRange(HostTsc.KiloHertz, 100_000, 10_000_000);
+    }
 }

@@ -68,6 +68,10 @@ public sealed class ApplyLayerBootTests(BootFixture fixture)
         Assert.False(fs.Exists("/data/gone.txt"));
         Assert.False(fs.Exists("/data/olddir"));
         Assert.True(fs.Exists("/data/kept.txt"));
+        Assert.Contains("Links: 2", fs.Stat("/data/kept.txt"));
+        string dataStat = fs.Stat("/data");
+        Assert.Contains("Mode:  0700", dataStat);
+        Assert.Contains("User:  1000   Group:  1000", dataStat);
         // The opaque directory lost its lower content but kept what this layer added.
         Assert.Equal(["new.txt"], fs.List("/data/opq"));
         // Lower content elsewhere is untouched.
@@ -102,6 +106,9 @@ public sealed class ApplyLayerBootTests(BootFixture fixture)
             Add(TarEntryType.SymbolicLink, "newdir/link", Rwx, FileTime, link: "file.txt");
             Add(TarEntryType.HardLink, "newdir/hard", Rw, FileTime, link: "newdir/file.txt");
             Add(TarEntryType.Fifo, "newdir/fifo", Rw, FileTime);
+            Add(TarEntryType.HardLink, "newdir/hard2", Rw, FileTime, link: "data/kept.txt");
+            // An existing directory keeps its children but takes the entry's mode and owner.
+            Add(TarEntryType.Directory, "data/", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, DirTime, uid: 1000, gid: 1000);
             Add(TarEntryType.RegularFile, "data/.wh.gone.txt", Rw, FileTime, "");
             Add(TarEntryType.RegularFile, "data/.wh.olddir", Rw, FileTime, "");
             Add(TarEntryType.Directory, "data/opq/", Rwx, DirTime);

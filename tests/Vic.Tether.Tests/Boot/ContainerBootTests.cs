@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Text;
 using Vic.Tether.Protocol;
@@ -13,10 +12,10 @@ public sealed class ContainerBootTests(BootFixture fixture)
     private static VmSpec Spec(ProcessSpec process, string hostname = "") =>
         new() { Mode = VmMode.Container, Id = Id, Hostname = hostname, HostTimeUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Process = process };
 
-    private async Task<VmResult> RunAsync(ProcessSpec process, Func<Socket, Task>? control = null, string hostname = "")
+    private async Task<VmResult> RunAsync(ProcessSpec process, Func<Socket, Task>? control = null, string hostname = "", bool controlPortWithoutHost = false)
     {
         (string dir, string disk) = fixture.NewRun();
-        return await TestVm.RunAsync(dir, Spec(process, hostname), disk, control: control);
+        return await TestVm.RunAsync(dir, Spec(process, hostname), disk, control: control, controlPortWithoutHost: controlPortWithoutHost);
     }
 
     [Fact]
@@ -42,7 +41,7 @@ public sealed class ContainerBootTests(BootFixture fixture)
             Args = ["sh", "-c", "echo $FOO $HOSTNAME $HOME; pwd; cat /etc/hostname; cat /proc/sys/kernel/hostname"],
             Env = ["FOO=bar"],
             WorkingDir = "/work/dir",
-        }, hostname: "myhost");
+        }, hostname: "myhost", controlPortWithoutHost: true); // the VCH may be down: the control port has no host
         Assert.Equal("bar myhost /root\n/work/dir\nmyhost\nmyhost\n", run.Stdout);
         Assert.Equal(0, run.Exit.ExitCode);
     }
@@ -97,6 +96,30 @@ public sealed class ContainerBootTests(BootFixture fixture)
             await socket.SendAsync(ControlFrame.Signal(9).Encode()));
         Assert.True(run.HasStarted, run.ToString());
         Assert.Equal(137, run.Exit.ExitCode);
+    }
+
+    [Fact]
+    public async Task ResizeFrameChangesTheTerminalSize()
+    {
+        // The shell waits for a line of input, so the resize (sent first, handled in order) lands before stty runs.
+        VmResult run = await RunAsync(new ProcessSpec { Args = ["sh", "-c", "read x; stty size"], Tty = true, OpenStdin = true, Rows = 24, Columns = 80 },
+            async socket =>
+            {
+                await socket.SendAsync(ControlFrame.Resize(40, 120).Encode());
+                await socket.SendAsync(new ControlFrame(ControlFrameKind.Stdin, 0, "go\r"u8.ToArray()).Encode());
+            });
+        Assert.EndsWith("40 120\r\n", run.Stdout);
+        Assert.Equal(0, run.Exit.ExitCode);
+    }
+
+    [Fact]
+    public async Task TetherFailureEndsTheVmWithExit125()
+    {
+        (string dir, string disk) = fixture.NewRun();
+        VmSpec spec = Spec(new ProcessSpec { Args = ["true"] }) with { RootDevice = "/dev/vdz" };
+        VmResult run = await TestVm.RunAsync(dir, spec, disk);
+        Assert.Equal(125, run.Exit.ExitCode);
+        Assert.Equal("root device /dev/vdz did not appear", run.Exit.Error);
     }
 
     [Fact]

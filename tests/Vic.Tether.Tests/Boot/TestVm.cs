@@ -39,7 +39,7 @@ internal static class TestVm
     public static string KernelCommandLine => $"console=ttyS0 panic=-1 tsc=reliable no_timer_check tsc_early_khz={HostTscKhz()} quiet";
 
     public static async Task<VmResult> RunAsync(string workDir, VmSpec spec, string rootDisk, string? tarDisk = null,
-        Func<Socket, Task>? control = null, TimeSpan? timeout = null)
+        Func<Socket, Task>? control = null, TimeSpan? timeout = null, bool controlPortWithoutHost = false)
     {
         string specPath = Path.Combine(workDir, "spec.json");
         string logPath = Path.Combine(workDir, "log.bin");
@@ -48,7 +48,7 @@ internal static class TestVm
         File.Delete(logPath);
 
         var psi = new ProcessStartInfo("qemu-system-x86_64") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (string arg in Arguments(spec, rootDisk, tarDisk, specPath, logPath, control is null ? null : socketPath))
+        foreach (string arg in Arguments(spec, rootDisk, tarDisk, specPath, logPath, control is null && !controlPortWithoutHost ? null : socketPath))
         {
             psi.ArgumentList.Add(arg);
         }
