@@ -17,12 +17,12 @@ public sealed class ContainerLifecycleTests : IAsyncLifetime
     [Fact]
     public async Task Start_is_204_then_304_when_already_running()
     {
-        string id = await _server.CreateAsync("s", """["sleep"]""");
+        string id = await _server.CreateAsync("sv", """["sleep"]""");
         Assert.Equal(HttpStatusCode.NoContent, (await _server.PostAsync($"/v1.44/containers/{id}/start")).Response.StatusCode);
         Assert.Equal(ContainerRunState.Running, StateOf(id));
-        Assert.Equal(HttpStatusCode.NotModified, (await _server.PostAsync("/v1.44/containers/s/start")).Response.StatusCode);
+        Assert.Equal(HttpStatusCode.NotModified, (await _server.PostAsync("/v1.44/containers/sv/start")).Response.StatusCode);
 
-        var (_, inspect) = await _server.GetAsync("/containers/s/json");
+        var (_, inspect) = await _server.GetAsync("/containers/sv/json");
         var state = inspect.GetProperty("State");
         Assert.True(state.GetProperty("Running").GetBoolean());
         Assert.Equal("running", state.GetProperty("Status").GetString());
@@ -61,9 +61,9 @@ public sealed class ContainerLifecycleTests : IAsyncLifetime
     [InlineData("?signal=RTMIN%2B2", 36)]
     public async Task Kill_accepts_names_and_numbers(string query, int expected)
     {
-        string id = await _server.CreateAsync("k", """["sleep"]""");
+        string id = await _server.CreateAsync("kl", """["sleep"]""");
         await _server.PostAsync($"/containers/{id}/start");
-        Assert.Equal(HttpStatusCode.NoContent, (await _server.PostAsync("/containers/k/kill" + query)).Response.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await _server.PostAsync("/containers/kl/kill" + query)).Response.StatusCode);
         Assert.Equal([expected], _server.Backend.Get(id).Signals);
     }
 
@@ -73,8 +73,8 @@ public sealed class ContainerLifecycleTests : IAsyncLifetime
     [InlineData("SIGNOPE")]
     public async Task Kill_with_an_invalid_signal_is_400(string signal)
     {
-        await _server.CreateAsync("k", """["sleep"]""");
-        var (response, json) = await _server.PostAsync("/containers/k/kill?signal=" + signal);
+        await _server.CreateAsync("kl", """["sleep"]""");
+        var (response, json) = await _server.PostAsync("/containers/kl/kill?signal=" + signal);
         Assert.Equal((HttpStatusCode.BadRequest, "Invalid signal: " + signal), (response.StatusCode, json.GetProperty("message").GetString()));
     }
 
@@ -107,7 +107,7 @@ public sealed class ContainerLifecycleTests : IAsyncLifetime
     [Fact]
     public async Task Wait_flushes_headers_first_then_reports_the_exit_code()
     {
-        string id = await _server.CreateAsync("w", """["sleep"]""");
+        string id = await _server.CreateAsync("wt", """["sleep"]""");
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1.44/containers/{id}/wait?condition=next-exit");
         // Headers must arrive while the container has not even started (the CLI waits for them before starting).
         var response = await _server.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
@@ -126,14 +126,14 @@ public sealed class ContainerLifecycleTests : IAsyncLifetime
     [Fact]
     public async Task Wait_not_running_on_an_exited_container_returns_at_once()
     {
-        string id = await _server.CreateAsync("f", """["fail","3"]""");
+        string id = await _server.CreateAsync("fl", """["fail","3"]""");
         await _server.PostAsync($"/containers/{id}/start");
         await EngineServer.EventuallyAsync(() => StateOf(id) == ContainerRunState.Exited, "exit");
-        var (response, json) = await _server.PostAsync("/containers/f/wait");
+        var (response, json) = await _server.PostAsync("/containers/fl/wait");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(3, json.GetProperty("StatusCode").GetInt32());
 
-        var (bad, badJson) = await _server.PostAsync("/containers/f/wait?condition=sometime");
+        var (bad, badJson) = await _server.PostAsync("/containers/fl/wait?condition=sometime");
         Assert.Equal((HttpStatusCode.BadRequest, "invalid condition: \"sometime\""), (bad.StatusCode, badJson.GetProperty("message").GetString()));
     }
 
@@ -212,8 +212,8 @@ public sealed class ContainerLifecycleTests : IAsyncLifetime
     [Fact]
     public async Task Operations_not_built_yet_say_so_with_501()
     {
-        await _server.CreateAsync("p", """["sleep"]""");
-        var (response, json) = await _server.PostAsync("/containers/p/pause");
+        await _server.CreateAsync("pz", """["sleep"]""");
+        var (response, json) = await _server.PostAsync("/containers/pz/pause");
         Assert.Equal(HttpStatusCode.NotImplemented, response.StatusCode);
         Assert.Contains("not supported", json.GetProperty("message").GetString());
     }

@@ -102,7 +102,7 @@ public sealed class RunTests(VchFixture vch)
         Assert.NotEqual(0, refused.ExitCode);
         Assert.Contains("container is running", refused.Stderr);
 
-        await vch.OkAsync("stop", "-t", "2", name);
+        await vch.OkAsync("stop", "-t", "20", name); // long enough for SIGTERM to act on a loaded host
         Assert.Equal("exited 143", await vch.OkAsync("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", name));
         Assert.Contains(name, await vch.OkAsync("ps", "-a", "--filter", "status=exited", "--format", "{{.Names}}"));
         await vch.OkAsync("rm", name);

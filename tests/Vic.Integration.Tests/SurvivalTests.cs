@@ -31,7 +31,7 @@ public sealed class SurvivalTests : IAsyncLifetime
         string logs = await _vch.OkAsync("logs", id);
         int ticks = logs.Split('\n').Count(l => l.StartsWith("tick "));
         Assert.True(ticks >= 4, "expected the ticks written while the VCH was down, got:\n" + logs);
-        await _vch.OkAsync("stop", "-t", "1", id);
+        await _vch.OkAsync("stop", "-t", "20", id);
         Assert.Equal("143", await _vch.OkAsync("wait", id));
     }
 

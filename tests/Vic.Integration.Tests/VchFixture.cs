@@ -64,7 +64,7 @@ public sealed class VchFixture : IAsyncLifetime
     public IReadOnlyList<string> ContainerDirectories()
     {
         string dir = Path.Combine(DatastorePath, "containers");
-        return System.IO.Directory.Exists(dir) ? System.IO.Directory.GetFileSystemEntries(dir).Select(Path.GetFileName).ToList()! : [];
+        return System.IO.Directory.Exists(dir) ? System.IO.Directory.GetFileSystemEntries(dir).Select(p => Path.GetFileName(p)).ToList() : [];
     }
 }
 

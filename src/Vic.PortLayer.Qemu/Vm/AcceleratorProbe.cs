@@ -11,20 +11,22 @@ namespace Vic.PortLayer.Qemu.Vm;
 /// has booted and powered off within a deadline: on some hosts /dev/kvm exists but a guest never finishes
 /// booting (DESIGN: local backend). The probe never hangs: the VM is killed at the deadline.
 /// </summary>
-internal sealed class AcceleratorProbe(QemuBackendOptions options, DatastoreLayout layout, QemuLauncher launcher, ILogger logger)
+internal sealed class AcceleratorProbe(QemuBackendOptions options, DatastoreLayout layout, QemuLauncher launcher, ILogger logger,
+    string kvmDevice = "/dev/kvm")
 {
-    private readonly Lazy<Task<string>> _decision = new(() => Task.Run(() => DecideAsync(options, layout, launcher, logger)));
+    private readonly Lazy<Task<string>> _decision = new(() => Task.Run(() => DecideAsync(options, layout, launcher, logger, kvmDevice)));
 
     /// <summary>"kvm" or "tcg"; the first caller starts the probe, everyone shares its answer.</summary>
     public Task<string> GetAsync() => _decision.Value;
 
-    private static async Task<string> DecideAsync(QemuBackendOptions options, DatastoreLayout layout, QemuLauncher launcher, ILogger logger)
+    private static async Task<string> DecideAsync(QemuBackendOptions options, DatastoreLayout layout, QemuLauncher launcher, ILogger logger,
+        string kvmDevice)
     {
         (string accelerator, string reason) = options.Accelerator switch
         {
             "tcg" => ("tcg", "configured"),
             "kvm" => ("kvm", "configured"),
-            _ when !File.Exists("/dev/kvm") => ("tcg", "/dev/kvm is absent"),
+            _ when !File.Exists(kvmDevice) => ("tcg", $"{kvmDevice} is absent"),
             _ => await ProbeKvmAsync(options, layout, launcher),
         };
         Log.AcceleratorChosen(logger, accelerator, reason);

@@ -59,6 +59,9 @@ internal static class QemuCommand
             "-m", $"{vm.MemoryMiB}M",
             "-smp", vm.Cpus.ToString(CultureInfo.InvariantCulture),
             "-accel", vm.Accelerator == "kvm" ? "kvm" : $"tcg,tb-size={vm.TcgTranslationCacheMiB}",
+            // "max" offers RDRAND, so the guest's entropy pool is ready at once; with the default model the
+            // tether's and the container's first getrandom() wait a second or more under TCG.
+            "-cpu", "max",
             "-display", "none",
             "-no-reboot",
             "-kernel", vm.Kernel,

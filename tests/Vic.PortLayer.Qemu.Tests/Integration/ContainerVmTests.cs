@@ -59,11 +59,17 @@ public sealed class ContainerVmTests(QemuFixture fixture, ITestOutputHelper outp
         Assert.False(File.Exists(Path.Combine(info.Location, "control.sock")), "no socket outlives its VM");
         Assert.False(File.Exists(Path.Combine(info.Location, "qmp.sock")));
 
+        // Attach before start (docker start -a): only the next run's output, ending when that run ends.
+        Task<List<OutputChunk>> attached = ReadAsync(spec.Id, new LogReadOptions { Follow = true, WaitForRun = true, FromNow = true });
+        await Task.Delay(200);
+        Assert.False(attached.IsCompleted);
         // A second run appends to the same log; the exit code is the new run's.
         await B.Containers.StartAsync(spec.Id, default);
         using var cts = new CancellationTokenSource(Deadline);
         Assert.Equal(3, (await B.Containers.WaitAsync(spec.Id, WaitCondition.NotRunning, cts.Token)).ExitCode);
+        Assert.Equal("hi\nerr\n", Text(await attached.WaitAsync(TimeSpan.FromSeconds(5))));
         Assert.Equal("hi\nhi\n", Text(await ReadAsync(spec.Id, new LogReadOptions { Stderr = false })));
+        Assert.Equal(["hi\n"], (await ReadAsync(spec.Id, new LogReadOptions { Tail = 1, Stderr = false })).Select(c => Encoding.UTF8.GetString(c.Data.Span)));
         await B.Containers.RemoveAsync(spec.Id, false, default);
     }
 
@@ -85,14 +91,15 @@ public sealed class ContainerVmTests(QemuFixture fixture, ITestOutputHelper outp
     [Fact]
     public async Task StopEndsALongRunningContainer()
     {
-        ContainerSpec spec = Spec("sleep", "sleep", "1000");
+        ContainerSpec spec = Spec("sleep", "sh", "-c", "echo ready; exec sleep 1000");
         await B.Containers.CreateAsync(spec, default);
         await B.Containers.StartAsync(spec.Id, default);
         ContainerInfo running = await B.Containers.InspectAsync(spec.Id, default);
         Assert.Equal(ContainerRunState.Running, running.Status.State);
         int pid = running.Status.Pid;
 
-        await Task.Delay(TimeSpan.FromSeconds(4)); // let the guest settle to idle
+        await WaitForOutputAsync(spec.Id, "ready"); // the process runs: SIGTERM now reaches sleep itself
+        await Task.Delay(TimeSpan.FromSeconds(3)); // let the guest settle to idle
         output.WriteLine($"idle sleep containerVM: {SmapsRollup(pid)}");
 
         var clock = Stopwatch.StartNew();
@@ -128,14 +135,7 @@ public sealed class ContainerVmTests(QemuFixture fixture, ITestOutputHelper outp
         await B.Containers.CreateAsync(spec, default);
         await B.Containers.StartAsync(spec.Id, default);
         // Follow until the first line is there, so the VM is really up before the "VCH" goes away.
-        using (var cts = new CancellationTokenSource(Deadline))
-        {
-            await foreach (OutputChunk c in B.Interaction.ReadOutputAsync(spec.Id, new LogReadOptions { Follow = true }, cts.Token))
-            {
-                if (Encoding.UTF8.GetString(c.Data.Span).Contains("started"))
-                    break;
-            }
-        }
+        await WaitForOutputAsync(spec.Id, "started");
         int pid = (await B.Containers.InspectAsync(spec.Id, default)).Status.Pid;
 
         PortLayerServices restarted = await fixture.RestartAsync();
@@ -199,6 +199,17 @@ public sealed class ContainerVmTests(QemuFixture fixture, ITestOutputHelper outp
         Assert.False(await B.Layers.ExistsAsync(bad, default));
         string layers = Path.Combine(fixture.Options.DatastorePath, "layers");
         Assert.DoesNotContain(Directory.EnumerateDirectories(layers), d => Path.GetFileName(d).StartsWith(".tmp-", StringComparison.Ordinal));
+    }
+
+    private async Task WaitForOutputAsync(string id, string text)
+    {
+        using var cts = new CancellationTokenSource(Deadline);
+        await foreach (OutputChunk c in B.Interaction.ReadOutputAsync(id, new LogReadOptions { Follow = true }, cts.Token))
+        {
+            if (Encoding.UTF8.GetString(c.Data.Span).Contains(text, StringComparison.Ordinal))
+                return;
+        }
+        throw new InvalidOperationException($"container {id} ended before printing '{text}'");
     }
 
     private static string SmapsRollup(int pid)

@@ -2,7 +2,7 @@ using Vic.PortLayer.Qemu.Vm;
 
 namespace Vic.PortLayer.Qemu.Tests.Unit;
 
-public sealed class QemuCommandTests
+public sealed class QemuCommandTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static VmLaunch Container(string accel = "tcg") => new()
     {
@@ -34,6 +34,7 @@ public sealed class QemuCommandTests
         Assert.Equal("name=opt/vic/spec,file=/ds/containers/abc/spec.json", After(args, "-fw_cfg"));
         Assert.Contains("-no-reboot", args);
         Assert.Contains("-nodefaults", args);
+        Assert.Equal("max", After(args, "-cpu"));
         Assert.DoesNotContain("-nographic", args); // incompatible with -daemonize
     }
 
@@ -77,5 +78,7 @@ public sealed class QemuCommandTests
         Assert.DoesNotContain("tsc_early_khz", After(QemuCommand.Build(Container()), "-append"));
         // Measured on this host: any x86 TSC runs between 100 MHz and 10 GHz.
         Assert.InRange(HostTsc.KiloHertz, 100_000, 10_000_000);
+        string? cpuinfo = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("cpu MHz", StringComparison.Ordinal));
+        output.WriteLine($"measured TSC {HostTsc.KiloHertz} kHz; /proc/cpuinfo says {cpuinfo}");
     }
 }
