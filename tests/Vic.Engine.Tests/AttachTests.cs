@@ -57,6 +57,21 @@ public sealed class AttachTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Output_still_flows_after_the_client_half_closes_before_start()
+    {
+        string id = await _server.CreateAsync("cat2", """["cat"]""", "\"OpenStdin\":true,\"StdinOnce\":true");
+        using var conn = await RawConnection.OpenAsync(_server);
+        await conn.SendAsync(Hijack(id, "stream=1&stdin=1&stdout=1&stderr=1"));
+        Assert.Equal("HTTP/1.1 101 UPGRADED", (await conn.ReadHeadAsync()).StatusLine);
+        await conn.SendAsync("all at once\n");
+        conn.Socket.Shutdown(SocketShutdown.Send); // `echo ... | docker run -i`: EOF long before the VM is up
+        await Task.Delay(200);
+        await _server.PostAsync($"/containers/{id}/start");
+        Assert.Equal((1, "all at once\n"), await conn.ReadFrameAsync());
+        Assert.Null(await conn.ReadFrameAsync());
+    }
+
+    [Fact]
     public async Task Detach_keys_on_a_tty_end_the_attach_but_not_the_container()
     {
         string id = await _server.CreateAsync("ttyc", """["sleep"]""", "\"Tty\":true,\"OpenStdin\":true");

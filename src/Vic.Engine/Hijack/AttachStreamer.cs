@@ -49,7 +49,7 @@ internal sealed partial class AttachStreamer(PortLayerServices portLayer, StartF
                 LogInputEnded(log, session.Container.Id, end);
                 // Only a closed stdin (docker run -i) keeps streaming until the container stops.
                 if (end is InputEnd.StdinClosed or InputEnd.NotAttached)
-                    await outputTask;
+                    await Quietly(outputTask);
             }
         }
         finally

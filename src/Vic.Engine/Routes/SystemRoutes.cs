@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
@@ -46,6 +47,9 @@ internal sealed class SystemRoutes(EngineOptions options, PortLayerServices port
             ["Arch"] = arch,
             ["KernelVersion"] = facts.GuestKernelVersion,
             ["Experimental"] = "false",
+            // The CLI prints these under "Go version" and "Git commit": the runtime and build we actually are.
+            ["GoVersion"] = RuntimeInformation.FrameworkDescription,
+            ["GitCommit"] = GitCommit(),
             ["Backend"] = facts.Backend,
             ["Accelerator"] = facts.Accelerator,
         };
@@ -57,6 +61,7 @@ internal sealed class SystemRoutes(EngineOptions options, PortLayerServices port
             ApiVersion = ApiVersion.Current.ToString(),
             MinAPIVersion = ApiVersion.Minimum.ToString(),
             GoVersion = RuntimeInformation.FrameworkDescription,
+            GitCommit = GitCommit(),
             Arch = arch,
             KernelVersion = facts.GuestKernelVersion,
         }, EngineJson.Default.VersionResponse);
@@ -99,6 +104,14 @@ internal sealed class SystemRoutes(EngineOptions options, PortLayerServices port
             ServerVersion = options.ProductVersion,
             Warnings = [.. facts.Warnings],
         }, EngineJson.Default.SystemInfo);
+    }
+
+    /// <summary>The source revision the SDK stamps after '+' in the informational version, when it knows one.</summary>
+    private static string GitCommit()
+    {
+        string? version = typeof(SystemRoutes).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+        int plus = version?.IndexOf('+') ?? -1;
+        return plus < 0 ? "" : version![(plus + 1)..];
     }
 
     private static string Architecture() => RuntimeInformation.OSArchitecture switch

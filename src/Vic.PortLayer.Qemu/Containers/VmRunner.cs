@@ -218,10 +218,7 @@ internal sealed class VmRunner(
                 return;
             exit = await ReadExitAsync(entry.LogPath, entry.Record.RunLogOffset, entry.KilledByUs, cancellationToken);
             await registry.SaveAsync(entry, entry.Record with { Status = ExitedStatus(entry.Record.Status, exit, Time.GetUtcNow()) }, CancellationToken.None);
-            ControlChannel? control = entry.Control;
-            entry.Control = null;
-            if (control is not null)
-                await control.DisposeAsync();
+            await CloseControlAsync(entry);
             // QEMU cannot unlink sockets it bound by relative path once it has chdir'd to "/".
             foreach (string stale in new[] { DatastoreLayout.QmpSocketFile, DatastoreLayout.ControlSocketFile, DatastoreLayout.PidFile })
                 File.Delete(Path.Combine(entry.Directory, stale));
@@ -283,11 +280,18 @@ internal sealed class VmRunner(
     {
         await _shutdown.CancelAsync();
         foreach (ContainerEntry entry in registry.All)
+            await CloseControlAsync(entry);
+    }
+
+    private static async Task CloseControlAsync(ContainerEntry entry)
+    {
+        ControlChannel? control;
+        lock (entry)
         {
-            ControlChannel? control = entry.Control;
+            control = entry.Control;
             entry.Control = null;
-            if (control is not null)
-                await control.DisposeAsync();
         }
+        if (control is not null)
+            await control.DisposeAsync();
     }
 }

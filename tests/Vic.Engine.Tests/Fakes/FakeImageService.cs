@@ -49,6 +49,7 @@ internal sealed class FakeImageService : IImageService
 
     public async Task<ImageRecord> PullAsync(string reference, string? platform, IProgress<ProgressMessage> progress, CancellationToken cancellationToken)
     {
+        reference = reference.Replace("docker.io/library/", "", StringComparison.Ordinal); // the CLI sends the canonical name
         string repo = Repo(reference);
         if (repo == "nosuchrepo")
             throw new NotFoundException($"pull access denied for {repo}, repository does not exist or may require 'docker login'");

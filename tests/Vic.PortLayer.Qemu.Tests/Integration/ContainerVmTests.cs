@@ -98,6 +98,12 @@ public sealed class ContainerVmTests(QemuFixture fixture, ITestOutputHelper outp
         Assert.Equal(ContainerRunState.Running, running.Status.State);
         int pid = running.Status.Pid;
 
+        // QEMU is detached from us (DESIGN rule 2): not our child, another session and process group.
+        (int ppid, int pgrp, int session) vm = Stat(pid), me = Stat(Environment.ProcessId);
+        Assert.NotEqual(Environment.ProcessId, vm.ppid);
+        Assert.NotEqual(me.session, vm.session);
+        Assert.NotEqual(me.pgrp, vm.pgrp);
+
         await WaitForOutputAsync(spec.Id, "ready"); // the process runs: SIGTERM now reaches sleep itself
         await Task.Delay(TimeSpan.FromSeconds(3)); // let the guest settle to idle
         output.WriteLine($"idle sleep containerVM: {SmapsRollup(pid)}");
@@ -164,29 +170,32 @@ public sealed class ContainerVmTests(QemuFixture fixture, ITestOutputHelper outp
     }
 
     [Fact]
-    public async Task ALayerIsSharedByTwoContainersAndProtectedWhileUsed()
+    public async Task ALayerChainIsSharedByTwoContainersAndProtectedWhileUsed()
     {
-        const string shared = "sha256:5a00000000000000000000000000000000000000000000000000000000000002";
+        const string child = "sha256:5a00000000000000000000000000000000000000000000000000000000000002";
         // Two concurrent writes of one layer: the first does the work, the second waits and never reads its tar.
-        using MemoryStream first = Support.BusyboxImage.BuildTar(), second = Support.BusyboxImage.BuildTar();
-        Task a = B.Layers.WriteLayerAsync(shared, null, first, default);
-        Task b = B.Layers.WriteLayerAsync(shared, null, second, default);
+        using MemoryStream first = Support.BusyboxImage.BuildFileTar("etc/motd", "layered\n"), second = Support.BusyboxImage.BuildFileTar("etc/motd", "layered\n");
+        Task a = B.Layers.WriteLayerAsync(child, QemuFixture.BusyboxLayer, first, default);
+        Task b = B.Layers.WriteLayerAsync(child, QemuFixture.BusyboxLayer, second, default);
         await Task.WhenAll(a, b);
         Assert.Equal(0, second.Position);
         Assert.Equal(first.Length, first.Position);
-        ContainerSpec one = Spec("one", "sh", "-c", "echo one > /tmp/f; cat /tmp/f") with { ImageLayerId = shared };
-        ContainerSpec two = Spec("two", "sh", "-c", "cat /tmp/f 2>/dev/null || echo clean") with { ImageLayerId = shared };
+        Assert.Contains(await B.Layers.ListAsync(default), l => l.LayerId == child && l.ParentLayerId == QemuFixture.BusyboxLayer);
+
+        ContainerSpec one = Spec("one", "sh", "-c", "cat /etc/motd; echo one > /tmp/f; cat /tmp/f") with { ImageLayerId = child };
+        ContainerSpec two = Spec("two", "sh", "-c", "cat /tmp/f 2>/dev/null || echo clean") with { ImageLayerId = child };
         Assert.Equal(0, (await RunToExitAsync(one)).ExitCode);
         Assert.Equal(0, (await RunToExitAsync(two)).ExitCode);
-        Assert.Equal("one\n", Text(await ReadAsync(one.Id, new LogReadOptions())));
-        Assert.Equal("clean\n", Text(await ReadAsync(two.Id, new LogReadOptions()))); // each has its own writable disk
+        Assert.Equal("layered\none\n", Text(await ReadAsync(one.Id, new LogReadOptions()))); // the parent's files and the child's
+        Assert.Equal("clean\n", Text(await ReadAsync(two.Id, new LogReadOptions()))); // each container has its own writable disk
 
-        await Assert.ThrowsAsync<ConflictException>(() => B.Layers.RemoveLayerAsync(shared, default));
+        await Assert.ThrowsAsync<ConflictException>(() => B.Layers.RemoveLayerAsync(QemuFixture.BusyboxLayer, default)); // has a child
+        await Assert.ThrowsAsync<ConflictException>(() => B.Layers.RemoveLayerAsync(child, default)); // used by containers
         await B.Containers.RemoveAsync(one.Id, false, default);
-        await Assert.ThrowsAsync<ConflictException>(() => B.Layers.RemoveLayerAsync(shared, default));
+        await Assert.ThrowsAsync<ConflictException>(() => B.Layers.RemoveLayerAsync(child, default));
         await B.Containers.RemoveAsync(two.Id, false, default);
-        await B.Layers.RemoveLayerAsync(shared, default);
-        Assert.False(await B.Layers.ExistsAsync(shared, default));
+        await B.Layers.RemoveLayerAsync(child, default);
+        Assert.False(await B.Layers.ExistsAsync(child, default));
     }
 
     [Fact]
@@ -210,6 +219,14 @@ public sealed class ContainerVmTests(QemuFixture fixture, ITestOutputHelper outp
                 return;
         }
         throw new InvalidOperationException($"container {id} ended before printing '{text}'");
+    }
+
+    private static (int Ppid, int Pgrp, int Session) Stat(int pid)
+    {
+        // Fields after the parenthesised command name: state ppid pgrp session ...
+        string stat = File.ReadAllText($"/proc/{pid}/stat");
+        string[] f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (int.Parse(f[1]), int.Parse(f[2]), int.Parse(f[3]));
     }
 
     private static string SmapsRollup(int pid)

@@ -45,6 +45,19 @@ internal static class BusyboxImage
         return stream;
     }
 
+    /// <summary>A layer tar holding one regular file (and its parent directory).</summary>
+    public static MemoryStream BuildFileTar(string path, string content)
+    {
+        var stream = new MemoryStream();
+        using (var tar = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            AddDirectory(tar, Path.GetDirectoryName(path)! + "/", (UnixFileMode)0b111_101_101);
+            AddFile(tar, path, content);
+        }
+        stream.Position = 0;
+        return stream;
+    }
+
     private static void AddDirectory(TarWriter tar, string name, UnixFileMode mode) =>
         tar.WriteEntry(new PaxTarEntry(TarEntryType.Directory, name) { Mode = mode, ModificationTime = DateTimeOffset.UtcNow });
 

@@ -127,18 +127,20 @@ public sealed class LogQueryTests : IDisposable
     {
         LogFileWriter.Append(_log, LogFileWriter.Text(LogRecordKind.Stdout, T0, "old run\n"), LogFileWriter.Exit(T0, 0));
         var state = new RunSnapshot(false, 1, false);
+        int samples = 0;
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var seen = new List<string>();
         Task reader = Task.Run(async () =>
         {
-            await foreach (OutputChunk c in LogQuery.ReadAsync(_log, () => state, new LogReadOptions { Follow = true, WaitForRun = true, FromNow = true },
+            await foreach (OutputChunk c in LogQuery.ReadAsync(_log, () => { Interlocked.Increment(ref samples); return state; },
+                new LogReadOptions { Follow = true, WaitForRun = true, FromNow = true },
                 TimeSpan.FromMilliseconds(10), TimeProvider.System, cts.Token))
             {
                 lock (seen)
                     seen.Add(Encoding.UTF8.GetString(c.Data.Span));
             }
         });
-        await Task.Delay(100);
+        await WaitUntil(() => Volatile.Read(ref samples) >= 3); // the reader is past its start, waiting
         Assert.False(reader.IsCompleted, "must wait for the container to start");
 
         state = new RunSnapshot(true, 2, false);
