@@ -36,6 +36,10 @@ public sealed record QemuBackendOptions
     /// </summary>
     public int TcgTranslationCacheMiB { get; init; } = 16;
 
+    /// <summary>How long a start waits for the tether to report that the process launched (or why it could not).
+    /// Past it the start returns anyway and the container is Running; under heavy TCG load a boot takes seconds.</summary>
+    public TimeSpan LaunchReportTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
     /// <summary>Upper bound for one ApplyLayer VM (boot, untar, sync, power off).</summary>
     public TimeSpan LayerApplyTimeout { get; init; } = TimeSpan.FromMinutes(10);
 

@@ -108,6 +108,9 @@ public sealed class DockerCliTests : IAsyncLifetime
         var run = await DockerAsync("run --rm busybox echo hello from vic");
         Assert.Equal((0, "hello from vic\n"), (run.Exit, run.Stdout));
         await EngineServer.EventuallyAsync(() => _server.Backend.All.Count == 0, "--rm removal");
+
+        var tty = await DockerAsync("run -t --rm busybox both");
+        Assert.Equal((0, "to-stdout\nto-stderr\n"), (tty.Exit, tty.Stdout)); // one raw stream with a TTY
     }
 
     [DockerCliFact]

@@ -40,14 +40,20 @@ internal sealed class EngineServer : IAsyncDisposable
     public HttpClient Client { get; }
     public string SocketPath => Path.Combine(_directory, "docker.sock");
 
-    public static async Task<EngineServer> StartAsync(Action<FakeBackend>? seed = null)
+    public static async Task<EngineServer> StartAsync(Action<FakeBackend>? seed = null, IReadOnlyList<string>? tcp = null)
     {
         string directory = Path.Combine(Path.GetTempPath(), "vic-engine-" + Guid.NewGuid().ToString("N")[..8]);
         var backend = new FakeBackend();
         seed?.Invoke(backend);
         var images = new FakeImageService();
         var app = DockerEngineApi.Build(
-            new EngineOptions { UnixSocketPath = Path.Combine(directory, "docker.sock"), VchName = "test-vch", DatastorePath = "/fake/datastore" },
+            new EngineOptions
+            {
+                UnixSocketPath = Path.Combine(directory, "docker.sock"),
+                VchName = "test-vch",
+                DatastorePath = "/fake/datastore",
+                TcpEndpoints = tcp ?? [],
+            },
             backend.Services, images, logging => { if (Environment.GetEnvironmentVariable("VIC_ENGINE_TEST_LOG") == "1") logging.AddSimpleConsole(); });
         await app.StartAsync();
         return new EngineServer(app, directory, backend, images);

@@ -104,6 +104,20 @@ public sealed class SystemApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_plain_tcp_endpoint_on_loopback_serves_the_same_api()
+    {
+        var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        await using var server = await EngineServer.StartAsync(tcp: [$"127.0.0.1:{port}"]);
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var response = await client.GetAsync("/v1.44/_ping");
+        Assert.Equal("OK", await response.Content.ReadAsStringAsync());
+        Assert.Equal("1.44", response.Headers.GetValues("Api-Version").Single());
+    }
+
+    [Fact]
     public async Task The_socket_is_owner_and_group_only()
     {
         var mode = File.GetUnixFileMode(_server.SocketPath);

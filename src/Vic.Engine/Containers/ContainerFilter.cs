@@ -36,9 +36,9 @@ internal sealed class ContainerFilter(IImageService images)
         DateTimeOffset? since = filters.Has("since") ? Lookup(all, filters.Get("since")[0]).Info.Created : null;
 
         // Status, exited, before and since filters imply all containers, as in dockerd.
-        bool all_ = includeStopped || limit > 0 || filters.Has("status") || filters.Has("exited") || before is not null || since is not null;
+        bool includeAll = includeStopped || limit > 0 || filters.Has("status") || filters.Has("exited") || before is not null || since is not null;
         var matches = all
-            .Where(c => all_ || c.IsRunning)
+            .Where(c => includeAll || c.IsRunning)
             .Where(c => !filters.Has("name") || filters.Get("name").Any(n => NameMatches(n, c.Name)))
             .Where(c => !filters.Has("id") || filters.Get("id").Any(p => c.Id.StartsWith(p, StringComparison.Ordinal)))
             .Where(c => !filters.Has("status") || filters.Get("status").Contains(StatusText.StateName(c.State)))

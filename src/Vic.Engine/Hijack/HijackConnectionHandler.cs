@@ -54,9 +54,9 @@ internal sealed partial class HijackConnectionHandler(ConnectionDelegate next, F
             {
                 result = await input.ReadAsync(timeout.Token);
             }
-            catch (OperationCanceledException)
+            catch (Exception e) when (e is OperationCanceledException or IOException or ConnectionResetException)
             {
-                return null; // Kestrel applies its own timeouts from here.
+                return null; // Kestrel applies its own timeouts, and meets the same broken connection, from here.
             }
             var buffer = result.Buffer;
             var (decision, request, headLength) = Inspect(buffer);

@@ -26,6 +26,7 @@ internal sealed class VmRunner(
     public async Task StartAsync(ContainerEntry entry, CancellationToken cancellationToken)
     {
         int pid;
+        long runLogOffset;
         await entry.Lock.WaitAsync(cancellationToken);
         try
         {
@@ -43,7 +44,8 @@ internal sealed class VmRunner(
             await AtomicFile.WriteAsync(Path.Combine(entry.Directory, DatastoreLayout.SpecFile), vmSpec, cancellationToken);
             // The run's first byte in output.log is recorded before QEMU exists, so even a VCH crash right after
             // launch leaves a record that tells this run's output (and Exit record) from earlier runs'.
-            var pending = entry.Record with { RunLogOffset = FileLength(entry.LogPath) };
+            runLogOffset = FileLength(entry.LogPath);
+            var pending = entry.Record with { RunLogOffset = runLogOffset };
             await registry.SaveAsync(entry, pending, cancellationToken);
 
             try
@@ -83,6 +85,48 @@ internal sealed class VmRunner(
             entry.Lock.Release();
         }
         registry.Raise(entry.Id, ContainerRunState.Running, 0);
+        await WaitForLaunchAsync(entry, runLogOffset, cancellationToken);
+    }
+
+    /// <summary>
+    /// A start succeeds when the tether has launched the process, as dockerd's start returns once the task runs.
+    /// When the tether could not launch it (missing executable, unknown user...), its Exit record carries the reason
+    /// and the start fails with it, so clients print it and the docker CLI derives 125/126/127 from it.
+    /// </summary>
+    private async Task WaitForLaunchAsync(ContainerEntry entry, long runLogOffset, CancellationToken cancellationToken)
+    {
+        var deadline = Time.GetUtcNow() + options.LaunchReportTimeout;
+        Task<ContainerExit> exited = entry.NextExit; // this run's: taken while it is known to be running
+        bool runningAtStart = entry.IsRunning;
+        LogFileReader? reader = null;
+        try
+        {
+            while (Time.GetUtcNow() < deadline)
+            {
+                reader ??= LogFileReader.Open(entry.LogPath, runLogOffset);
+                while (reader is not null && await reader.ReadNextAsync(cancellationToken) is { } record)
+                {
+                    if (record.Kind == LogRecordKind.Started)
+                        return;
+                    if (record.Kind != LogRecordKind.Exit)
+                        continue;
+                    var report = JsonSerializer.Deserialize(record.Payload.Span, ProtocolJson.Default.ExitReport);
+                    if (string.IsNullOrEmpty(report?.Error))
+                        return;
+                    // Let the watcher record the exit first, so inspect and wait agree with the error returned here.
+                    if (runningAtStart)
+                        await exited.WaitAsync(options.LaunchReportTimeout, cancellationToken);
+                    throw new InvalidArgumentException(report.Error);
+                }
+                if (!entry.IsRunning)
+                    return; // the VM ended without a report; the watcher has recorded why
+                await Task.Delay(TimeSpan.FromMilliseconds(50), Time, cancellationToken);
+            }
+        }
+        finally
+        {
+            reader?.Dispose();
+        }
     }
 
     /// <summary>Takes over a VM found running at startup (DESIGN rule 2).</summary>
