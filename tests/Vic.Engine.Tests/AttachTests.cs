@@ -72,6 +72,19 @@ public sealed class AttachTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_client_that_half_closes_right_after_a_request_with_a_body_still_gets_the_stream()
+    {
+        string id = await _server.CreateAsync("quick", """["echo","still here"]""");
+        using var conn = await RawConnection.OpenAsync(_server);
+        await conn.SendAsync(Hijack(id, "stream=1&stdout=1&stderr=1", body: """{"Detach":false,"Tty":false}"""));
+        conn.Socket.Shutdown(SocketShutdown.Send);
+        Assert.Equal("HTTP/1.1 101 UPGRADED", (await conn.ReadHeadAsync()).StatusLine);
+        await _server.PostAsync($"/containers/{id}/start");
+        Assert.Equal((1, "still here\n"), await conn.ReadFrameAsync());
+        Assert.Null(await conn.ReadFrameAsync());
+    }
+
+    [Fact]
     public async Task Detach_keys_on_a_tty_end_the_attach_but_not_the_container()
     {
         string id = await _server.CreateAsync("ttyc", """["sleep"]""", "\"Tty\":true,\"OpenStdin\":true");

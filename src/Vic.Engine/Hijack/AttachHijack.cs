@@ -20,16 +20,16 @@ internal sealed class AttachHijack(EngineOptions options, ContainerResolver reso
     public async Task ServeAsync(ConnectionContext connection, RawHttpRequest request)
     {
         var output = connection.Transport.Output;
-        var token = connection.ConnectionClosed;
+        // Not the connection's ConnectionClosed token anywhere here: Kestrel signals it when the client
+        // half-closes, and the docker CLI half-closes its side at once when it attaches without stdin. Output must
+        // keep flowing until the container stops; a client that is really gone fails the next write instead.
+        var token = CancellationToken.None;
         AttachSession session;
         try
         {
             string id = ContainerIdOf(request.UnversionedPath())!;
             var container = await resolver.ResolveAsync(id, token);
-            // Not the connection's token: Kestrel signals ConnectionClosed when the client half-closes, and the
-            // docker CLI half-closes its side at once when it attaches without stdin. Output must keep flowing
-            // until the container stops; a client that is really gone fails the next write instead.
-            session = streamer.Begin(container, AttachOptions.From(request.Query), CancellationToken.None);
+            session = streamer.Begin(container, AttachOptions.From(request.Query), token);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -20,7 +20,15 @@ internal sealed partial class HijackConnectionHandler(ConnectionDelegate next, F
 
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
-        var hijack = await PeekAsync(connection.Transport.Input, connection.ConnectionClosed);
+        RawHttpRequest? hijack;
+        try
+        {
+            hijack = await PeekAsync(connection.Transport.Input);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ConnectionResetException)
+        {
+            return; // A hijack request whose body never arrived: nothing sensible to answer.
+        }
         if (hijack is null)
         {
             await next(connection);
@@ -43,10 +51,13 @@ internal sealed partial class HijackConnectionHandler(ConnectionDelegate next, F
     }
 
     /// <summary>Returns the hijack request with its head and body consumed, or null having consumed nothing.</summary>
-    private static async Task<RawHttpRequest?> PeekAsync(PipeReader input, CancellationToken connectionClosed)
+    /// <remarks>
+    /// Kestrel's ConnectionClosed token is not used: it fires on the client's half-close, which a hijacking client
+    /// may send right after its request. A connection that is really gone completes the read instead.
+    /// </remarks>
+    private static async Task<RawHttpRequest?> PeekAsync(PipeReader input)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(connectionClosed);
-        timeout.CancelAfter(PeekTimeout);
+        using var timeout = new CancellationTokenSource(PeekTimeout);
         while (true)
         {
             ReadResult result;
@@ -70,7 +81,7 @@ internal sealed partial class HijackConnectionHandler(ConnectionDelegate next, F
                     return null;
                 case Decision.Hijack:
                     input.AdvanceTo(buffer.GetPosition(headLength));
-                    await SkipBodyAsync(input, request!.ContentLength, connectionClosed);
+                    await SkipBodyAsync(input, request!.ContentLength, timeout.Token);
                     return request;
                 default:
                     input.AdvanceTo(buffer.Start, buffer.End);
