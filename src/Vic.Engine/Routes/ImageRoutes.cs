@@ -109,14 +109,14 @@ internal sealed class ImageRoutes(IImageService images, ContainerResolver contai
         await DockerResults.WriteJsonAsync(context, items, EngineJson.Default.ListImageDeleteResponseItem);
     }
 
-    /// <summary>Image ID → a container using it (a running one if any, as dockerd names that one in its conflict).</summary>
-    private async Task<Dictionary<string, string>> ImageUsersAsync(CancellationToken cancellationToken)
+    /// <summary>Image ID → a container using it (a running one if any: a running user cannot be forced away, as in dockerd).</summary>
+    private async Task<Dictionary<string, ImageUser>> ImageUsersAsync(CancellationToken cancellationToken)
     {
-        var users = new Dictionary<string, string>(StringComparer.Ordinal);
+        var users = new Dictionary<string, ImageUser>(StringComparer.Ordinal);
         foreach (var c in (await containers.ListAsync(cancellationToken)).OrderByDescending(c => c.IsRunning))
         {
             if (c.ImageId.Length > 0)
-                users.TryAdd(c.ImageId, c.Id);
+                users.TryAdd(c.ImageId, new ImageUser(c.Id, c.IsRunning));
         }
         return users;
     }
