@@ -66,6 +66,19 @@ public sealed class RunTests(VchFixture vch)
     }
 
     [Fact]
+    public async Task Resize_changes_the_terminal_size_of_a_running_tty_container()
+    {
+        // docker run -d returns once the tether has launched the process, so the resize lands during the sleep.
+        string id = await vch.OkAsync("run", "-d", "-t", "busybox", "sh", "-c", "sleep 8; stty size");
+        string socket = vch.DockerHost["unix://".Length..];
+        var resize = await Shell.RunAsync("curl", ["-sf", "-X", "POST", "--unix-socket", socket, $"http://vch/v1.44/containers/{id}/resize?h=33&w=111"]);
+        Assert.True(resize.ExitCode == 0, resize.ToString());
+        Assert.Equal("0", await vch.OkAsync("wait", id));
+        Assert.Equal("33 111", await vch.OkAsync("logs", id));
+        await vch.OkAsync("rm", id);
+    }
+
+    [Fact]
     public async Task Process_options_reach_the_process()
     {
         string envFile = Path.Combine(vch.Root, "env-" + Guid.NewGuid().ToString("N")[..6]);

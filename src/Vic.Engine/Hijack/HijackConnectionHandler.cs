@@ -58,6 +58,7 @@ internal sealed partial class HijackConnectionHandler(ConnectionDelegate next, F
     private static async Task<RawHttpRequest?> PeekAsync(PipeReader input)
     {
         using var timeout = new CancellationTokenSource(PeekTimeout);
+        bool examinedPartialHead = false;
         while (true)
         {
             ReadResult result;
@@ -65,10 +66,12 @@ internal sealed partial class HijackConnectionHandler(ConnectionDelegate next, F
             {
                 result = await input.ReadAsync(timeout.Token);
             }
-            catch (Exception e) when (e is OperationCanceledException or IOException or ConnectionResetException)
+            catch (Exception e) when (!examinedPartialHead && e is OperationCanceledException or IOException or ConnectionResetException)
             {
                 return null; // Kestrel applies its own timeouts, and meets the same broken connection, from here.
             }
+            // Once part of a head was marked examined, Kestrel's first read would wait for bytes beyond it that a
+            // stalled client never sends: such a connection is closed (by the caller's catch) instead of handed on.
             var buffer = result.Buffer;
             var (decision, request, headLength) = Inspect(buffer);
             if (decision == Decision.NeedMore && (result.IsCompleted || buffer.Length > RawHttpRequest.MaxHeadLength))
@@ -85,6 +88,7 @@ internal sealed partial class HijackConnectionHandler(ConnectionDelegate next, F
                     return request;
                 default:
                     input.AdvanceTo(buffer.Start, buffer.End);
+                    examinedPartialHead = true;
                     break;
             }
         }

@@ -12,26 +12,34 @@ internal sealed record RawHttpRequest(string Method, string Path, IQueryCollecti
     /// <summary>Requests longer than this are never hijack candidates.</summary>
     public const int MaxHeadLength = 32 * 1024;
 
-    private static ReadOnlySpan<byte> HeadEnd => "\r\n\r\n"u8;
-
     public long ContentLength =>
         Headers.TryGetValue("Content-Length", out var v) && long.TryParse(v, out long n) && n > 0 ? n : 0;
 
     public bool WantsTcpUpgrade =>
         Headers.TryGetValue("Upgrade", out var v) && v.Split(',').Any(p => p.Trim().Equals("tcp", StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>Finds the end of the head; -1 while incomplete.</summary>
+    /// <summary>
+    /// Finds the end of the head (the first empty line); -1 while incomplete. Lines may end in CRLF or a bare LF:
+    /// some clients (Docker.DotNet's unix-socket handler) send LF-only header lines, which HTTP/1.1 parsers tolerate.
+    /// </summary>
     public static long FindHeadEnd(ReadOnlySequence<byte> buffer)
     {
         var reader = new SequenceReader<byte>(buffer);
-        return reader.TryReadTo(out ReadOnlySequence<byte> head, HeadEnd, advancePastDelimiter: true) ? head.Length + HeadEnd.Length : -1;
+        while (reader.TryAdvanceTo((byte)'\n'))
+        {
+            if (reader.IsNext((byte)'\n', advancePast: true))
+                return reader.Consumed;
+            if (reader.IsNext("\r\n"u8, advancePast: true))
+                return reader.Consumed;
+        }
+        return -1;
     }
 
     /// <summary>Parses "METHOD target HTTP/1.x" and headers; null when malformed. The path keeps its API version prefix.</summary>
     public static RawHttpRequest? Parse(ReadOnlySequence<byte> head)
     {
         string text = Encoding.Latin1.GetString(head);
-        var lines = text.Split("\r\n");
+        var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
         var requestLine = lines[0].Split(' ');
         if (requestLine.Length != 3 || !requestLine[2].StartsWith("HTTP/1.", StringComparison.Ordinal))
             return null;
