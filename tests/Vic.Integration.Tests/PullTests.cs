@@ -16,7 +16,8 @@ public sealed class PullTests(VchFixture vch)
 
         var pull = await vch.DockerAsync("pull", registry.HostPort + "/test/busybox:1.0");
         Assert.True(pull.ExitCode == 0, pull.ToString());
-        Assert.Contains("Pull complete", pull.Stdout);
+        // Another test of this collection may have pulled the same (deterministic) busybox layer already.
+        Assert.Matches("Pull complete|Already exists", pull.Stdout);
         Assert.Contains("Digest: sha256:", pull.Stdout);
         Assert.Contains("Downloaded newer image for " + registry.HostPort + "/test/busybox:1.0", pull.Stdout);
 
