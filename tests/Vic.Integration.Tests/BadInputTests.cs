@@ -52,6 +52,15 @@ public sealed class BadInputTests(VchFixture vch)
     });
 
     [Fact]
+    public Task More_cpus_than_the_host_has_are_refused() => AssertNothingChangedAsync(async () =>
+    {
+        int host = Environment.ProcessorCount;
+        var result = await vch.DockerAsync("run", "--cpus", (host + 1).ToString(), "busybox", "true");
+        Assert.Equal(125, result.ExitCode);
+        Assert.Contains($"Range of CPUs is from 0.01 to {host}.00, as there are only {host} CPUs available", result.Stderr);
+    });
+
+    [Fact]
     public async Task Unknown_user_is_a_clear_error()
     {
         var result = await vch.DockerAsync("run", "--rm", "-u", "nosuchuser", "busybox", "true");

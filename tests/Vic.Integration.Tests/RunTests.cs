@@ -98,6 +98,7 @@ public sealed class RunTests(VchFixture vch)
         Assert.Equal("2", lines[0].Trim());
         long kib = long.Parse(lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
         Assert.InRange(kib, 200 * 1024, 300 * 1024); // the guest kernel keeps some for itself
+        Assert.Equal("1", await vch.OkAsync("run", "--rm", "--cpuset-cpus", "1", "busybox", "nproc"));
     }
 
     [Fact]
