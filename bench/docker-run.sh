@@ -54,7 +54,7 @@ while i < len(out):
     final.append(out[i]); i += 1
 open(os.path.join(floor, "boot.sh"), "w").write("cd %s && exec %s\n" % (shlex.quote(floor), " ".join(shlex.quote(a) for a in final)))
 PY
-backing=$(qemu-img info --output=json "$root/bench/datastore/containers/$id/disk.qcow2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["backing-filename"])')
+backing=$(qemu-img info -U --output=json "$root/bench/datastore/containers/$id/disk.qcow2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["full-backing-filename"])')
 qemu-img create -q -f qcow2 -F qcow2 -b "$backing" "$floor/disk.qcow2"
 docker rm -f "$id" >/dev/null
 
