@@ -15,11 +15,10 @@ internal static class Commands
 
     public static readonly Option<bool> DebugOption = new("--debug") { Description = "Print stack traces and extra diagnostics", Recursive = true };
 
-    private static Option<string> NameOption(bool required = true) => new("--name", "-n")
+    private static Option<string> NameOption() => new("--name", "-n")
     {
         Description = "Name of the VCH",
-        Required = required,
-        DefaultValueFactory = required ? null! : _ => "default",
+        DefaultValueFactory = _ => "default",
     };
 
     private static readonly Option<string> FormatOption = new("--format") { Description = "Output format: text or json", DefaultValueFactory = _ => "text" };
@@ -27,7 +26,7 @@ internal static class Commands
 
     public static Command Create()
     {
-        var name = NameOption(required: false);
+        var name = NameOption();
         var containerBase = new Option<string?>("--container-base") { Description = "Boot image directory (kernel + initramfs); default: the one built with vic-machine" };
         var daemon = new Option<string?>("--vch-binary") { Description = "Path of the vic-vch daemon; default: next to vic-machine's build" };
         var accelerator = new Option<string>("--accelerator") { Description = "auto (probe KVM, fall back to TCG), kvm or tcg", DefaultValueFactory = _ => "auto" };
@@ -103,7 +102,7 @@ internal static class Commands
 
     public static Command Inspect()
     {
-        var name = NameOption(required: false);
+        var name = NameOption();
         var command = new Command("inspect", "Show a VCH's endpoint, state and paths") { name, FormatOption };
         command.SetAction((parse, ct) => Run(parse, () =>
         {
@@ -128,7 +127,7 @@ internal static class Commands
 
     public static Command Start()
     {
-        var name = NameOption(required: false);
+        var name = NameOption();
         var command = new Command("start", "Start a stopped VCH's daemon; it re-adopts its running containers") { name, TimeoutOption };
         command.SetAction((parse, ct) => Run(parse, async () =>
         {
@@ -141,7 +140,7 @@ internal static class Commands
 
     public static Command Stop()
     {
-        var name = NameOption(required: false);
+        var name = NameOption();
         var command = new Command("stop", "Stop a VCH's daemon; its containers keep running") { name };
         command.SetAction((parse, ct) => Run(parse, async () =>
         {
@@ -154,7 +153,7 @@ internal static class Commands
 
     public static Command Delete()
     {
-        var name = NameOption(required: false);
+        var name = NameOption();
         var force = new Option<bool>("--force", "-f") { Description = "Remove running containers too" };
         var command = new Command("delete", "Delete a VCH with its containers, images and datastore") { name, force, TimeoutOption };
         command.SetAction((parse, ct) => Run(parse, async () =>

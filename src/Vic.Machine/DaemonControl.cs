@@ -71,13 +71,12 @@ internal static class DaemonControl
     {
         if (RunningPid(vch) is not int pid)
             return;
-        using var process = Process.GetProcessById(pid);
         Signal(pid, 15);
         var deadline = DateTime.UtcNow + grace;
         while (DateTime.UtcNow < deadline && RunningPid(vch) is not null)
             await Task.Delay(100, cancellationToken);
         if (RunningPid(vch) is not null)
-            process.Kill();
+            Signal(pid, 9);
         File.Delete(vch.PidFile);
     }
 
