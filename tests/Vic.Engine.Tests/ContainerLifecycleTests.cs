@@ -151,10 +151,14 @@ public sealed class ContainerLifecycleTests : IAsyncLifetime
     public async Task AutoRemove_removes_the_container_when_it_exits()
     {
         string id = await _server.CreateAsync("rm", """["echo","bye"]""", """ "HostConfig":{"AutoRemove":true}""");
-        var wait = _server.PostAsync($"/containers/{id}/wait?condition=removed");
+        // As the CLI does for docker run --rm: the wait's headers arrive before the start is sent, so the
+        // waiter is registered before the container can exit and be removed.
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1.44/containers/{id}/wait?condition=removed");
+        using var wait = await _server.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, wait.StatusCode);
         await _server.PostAsync($"/containers/{id}/start");
         await EngineServer.EventuallyAsync(() => _server.Backend.All.Count == 0, "auto-removal");
-        var (_, json) = await wait.WaitAsync(TimeSpan.FromSeconds(10));
+        var json = JsonDocument.Parse(await wait.Content.ReadAsStringAsync().WaitAsync(TimeSpan.FromSeconds(10))).RootElement;
         Assert.Equal(0, json.GetProperty("StatusCode").GetInt32());
     }
 
