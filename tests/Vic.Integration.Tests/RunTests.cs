@@ -79,6 +79,26 @@ public sealed class RunTests(VchFixture vch)
     }
 
     [Fact]
+    public async Task Orphaned_processes_are_reaped_by_the_tether()
+    {
+        // The inner shell exits at once, orphaning its background sleeps onto PID 1 (the tether), which must reap them.
+        string output = await vch.OkAsync("run", "--rm", "busybox", "sh", "-c",
+            "sh -c 'sleep 0.2 & sleep 0.3 &'; sleep 2; ps -o pid,stat,comm");
+        var states = output.Split('\n').Skip(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(f => f.Length >= 2).ToList();
+        Assert.NotEmpty(states);
+        Assert.DoesNotContain(states, f => f[1].StartsWith('Z'));
+    }
+
+    [Fact]
+    public async Task Docker_info_says_which_accelerator_runs_the_vms()
+    {
+        string status = await vch.OkAsync("info", "--format", "{{json .DriverStatus}}");
+        Assert.Matches(@"\[""Accelerator"",""(tcg|kvm)""\]", status);
+        Assert.Contains(@"[""Backend"",""qemu""]", status);
+        Assert.Equal(vch.GuestKernelRelease, await vch.OkAsync("info", "--format", "{{.KernelVersion}}"));
+    }
+
+    [Fact]
     public async Task Process_options_reach_the_process()
     {
         string envFile = Path.Combine(vch.Root, "env-" + Guid.NewGuid().ToString("N")[..6]);
