@@ -43,6 +43,9 @@ internal static class Commands
                 throw new MachineException($"invalid --accelerator \"{acc}\": use auto, kvm or tcg", ExitCodes.InvalidArgument);
             if (store.Exists(vchName))
                 throw new MachineException($"a VCH named \"{vchName}\" already exists in {store.Root}", ExitCodes.Conflict);
+            // The failure path deletes the VCH's directory, so it must be one this create made.
+            if (Directory.Exists(store.DirectoryOf(vchName)))
+                throw new MachineException($"{store.DirectoryOf(vchName)} exists but is not a VCH; remove it or pick another name", ExitCodes.Conflict);
             string basePath = Path.GetFullPath(parse.GetValue(containerBase) ?? Layout.DefaultContainerBase());
             if (!File.Exists(Path.Combine(basePath, "vmlinuz")) || !File.Exists(Path.Combine(basePath, "initramfs.cpio")))
                 throw new MachineException($"container base not found in {basePath} (expected vmlinuz and initramfs.cpio); build it with scripts/build.sh", ExitCodes.InvalidArgument);
