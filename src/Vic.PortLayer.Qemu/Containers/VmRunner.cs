@@ -110,7 +110,7 @@ internal sealed class VmRunner(
                         return;
                     if (record.Kind != LogRecordKind.Exit)
                         continue;
-                    var report = JsonSerializer.Deserialize(record.Payload.Span, ProtocolJson.Default.ExitReport);
+                    var report = ExitRecordReader.Parse(record);
                     if (string.IsNullOrEmpty(report?.Error))
                         return;
                     // Let the watcher record the exit first, so inspect and wait agree with the error returned here.

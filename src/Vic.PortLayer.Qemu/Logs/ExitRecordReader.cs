@@ -14,17 +14,23 @@ internal static class ExitRecordReader
         ExitReport? last = null;
         while (await reader.ReadNextAsync(cancellationToken) is { } record)
         {
-            if (record.Kind != LogRecordKind.Exit)
-                continue;
-            try
-            {
-                last = JsonSerializer.Deserialize(record.Payload.Span, ProtocolJson.Default.ExitReport) ?? last;
-            }
-            catch (JsonException)
-            {
-                // A malformed report still says the run ended; the caller falls back to "unexpected exit".
-            }
+            if (record.Kind == LogRecordKind.Exit)
+                last = Parse(record) ?? last;
         }
         return last;
+    }
+
+    /// <summary>The report an Exit record carries; null when malformed (it still says the run ended, and the
+    /// caller falls back to "unexpected exit").</summary>
+    public static ExitReport? Parse(LogRecord exitRecord)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(exitRecord.Payload.Span, ProtocolJson.Default.ExitReport);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 }
