@@ -4,19 +4,8 @@ using Vic.PortLayer;
 
 namespace Vic.ImageC.Tests;
 
-public sealed class FindAndTagTests : IAsyncLifetime
+public sealed class FindAndTagTests : RegistryHarnessTests
 {
-    private FakeRegistry _registry = null!;
-    private readonly Harness _harness = new();
-
-    public async Task InitializeAsync() => _registry = await FakeRegistry.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _registry.DisposeAsync();
-        _harness.Dispose();
-    }
-
     [Fact]
     public async Task Finds_by_name_tag_digest_id_and_prefix()
     {

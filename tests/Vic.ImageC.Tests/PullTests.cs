@@ -5,19 +5,8 @@ using Vic.TestSupport;
 
 namespace Vic.ImageC.Tests;
 
-public sealed class PullTests : IAsyncLifetime
+public sealed class PullTests : RegistryHarnessTests
 {
-    private FakeRegistry _registry = null!;
-    private readonly Harness _harness = new();
-
-    public async Task InitializeAsync() => _registry = await FakeRegistry.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _registry.DisposeAsync();
-        _harness.Dispose();
-    }
-
     [Fact]
     public async Task Pull_writes_layers_in_order_and_records_the_image()
     {
