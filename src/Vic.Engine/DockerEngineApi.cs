@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Vic.Engine.Containers;
 using Vic.Engine.Events;
+using Vic.Engine.Exec;
 using Vic.Engine.Hijack;
 using Vic.Engine.Http;
 using Vic.Engine.Images;
@@ -68,6 +69,9 @@ public static class DockerEngineApi
         services.AddSingleton<StartFailures>();
         services.AddSingleton<AttachStreamer>();
         services.AddSingleton<AttachHijack>();
+        services.AddSingleton<ExecService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ExecService>());
+        services.AddSingleton<ExecHijack>();
         services.AddSingleton<EventBroker>();
         services.AddHostedService(sp => sp.GetRequiredService<EventBroker>());
         services.AddHostedService<ContainerSupervisor>();
@@ -77,6 +81,7 @@ public static class DockerEngineApi
         services.AddSingleton<IRouteGroup, ContainerStreamRoutes>();
         services.AddSingleton<IRouteGroup, ImageRoutes>();
         services.AddSingleton<IRouteGroup, EventRoutes>();
+        services.AddSingleton<IRouteGroup, ExecRoutes>();
     }
 
     private static void ConfigureListeners(KestrelServerOptions kestrel, EngineOptions options)

@@ -46,6 +46,7 @@ public static class QemuBackend
         return new PortLayerServices(
             new ContainerLifecycle(options, registry, runner, layers, qemuImg, host, logger),
             new ContainerInteraction(options, registry, runner),
+            new ContainerExec(options, registry, runner),
             layers,
             new MetadataStore(layout.MetadataDir),
             new HostInfo(layout, host, accelerator));

@@ -4,6 +4,7 @@ namespace Vic.PortLayer;
 public sealed record PortLayerServices(
     IContainerLifecycle Containers,
     IContainerInteraction Interaction,
+    IContainerExec Exec,
     IImageLayerStore Layers,
     IMetadataStore Metadata,
     IHostInfo Host);

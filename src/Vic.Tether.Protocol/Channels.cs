@@ -17,8 +17,9 @@ public static class Channels
 
     /// <summary>
     /// Interactive channel, a unix socket the VCH connects to when it is up. Carries <see cref="ControlFrame"/>s
-    /// host to guest (stdin, stdin close, signal, resize). Guest writes block while no host is connected,
-    /// so the tether never writes output here.
+    /// host to guest (stdin, stdin close, signal, resize, exec start) and guest to host for exec sessions only
+    /// (their output, start and exit). Guest writes block while no host is connected, so the main process's
+    /// output never travels here: it goes to the durable log port.
     /// </summary>
     public const string ControlPort = "vic.control";
 }

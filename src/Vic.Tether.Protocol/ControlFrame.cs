@@ -12,11 +12,28 @@ public enum ControlFrameKind : byte
     Signal = 3,
     /// <summary>Resize the terminal. Payload: uint16 rows, uint16 columns, big-endian.</summary>
     Resize = 4,
+
+    /// <summary>Host to guest: start an exec session with the frame's (new, nonzero) session number.
+    /// Payload: <see cref="ProcessSpec"/> JSON; its Env adds to (and overrides) the container process's.</summary>
+    ExecStart = 5,
+
+    // Guest to host, only for exec sessions: the main process's output goes to the durable log port instead.
+    // A host that is not connected blocks these writes, which only stalls the exec sessions' output.
+
+    /// <summary>Guest to host: output of an exec session's stdout (or its terminal).</summary>
+    ExecStdout = 6,
+    /// <summary>Guest to host: output of an exec session's stderr.</summary>
+    ExecStderr = 7,
+    /// <summary>Guest to host: the exec session's process runs. Payload: <see cref="StartedReport"/> JSON.</summary>
+    ExecStarted = 8,
+    /// <summary>Guest to host: the exec session ended (or could not start). Payload: <see cref="ExitReport"/> JSON.
+    /// The session's last frame: every output frame of the session was sent before it.</summary>
+    ExecExit = 9,
 }
 
 /// <summary>
 /// One frame on the control channel: kind (1 byte), session (uint32 big-endian; 0 is the container's main
-/// process, other values are reserved for exec sessions), payload length (uint32 big-endian), payload.
+/// process, other values are exec sessions numbered by the host), payload length (uint32 big-endian), payload.
 /// </summary>
 public readonly record struct ControlFrame(ControlFrameKind Kind, uint Session, ReadOnlyMemory<byte> Payload)
 {
@@ -33,20 +50,23 @@ public readonly record struct ControlFrame(ControlFrameKind Kind, uint Session, 
         return bytes;
     }
 
-    public static ControlFrame Signal(int signal)
+    public static ControlFrame Signal(int signal, uint session = 0)
     {
         var payload = new byte[4];
         BinaryPrimitives.WriteInt32BigEndian(payload, signal);
-        return new ControlFrame(ControlFrameKind.Signal, 0, payload);
+        return new ControlFrame(ControlFrameKind.Signal, session, payload);
     }
 
-    public static ControlFrame Resize(ushort rows, ushort columns)
+    public static ControlFrame Resize(ushort rows, ushort columns, uint session = 0)
     {
         var payload = new byte[4];
         BinaryPrimitives.WriteUInt16BigEndian(payload.AsSpan(0, 2), rows);
         BinaryPrimitives.WriteUInt16BigEndian(payload.AsSpan(2, 2), columns);
-        return new ControlFrame(ControlFrameKind.Resize, 0, payload);
+        return new ControlFrame(ControlFrameKind.Resize, session, payload);
     }
+
+    public static ControlFrame ExecStart(uint session, ProcessSpec process) =>
+        new(ControlFrameKind.ExecStart, session, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(process, ProtocolJson.Default.ProcessSpec));
 
     public static bool TryReadHeader(ReadOnlySpan<byte> header, out ControlFrameKind kind, out uint session, out int payloadLength)
     {
@@ -54,6 +74,6 @@ public readonly record struct ControlFrame(ControlFrameKind Kind, uint Session, 
         session = BinaryPrimitives.ReadUInt32BigEndian(header[1..5]);
         uint length = BinaryPrimitives.ReadUInt32BigEndian(header[5..9]);
         payloadLength = (int)Math.Min(length, int.MaxValue);
-        return kind is >= ControlFrameKind.Stdin and <= ControlFrameKind.Resize && length <= MaxPayload;
+        return kind is >= ControlFrameKind.Stdin and <= ControlFrameKind.ExecExit && length <= MaxPayload;
     }
 }

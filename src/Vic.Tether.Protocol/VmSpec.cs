@@ -93,6 +93,7 @@ public sealed record StartedReport
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(VmSpec))]
+[JsonSerializable(typeof(ProcessSpec))]
 [JsonSerializable(typeof(ExitReport))]
 [JsonSerializable(typeof(StartedReport))]
 public sealed partial class ProtocolJson : JsonSerializerContext;

@@ -11,6 +11,9 @@ internal static unsafe class ContainerRunner
 {
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(3);
 
+    /// <summary>How long killed exec sessions get to report their exits (a host that is not connected never reads them).</summary>
+    private static readonly TimeSpan ExecReportTimeout = TimeSpan.FromSeconds(1);
+
     public static ExitReport Run(VmSpec spec, LogWriter log, Reaper reaper, string? controlDevice)
     {
         ProcessSpec process = spec.Process!;
@@ -57,15 +60,19 @@ internal static unsafe class ContainerRunner
         log.Started(launch.Pid);
         List<OutputPump> pumps = stdio.StartPumps(log);
         StdinWriter? stdin = stdio.StdinTarget >= 0 ? new StdinWriter(stdio.StdinTarget, process.Tty) : null;
+        ExecSessions? execs = null;
         if (controlDevice is not null)
         {
-            _ = new ControlReader(controlDevice, new ProcessControl(launch.Pid, stdin, stdio.TerminalMaster, log), log);
+            var port = new ControlPort(controlDevice, log);
+            execs = new ExecSessions(process, hostname, users, reaper, port, log);
+            port.Start(new ProcessControl(launch.Pid, stdin, stdio.TerminalMaster, log), execs);
         }
 
         int status = launch.Exited!.GetAwaiter().GetResult();
-        // Background processes die with the main one, as when a container's PID namespace ends; then the
-        // pipes reach EOF and the pumps drain what is left.
+        // Background processes and exec sessions die with the main one, as when a container's PID namespace ends;
+        // then the pipes reach EOF and the pumps drain what is left.
         Libc.kill(-1, Consts.SIGKILL);
+        execs?.JoinAll(ExecReportTimeout);
         foreach (OutputPump pump in pumps)
         {
             if (!pump.Join(DrainTimeout))

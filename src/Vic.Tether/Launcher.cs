@@ -9,8 +9,9 @@ namespace Vic.Tether;
 /// or credentials in the child) and not posix_spawn (it cannot setgroups/setgid/setuid or acquire a controlling
 /// terminal). Everything the child touches is prepared in unmanaged memory before the fork; the child then makes
 /// only GC-transition-free libc calls on those pointers and ends in execve or _exit, never returning to managed
-/// code that could allocate. Launches happen before any pump or control thread exists, so no other thread can
-/// be allocating (and start a GC) while the fork copies the address space.
+/// code that could allocate. Other threads may run (exec sessions are launched while the main process's pumps,
+/// the reaper and the control reader work): the fork call does not leave cooperative mode, so no GC can be in
+/// progress while the address space is copied, and the child, alone in its copy, never allocates or takes a lock.
 /// A CLOEXEC pipe tells the parent whether exec succeeded: EOF means yes, 8 bytes (stage, errno) mean no.
 /// </summary>
 internal static unsafe class Launcher

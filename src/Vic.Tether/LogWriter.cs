@@ -8,7 +8,7 @@ namespace Vic.Tether;
 /// The only writer of the log port. One lock around every frame so records of concurrent pumps never
 /// interleave; timestamps never go backwards so readers can merge streams by time.
 /// </summary>
-internal sealed unsafe class LogWriter(int fd, DebugConsole console)
+internal sealed unsafe class LogWriter(int fd, DebugConsole console) : IOutputSink
 {
     private readonly Lock _lock = new();
     private long _lastTimestamp;

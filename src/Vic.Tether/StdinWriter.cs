@@ -25,10 +25,18 @@ internal sealed unsafe class StdinWriter
     /// <summary>EOF for the process: the pipe is closed; on a terminal, EOT (^D) is typed instead.</summary>
     public void Close() => _queue.TryAdd(null);
 
+    /// <summary>The process is gone: end the thread, closing a pipe still open (a terminal's master is not ours).</summary>
+    public void Stop() => _queue.CompleteAdding();
+
     private void Run()
     {
         foreach (byte[]? data in _queue.GetConsumingEnumerable())
         {
+            // Stop() may have arrived behind pending input: the process is gone, so nothing more is written.
+            if (_queue.IsAddingCompleted)
+            {
+                break;
+            }
             if (data is null)
             {
                 if (_isTerminal)
@@ -45,6 +53,10 @@ internal sealed unsafe class StdinWriter
                 Libc.close(_fd);
                 return;
             }
+        }
+        if (!_isTerminal)
+        {
+            Libc.close(_fd);
         }
     }
 

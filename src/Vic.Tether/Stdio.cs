@@ -74,9 +74,9 @@ internal sealed unsafe class Stdio
         }
     }
 
-    public List<OutputPump> StartPumps(LogWriter log) => TerminalMaster >= 0
-        ? [new OutputPump(TerminalMaster, LogRecordKind.Stdout, log, closeAtEnd: false)]
-        : [new OutputPump(_stdoutRead, LogRecordKind.Stdout, log), new OutputPump(_stderrRead, LogRecordKind.Stderr, log)];
+    public List<OutputPump> StartPumps(IOutputSink sink) => TerminalMaster >= 0
+        ? [new OutputPump(TerminalMaster, LogRecordKind.Stdout, sink, closeAtEnd: false)]
+        : [new OutputPump(_stdoutRead, LogRecordKind.Stdout, sink), new OutputPump(_stderrRead, LogRecordKind.Stderr, sink)];
 
     private static (int Read, int Write) Pipe()
     {

@@ -13,7 +13,7 @@ namespace Vic.Engine.Events;
 /// </summary>
 internal sealed class EventBroker(PortLayerServices portLayer) : IHostedService
 {
-    private readonly Channel<ContainerStateChanged> _changes = Channel.CreateUnbounded<ContainerStateChanged>(new() { SingleReader = true });
+    private readonly Channel<Pending> _changes = Channel.CreateUnbounded<Pending>(new() { SingleReader = true });
     private readonly ConcurrentDictionary<Channel<EventMessage>, bool> _listeners = new();
     private readonly Dictionary<string, (string Name, string Image)> _known = new(StringComparer.Ordinal);
     private Task _loop = Task.CompletedTask;
@@ -42,13 +42,22 @@ internal sealed class EventBroker(PortLayerServices portLayer) : IHostedService
         return new Subscription(channel.Reader, () => _listeners.TryRemove(channel, out _));
     }
 
-    private void OnStateChanged(object? sender, ContainerStateChanged change) => _changes.Writer.TryWrite(change);
+    private void OnStateChanged(object? sender, ContainerStateChanged change) => _changes.Writer.TryWrite(new Pending(change, null, null));
+
+    /// <summary>
+    /// A container event the port layer does not raise (exec_create, exec_start, exec_die...), queued behind the
+    /// state changes so listeners see them in order. <paramref name="attributes"/> add to name and image.
+    /// </summary>
+    public void Publish(string containerId, string action, IReadOnlyDictionary<string, string>? attributes = null, DateTimeOffset? time = null) =>
+        _changes.Writer.TryWrite(new Pending(new ContainerStateChanged(containerId, ContainerRunState.Running, 0, time ?? DateTimeOffset.UtcNow), action, attributes));
+
+    private sealed record Pending(ContainerStateChanged Change, string? Action, IReadOnlyDictionary<string, string>? Attributes);
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
-        await foreach (var change in _changes.Reader.ReadAllAsync(cancellationToken))
+        await foreach (var pending in _changes.Reader.ReadAllAsync(cancellationToken))
         {
-            var message = await ToMessageAsync(change, cancellationToken);
+            var message = await ToMessageAsync(pending.Change, pending.Action, pending.Attributes, cancellationToken);
             if (message is null)
                 continue;
             foreach (var listener in _listeners.Keys)
@@ -56,9 +65,10 @@ internal sealed class EventBroker(PortLayerServices portLayer) : IHostedService
         }
     }
 
-    private async Task<EventMessage?> ToMessageAsync(ContainerStateChanged change, CancellationToken cancellationToken)
+    private async Task<EventMessage?> ToMessageAsync(ContainerStateChanged change, string? explicitAction,
+        IReadOnlyDictionary<string, string>? extra, CancellationToken cancellationToken)
     {
-        string? action = change.State switch
+        string? action = explicitAction ?? change.State switch
         {
             ContainerRunState.Created => "create",
             ContainerRunState.Running => "start",
@@ -84,6 +94,8 @@ internal sealed class EventBroker(PortLayerServices portLayer) : IHostedService
         var attributes = new Dictionary<string, string> { ["name"] = name, ["image"] = image };
         if (action == "die")
             attributes["exitCode"] = change.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+            attributes[key] = value;
         long nanos = (change.Time - DateTimeOffset.UnixEpoch).Ticks * 100;
         return new EventMessage
         {

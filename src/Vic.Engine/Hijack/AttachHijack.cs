@@ -42,7 +42,7 @@ internal sealed class AttachHijack(EngineOptions options, ContainerResolver reso
     }
 
     /// <summary>The transport's writer as a stream (writes go out at once: attach is interactive).</summary>
-    private sealed class FlushingPipeStream(PipeWriter writer) : Stream
+    internal sealed class FlushingPipeStream(PipeWriter writer) : Stream
     {
         public override bool CanRead => false;
         public override bool CanSeek => false;

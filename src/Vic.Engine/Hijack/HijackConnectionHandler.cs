@@ -37,7 +37,10 @@ internal sealed partial class HijackConnectionHandler(ConnectionDelegate next, F
         var provider = services();
         try
         {
-            await provider.GetRequiredService<AttachHijack>().ServeAsync(connection, hijack);
+            if (ExecHijack.Matches(hijack.UnversionedPath()))
+                await provider.GetRequiredService<ExecHijack>().ServeAsync(connection, hijack);
+            else
+                await provider.GetRequiredService<AttachHijack>().ServeAsync(connection, hijack);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ConnectionResetException)
         {
@@ -84,8 +87,8 @@ internal sealed partial class HijackConnectionHandler(ConnectionDelegate next, F
                     return null;
                 case Decision.Hijack:
                     input.AdvanceTo(buffer.GetPosition(headLength));
-                    await SkipBodyAsync(input, request!.ContentLength, timeout.Token);
-                    return request;
+                    byte[] body = await ReadBodyAsync(input, request!.ContentLength, timeout.Token);
+                    return request with { Body = body };
                 default:
                     input.AdvanceTo(buffer.Start, buffer.End);
                     examinedPartialHead = true;
@@ -105,22 +108,33 @@ internal sealed partial class HijackConnectionHandler(ConnectionDelegate next, F
         if (headLength < 0)
             return (Decision.NeedMore, null, 0);
         var request = RawHttpRequest.Parse(buffer.Slice(0, headLength));
-        bool hijack = request is not null && request.WantsTcpUpgrade && AttachHijack.Matches(request.UnversionedPath());
+        bool hijack = request is not null && request.WantsTcpUpgrade
+            && (AttachHijack.Matches(request.UnversionedPath()) || ExecHijack.Matches(request.UnversionedPath()));
         return hijack ? (Decision.Hijack, request, headLength) : (Decision.NotHijack, null, 0);
     }
 
-    /// <summary>Attach bodies carry nothing we use; read them off so the stream that follows starts clean.</summary>
-    private static async Task SkipBodyAsync(PipeReader input, long length, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the body off so the stream that follows starts clean; keeps it when small (exec start's JSON; attach
+    /// bodies carry nothing we use).
+    /// </summary>
+    private static async Task<byte[]> ReadBodyAsync(PipeReader input, long length, CancellationToken cancellationToken)
     {
+        var kept = length <= RawHttpRequest.MaxKeptBody ? new MemoryStream((int)length) : null;
         while (length > 0)
         {
             var result = await input.ReadAsync(cancellationToken);
             long take = Math.Min(length, result.Buffer.Length);
+            if (kept is not null)
+            {
+                foreach (var segment in result.Buffer.Slice(0, take))
+                    kept.Write(segment.Span);
+            }
             input.AdvanceTo(result.Buffer.GetPosition(take));
             length -= take;
             if (result.IsCompleted && length > 0)
                 throw new IOException("connection closed inside the request body");
         }
+        return kept?.ToArray() ?? [];
     }
 
     private enum Decision

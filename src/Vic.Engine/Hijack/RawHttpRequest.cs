@@ -12,6 +12,12 @@ internal sealed record RawHttpRequest(string Method, string Path, IQueryCollecti
     /// <summary>Requests longer than this are never hijack candidates.</summary>
     public const int MaxHeadLength = 32 * 1024;
 
+    /// <summary>Bodies kept for the hijack's handler (exec start's JSON); longer ones are read off and dropped.</summary>
+    public const int MaxKeptBody = 64 * 1024;
+
+    /// <summary>The request's body when it was at most <see cref="MaxKeptBody"/> bytes.</summary>
+    public byte[] Body { get; init; } = [];
+
     public long ContentLength =>
         Headers.TryGetValue("Content-Length", out var v) && long.TryParse(v, out long n) && n > 0 ? n : 0;
 

@@ -25,4 +25,8 @@ namespace Vic.Engine.Models;
 [JsonSerializable(typeof(VersionResponse))]
 [JsonSerializable(typeof(SystemInfo))]
 [JsonSerializable(typeof(EventMessage))]
+[JsonSerializable(typeof(ExecCreateRequest))]
+[JsonSerializable(typeof(IdResponse))]
+[JsonSerializable(typeof(ExecStartRequest))]
+[JsonSerializable(typeof(ExecInspect))]
 public sealed partial class EngineJson : JsonSerializerContext;

@@ -25,7 +25,7 @@ internal sealed class ContainerRoutes(
         routes.MapDelete("/containers/{id}", RemoveAsync);
         routes.MapPost("/containers/{id}/rename", RenameAsync);
         routes.MapPost("/containers/{id}/resize", ResizeAsync);
-        foreach (var verb in (string[])["pause", "unpause", "update", "export", "changes", "top", "stats", "exec"])
+        foreach (var verb in (string[])["pause", "unpause", "update", "export", "changes", "top", "stats"])
             routes.MapMethods($"/containers/{{id}}/{verb}", [HttpMethods.Get, HttpMethods.Post], NotYet($"docker {verb}"));
         routes.MapMethods("/containers/{id}/archive", [HttpMethods.Get, HttpMethods.Put, HttpMethods.Head], NotYet("docker cp"));
         routes.MapPost("/containers/prune", NotYet("docker container prune"));

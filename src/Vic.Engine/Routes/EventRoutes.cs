@@ -49,9 +49,13 @@ internal sealed class EventRoutes(EventBroker broker, TimeProvider time) : IRout
         }
     }
 
+    /// <summary>Actions that carry a suffix ("exec_start: sh -c ...") match their bare name, as with dockerd.</summary>
+    private static bool ActionMatches(string wanted, string action) =>
+        wanted == action || (wanted is "exec_create" or "exec_start" or "health_status" && action.StartsWith(wanted + ":", StringComparison.Ordinal));
+
     private static bool Matches(DockerFilters filters, EventMessage e) =>
         (!filters.Has("type") || filters.Get("type").Contains(e.Type))
-        && (!filters.Has("event") || filters.Get("event").Contains(e.Action))
+        && (!filters.Has("event") || filters.Get("event").Any(wanted => ActionMatches(wanted, e.Action)))
         && (!filters.Has("container") || filters.Get("container").Any(c =>
             e.Id.StartsWith(c, StringComparison.Ordinal) || e.Actor.Attributes.GetValueOrDefault("name") == c.TrimStart('/')))
         && (!filters.Has("image") || filters.Get("image").Contains(e.From));

@@ -1,4 +1,7 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Net.Sockets;
+using System.Text.Json;
 using Vic.PortLayer;
 using Vic.Tether.Protocol;
 
@@ -8,11 +11,19 @@ namespace Vic.PortLayer.Qemu.Containers;
 /// The host end of a running VM's vic.control port: QEMU listens on control.sock and we connect when there is
 /// something to send. One connection at a time is served by QEMU, so one channel per container; a restarted
 /// VCH simply connects again. Frames are written whole under a lock so concurrent senders never interleave.
+/// While connected, a reader takes the guest's frames (exec sessions' output, start and exit) and routes them to
+/// the sessions this channel started.
 /// </summary>
 internal sealed class ControlChannel(string vmDirectory) : IAsyncDisposable
 {
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan ReconnectBackoff = TimeSpan.FromMilliseconds(200);
     private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly ConcurrentDictionary<uint, ExecSession> _sessions = new();
+    private readonly CancellationTokenSource _disposed = new();
+    // Sessions of a previous VCH process may still run in the guest: numbering from a random point keeps a new
+    // process's numbers clear of theirs.
+    private int _nextSession = Random.Shared.Next(1, int.MaxValue / 2);
     private Socket? _socket;
     private NetworkStream? _stream;
 
@@ -22,6 +33,7 @@ internal sealed class ControlChannel(string vmDirectory) : IAsyncDisposable
         await _lock.WaitAsync(cancellationToken);
         try
         {
+            ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
             // A connection left by a run that ended (or a QEMU that restarted) fails on first write: retry once fresh.
             for (int attempt = 0; ; attempt++)
             {
@@ -45,6 +57,24 @@ internal sealed class ControlChannel(string vmDirectory) : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts an exec session: registers it, then asks the guest to launch it.</summary>
+    public async Task<ExecSession> StartExecAsync(ProcessSpec process, CancellationToken cancellationToken)
+    {
+        uint number = (uint)Interlocked.Increment(ref _nextSession);
+        var session = new ExecSession(this, number, process.OpenStdin);
+        _sessions[number] = session;
+        try
+        {
+            await SendAsync(ControlFrame.ExecStart(number, process), cancellationToken);
+        }
+        catch
+        {
+            _sessions.TryRemove(number, out _);
+            throw;
+        }
+        return session;
+    }
+
     private async Task<NetworkStream> ConnectAsync(CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -57,8 +87,103 @@ internal sealed class ControlChannel(string vmDirectory) : IAsyncDisposable
         {
             throw new IOException("timed out connecting to the control socket");
         }
-        _stream = new NetworkStream(_socket, ownsSocket: true);
-        return _stream;
+        var stream = new NetworkStream(_socket, ownsSocket: true);
+        _stream = stream;
+        _ = Task.Run(() => ReadLoopAsync(stream), CancellationToken.None);
+        return stream;
+    }
+
+    /// <summary>Reads the guest's frames from one connection until it ends.</summary>
+    private async Task ReadLoopAsync(NetworkStream stream)
+    {
+        var header = new byte[ControlFrame.HeaderLength];
+        try
+        {
+            while (!_disposed.IsCancellationRequested)
+            {
+                await stream.ReadExactlyAsync(header, _disposed.Token);
+                if (!ControlFrame.TryReadHeader(header, out ControlFrameKind kind, out uint number, out int length))
+                    break; // cannot resynchronise inside a stream: drop the connection, the next one starts clean
+                var payload = new byte[length];
+                await stream.ReadExactlyAsync(payload, _disposed.Token);
+                if (_sessions.TryGetValue(number, out ExecSession? session))
+                    await DeliverAsync(session, kind, payload);
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or EndOfStreamException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The connection ended: the VM stopped (the watcher then ends every session) or QEMU dropped us.
+        }
+        await _lock.WaitAsync();
+        try
+        {
+            if (ReferenceEquals(_stream, stream))
+                Disconnect();
+        }
+        finally
+        {
+            _lock.Release();
+        }
+        // Sessions still waiting for output need a connection even when nobody sends anything.
+        while (!_disposed.IsCancellationRequested && !_sessions.IsEmpty && _stream is null)
+        {
+            try
+            {
+                await Task.Delay(ReconnectBackoff, _disposed.Token);
+                await EnsureConnectedAsync(_disposed.Token);
+            }
+            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ConflictException or ObjectDisposedException)
+            {
+                // Try again until the VM is found stopped and the channel disposed.
+            }
+        }
+    }
+
+    private async Task EnsureConnectedAsync(CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_stream is null && !_disposed.IsCancellationRequested)
+                await ConnectAsync(cancellationToken);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private async Task DeliverAsync(ExecSession session, ControlFrameKind kind, byte[] payload)
+    {
+        switch (kind)
+        {
+            case ControlFrameKind.ExecStdout:
+                await session.AddOutputAsync(OutputStream.Stdout, payload);
+                break;
+            case ControlFrameKind.ExecStderr:
+                await session.AddOutputAsync(OutputStream.Stderr, payload);
+                break;
+            case ControlFrameKind.ExecStarted:
+                session.SetStarted(ReadJson(payload, ProtocolJson.Default.StartedReport)?.Pid ?? 0);
+                break;
+            case ControlFrameKind.ExecExit:
+                ExitReport? report = ReadJson(payload, ProtocolJson.Default.ExitReport);
+                _sessions.TryRemove(session.Number, out _);
+                session.SetExited(new ContainerExit(report?.ExitCode ?? 255, report?.Error ?? ""));
+                break;
+        }
+    }
+
+    private static T? ReadJson<T>(byte[] payload, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(payload, type);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private void Disconnect()
@@ -69,8 +194,10 @@ internal sealed class ControlChannel(string vmDirectory) : IAsyncDisposable
         _socket = null;
     }
 
+    /// <summary>The VM is gone (or the backend stops): sessions still running end as killed with the container.</summary>
     public async ValueTask DisposeAsync()
     {
+        await _disposed.CancelAsync();
         await _lock.WaitAsync();
         try
         {
@@ -80,5 +207,8 @@ internal sealed class ControlChannel(string vmDirectory) : IAsyncDisposable
         {
             _lock.Release();
         }
+        foreach (ExecSession session in _sessions.Values)
+            session.SetExited(new ContainerExit(137, ""), stopped: true);
+        _sessions.Clear();
     }
 }

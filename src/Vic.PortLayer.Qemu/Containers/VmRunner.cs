@@ -177,12 +177,16 @@ internal sealed class VmRunner(
     /// <summary>Sends a control frame to a running container (stdin, resize, signal). Throws Conflict when not running.</summary>
     public async Task SendAsync(ContainerEntry entry, ControlFrame frame, CancellationToken cancellationToken)
     {
+        await ChannelFor(entry).SendAsync(frame, cancellationToken);
+    }
+
+    /// <summary>The running container's control channel. Throws Conflict when not running.</summary>
+    public ControlChannel ChannelFor(ContainerEntry entry)
+    {
         if (!entry.IsRunning)
             throw new ConflictException($"Container {entry.Id} is not running");
-        ControlChannel channel;
         lock (entry)
-            channel = entry.Control ??= new ControlChannel(entry.Directory);
-        await channel.SendAsync(frame, cancellationToken);
+            return entry.Control ??= new ControlChannel(entry.Directory);
     }
 
     private async Task<bool> TrySignalAsync(ContainerEntry entry, int signal, CancellationToken cancellationToken)

@@ -11,13 +11,13 @@ namespace Vic.Engine.Tests.Fakes;
 /// It keeps the port-layer contracts the engine relies on: WaitAsync registers before it returns, and
 /// ReadOutputAsync fixes its starting point on the first MoveNextAsync (FromNow / WaitForRun).
 /// </summary>
-internal sealed partial class FakeBackend : IContainerLifecycle, IContainerInteraction, IHostInfo
+internal sealed partial class FakeBackend : IContainerLifecycle, IContainerInteraction, IContainerExec, IHostInfo
 {
     private readonly ConcurrentDictionary<string, FakeContainer> _containers = new(StringComparer.Ordinal);
 
     public event EventHandler<ContainerStateChanged>? StateChanged;
 
-    public PortLayerServices Services => new(this, this, new FakeLayers(), new FakeMetadata(), this);
+    public PortLayerServices Services => new(this, this, this, new FakeLayers(), new FakeMetadata(), this);
 
     public FakeContainer Get(string id) =>
         _containers.TryGetValue(id, out var c) && !c.Removed ? c : throw new NotFoundException("No such container: " + id);

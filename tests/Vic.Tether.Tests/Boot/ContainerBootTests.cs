@@ -90,6 +90,93 @@ public sealed class ContainerBootTests(BootFixture fixture)
     }
 
     [Fact]
+    public async Task ExecSessionsRunBesideTheMainProcessWithTheirOwnStreams()
+    {
+        var sessions = new Dictionary<uint, ExecTranscript>();
+        VmResult run = await RunAsync(new ProcessSpec { Args = ["sh", "-c", "read x; echo main-done"], OpenStdin = true, Env = ["FROM_IMAGE=1"] }, async socket =>
+        {
+            await socket.SendAsync(ControlFrame.ExecStart(7, new ProcessSpec
+            {
+                Args = ["sh", "-c", "echo out $FROM_IMAGE $EXTRA; echo err >&2; pwd; exit 4"],
+                Env = ["EXTRA=x"],
+                WorkingDir = "/tmp",
+            }).Encode());
+            await socket.SendAsync(ControlFrame.ExecStart(8, new ProcessSpec { Args = ["no-such-binary"] }).Encode());
+            await socket.SendAsync(ControlFrame.ExecStart(9, new ProcessSpec { Args = ["sh", "-c", "cat; id -u"], OpenStdin = true, User = "1000:1000" }).Encode());
+            await socket.SendAsync(new ControlFrame(ControlFrameKind.Stdin, 9, "to-exec\n"u8.ToArray()).Encode());
+            await socket.SendAsync(new ControlFrame(ControlFrameKind.StdinClose, 9, Array.Empty<byte>()).Encode());
+            await socket.SendAsync(ControlFrame.ExecStart(10, new ProcessSpec { Args = ["sh", "-c", "id -u; tty; stty size"], Tty = true, Rows = 30, Columns = 90 }).Encode());
+            await ReadExecFramesAsync(socket, sessions, until: [7, 8, 9, 10]);
+            await socket.SendAsync(new ControlFrame(ControlFrameKind.Stdin, 0, "go\n"u8.ToArray()).Encode());
+        });
+        Assert.Equal(0, run.Exit.ExitCode);
+        Assert.Equal("main-done\n", run.Stdout); // exec output never reaches the container's log
+
+        Assert.True(sessions[7].Pid > 1);
+        Assert.Equal("out 1 x\n/tmp\n", sessions[7].Stdout);
+        Assert.Equal("err\n", sessions[7].Stderr);
+        Assert.Equal(4, sessions[7].Exit!.ExitCode);
+
+        Assert.Equal(0, sessions[8].Pid);
+        Assert.Equal(127, sessions[8].Exit!.ExitCode);
+        Assert.Equal("exec: \"no-such-binary\": executable file not found in $PATH", sessions[8].Exit!.Error);
+
+        Assert.True(sessions[9].Exit!.Error is null, sessions[9].Exit!.Error);
+        Assert.Equal("to-exec\n1000\n", sessions[9].Stdout);
+        Assert.Equal(0, sessions[9].Exit!.ExitCode);
+
+        Assert.Matches(@"^0\r\n/dev/pts/\d+\r\n30 90\r\n$", sessions[10].Stdout);
+        Assert.Equal("", sessions[10].Stderr);
+    }
+
+    [Fact]
+    public async Task ExecSessionsEndWhenTheMainProcessEnds()
+    {
+        var sessions = new Dictionary<uint, ExecTranscript>();
+        VmResult run = await RunAsync(new ProcessSpec { Args = ["sh", "-c", "read x; exit 0"], OpenStdin = true }, async socket =>
+        {
+            await socket.SendAsync(ControlFrame.ExecStart(3, new ProcessSpec { Args = ["sleep", "300"] }).Encode());
+            await ReadExecFramesAsync(socket, sessions, until: [], startedOf: 3);
+            await socket.SendAsync(new ControlFrame(ControlFrameKind.StdinClose, 0, Array.Empty<byte>()).Encode());
+            await ReadExecFramesAsync(socket, sessions, until: [3]);
+        });
+        Assert.Equal(0, run.Exit.ExitCode);
+        Assert.Equal(137, sessions[3].Exit!.ExitCode);
+    }
+
+    private sealed class ExecTranscript
+    {
+        public int Pid;
+        public string Stdout = "";
+        public string Stderr = "";
+        public ExitReport? Exit;
+    }
+
+    /// <summary>Reads guest-to-host frames until every listed session has exited (or <paramref name="startedOf"/> runs).</summary>
+    private static async Task ReadExecFramesAsync(Socket socket, Dictionary<uint, ExecTranscript> sessions, uint[] until, uint? startedOf = null)
+    {
+        var header = new byte[ControlFrame.HeaderLength];
+        using var stream = new NetworkStream(socket, ownsSocket: false);
+        while (!until.All(s => sessions.TryGetValue(s, out var t) && t.Exit is not null)
+            && !(startedOf is uint wanted && sessions.TryGetValue(wanted, out var w) && w.Pid > 0))
+        {
+            await stream.ReadExactlyAsync(header);
+            Assert.True(ControlFrame.TryReadHeader(header, out var kind, out uint session, out int length), "valid frame header");
+            var payload = new byte[length];
+            await stream.ReadExactlyAsync(payload);
+            var transcript = sessions.TryGetValue(session, out var t) ? t : sessions[session] = new ExecTranscript();
+            switch (kind)
+            {
+                case ControlFrameKind.ExecStdout: transcript.Stdout += Encoding.UTF8.GetString(payload); break;
+                case ControlFrameKind.ExecStderr: transcript.Stderr += Encoding.UTF8.GetString(payload); break;
+                case ControlFrameKind.ExecStarted: transcript.Pid = System.Text.Json.JsonSerializer.Deserialize(payload, ProtocolJson.Default.StartedReport)!.Pid; break;
+                case ControlFrameKind.ExecExit: transcript.Exit = System.Text.Json.JsonSerializer.Deserialize(payload, ProtocolJson.Default.ExitReport); break;
+                default: Assert.Fail($"unexpected {kind} frame from the guest"); break;
+            }
+        }
+    }
+
+    [Fact]
     public async Task SignalFrameKillsTheProcess()
     {
         VmResult run = await RunAsync(new ProcessSpec { Args = ["sleep", "100"] }, async socket =>

@@ -1,0 +1,174 @@
+using System.Buffers.Binary;
+using Vic.Tether.Native;
+using Vic.Tether.Protocol;
+
+namespace Vic.Tether;
+
+/// <summary>
+/// The control port: <see cref="ControlFrame"/>s from the host are read on its own thread and dispatched (session 0
+/// to the main process, exec starts and other sessions to <see cref="IExecHost"/>); exec sessions' output goes back
+/// as frames written whole under a lock. While no host is connected (the VCH is down) a read returns 0 or fails at
+/// once: the reader backs off and retries, and any partial frame is dropped, since a reconnecting host starts with
+/// a fresh frame. Writes block meanwhile, which stalls only exec output (the main process's goes to the log port).
+/// </summary>
+internal sealed unsafe class ControlPort
+{
+    private static readonly TimeSpan Backoff = TimeSpan.FromMilliseconds(100);
+
+    private readonly string _device;
+    private readonly LogWriter _log;
+    private readonly Lock _writeLock = new();
+    private readonly ManualResetEventSlim _opened = new();
+    private IControlHandler? _main;
+    private IExecHost? _execs;
+    private int _fd = -1;
+
+    public ControlPort(string device, LogWriter log)
+    {
+        _device = device;
+        _log = log;
+    }
+
+    /// <summary>Starts reading; frames are dispatched to <paramref name="main"/> and <paramref name="execs"/>.</summary>
+    public void Start(IControlHandler main, IExecHost execs)
+    {
+        _main = main;
+        _execs = execs;
+        new Thread(Run) { IsBackground = true, Name = "control" }.Start();
+    }
+
+    /// <summary>Sends one frame to the host (split when the payload is larger than one frame may carry).</summary>
+    public void Send(ControlFrameKind kind, uint session, ReadOnlySpan<byte> payload)
+    {
+        _opened.Wait();
+        lock (_writeLock)
+        {
+            int offset = 0;
+            do
+            {
+                int length = Math.Min(ControlFrame.MaxPayload, payload.Length - offset);
+                byte[] frame = new ControlFrame(kind, session, payload.Slice(offset, length).ToArray()).Encode();
+                if (!WriteAll(frame))
+                {
+                    return;
+                }
+                offset += length;
+            }
+            while (offset < payload.Length);
+        }
+    }
+
+    private bool WriteAll(byte[] frame)
+    {
+        fixed (byte* start = frame)
+        {
+            int offset = 0;
+            while (offset < frame.Length)
+            {
+                nint n = Libc.write(_fd, start + offset, frame.Length - offset);
+                if (n < 0)
+                {
+                    if (Sys.LastErrno == Consts.EINTR)
+                    {
+                        continue;
+                    }
+                    _log.Tether($"control port write failed: {Sys.Describe(Sys.LastErrno)}; exec output dropped");
+                    return false;
+                }
+                offset += (int)n;
+            }
+        }
+        return true;
+    }
+
+    private void Run()
+    {
+        int fd;
+        while ((fd = Libc.open(_device, Consts.O_RDWR | Consts.O_CLOEXEC, 0)) < 0)
+        {
+            _log.Tether($"open {_device}: {Sys.Describe(Sys.LastErrno)}; retrying");
+            Thread.Sleep(TimeSpan.FromSeconds(1));
+        }
+        _fd = fd;
+        _opened.Set();
+
+        var buffer = new byte[ControlFrame.HeaderLength + ControlFrame.MaxPayload];
+        int filled = 0;
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                nint n = Libc.read(fd, p + filled, buffer.Length - filled);
+                if (n <= 0)
+                {
+                    if (n < 0 && Sys.LastErrno == Consts.EINTR)
+                    {
+                        continue;
+                    }
+                    filled = 0;
+                    Thread.Sleep(Backoff);
+                    continue;
+                }
+                filled += (int)n;
+                filled = Dispatch(buffer, filled);
+            }
+        }
+    }
+
+    /// <summary>Handles every complete frame at the start of the buffer; returns how many bytes remain.</summary>
+    private int Dispatch(byte[] buffer, int filled)
+    {
+        int offset = 0;
+        while (filled - offset >= ControlFrame.HeaderLength)
+        {
+            if (!ControlFrame.TryReadHeader(buffer.AsSpan(offset, ControlFrame.HeaderLength), out ControlFrameKind kind, out uint session, out int length))
+            {
+                // The stream cannot be resynchronised from inside a frame: drop what we have.
+                _log.Tether($"invalid control frame header (kind {buffer[offset]}); dropping buffered input");
+                return 0;
+            }
+            if (filled - offset - ControlFrame.HeaderLength < length)
+            {
+                break;
+            }
+            byte[] payload = buffer.AsSpan(offset + ControlFrame.HeaderLength, length).ToArray();
+            offset += ControlFrame.HeaderLength + length;
+            if (kind == ControlFrameKind.ExecStart)
+            {
+                _execs!.Start(session, payload);
+                continue;
+            }
+            IControlHandler? target = session == 0 ? _main : _execs!.Find(session);
+            if (target is null)
+            {
+                _log.Tether($"control frame for unknown session {session} ignored");
+                continue;
+            }
+            Handle(target, kind, payload);
+        }
+        Buffer.BlockCopy(buffer, offset, buffer, 0, filled - offset);
+        return filled - offset;
+    }
+
+    private void Handle(IControlHandler target, ControlFrameKind kind, byte[] payload)
+    {
+        switch (kind)
+        {
+            case ControlFrameKind.Stdin:
+                target.Stdin(payload);
+                break;
+            case ControlFrameKind.StdinClose:
+                target.CloseStdin();
+                break;
+            case ControlFrameKind.Signal when payload.Length >= 4:
+                target.Signal(BinaryPrimitives.ReadInt32BigEndian(payload));
+                break;
+            case ControlFrameKind.Resize when payload.Length >= 4:
+                target.Resize(BinaryPrimitives.ReadUInt16BigEndian(payload.AsSpan(0, 2)), BinaryPrimitives.ReadUInt16BigEndian(payload.AsSpan(2, 2)));
+                break;
+            default:
+                _log.Tether($"malformed or misdirected {kind} control frame ignored");
+                break;
+        }
+    }
+}
