@@ -24,6 +24,16 @@ public sealed record VmSpec
     /// <summary>Block device holding the container's root filesystem (ext4), e.g. "/dev/vda".</summary>
     public string RootDevice { get; init; } = "/dev/vda";
 
+    /// <summary>Network interfaces to configure (Mode = Container), in the order of the VM's NICs; empty for none
+    /// (loopback is always brought up).</summary>
+    public IReadOnlyList<NetworkInterfaceSpec> Interfaces { get; init; } = [];
+
+    /// <summary>Written to the container's /etc/resolv.conf; null leaves the image's file alone.</summary>
+    public DnsSpec? Dns { get; init; }
+
+    /// <summary>Extra /etc/hosts entries (--add-host, --link aliases), after localhost and the container's own names.</summary>
+    public IReadOnlyList<HostEntry> ExtraHosts { get; init; } = [];
+
     /// <summary>The process to run (Mode = Container).</summary>
     public ProcessSpec? Process { get; init; }
 
@@ -65,6 +75,39 @@ public sealed record ProcessSpec
     public ushort Rows { get; init; }
     public ushort Columns { get; init; }
 }
+
+/// <summary>One virtio NIC of the VM as the guest must configure it (IPv4).</summary>
+public sealed record NetworkInterfaceSpec
+{
+    /// <summary>MAC address of the NIC ("02:42:ac:11:00:02", lowercase); the tether finds the interface by it.</summary>
+    public required string Mac { get; init; }
+
+    /// <summary>Name the interface gets in the guest ("eth0", "eth1", ...).</summary>
+    public required string Name { get; init; }
+
+    /// <summary>IPv4 address with prefix length ("172.17.0.2/16").</summary>
+    public required string Address { get; init; }
+
+    /// <summary>Default gateway reached through this interface; empty when this interface carries no default route
+    /// (at most one interface of a VM has one; none for an internal network).</summary>
+    public string Gateway { get; init; } = "";
+
+    /// <summary>0 leaves the driver's default (1500).</summary>
+    public int Mtu { get; init; }
+
+    /// <summary>Names the container answers to on this network (its name, aliases), written to /etc/hosts with the address.</summary>
+    public IReadOnlyList<string> Aliases { get; init; } = [];
+}
+
+public sealed record DnsSpec
+{
+    public IReadOnlyList<string> Nameservers { get; init; } = [];
+    public IReadOnlyList<string> Search { get; init; } = [];
+    public IReadOnlyList<string> Options { get; init; } = [];
+}
+
+/// <summary>One /etc/hosts line: an address and its names.</summary>
+public sealed record HostEntry(string Address, IReadOnlyList<string> Names);
 
 public sealed record LayerApplySpec
 {
