@@ -60,6 +60,23 @@ public sealed class ExecTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Framing_follows_the_start_requests_tty_not_the_execs()
+    {
+        string container = await RunningContainerAsync();
+        string framed = await CreateExecAsync(container, """{"AttachStdout":true,"Tty":true,"Cmd":["echo","hi"]}""");
+        using var conn = await RawConnection.OpenAsync(_server);
+        await conn.SendAsync(HijackStart(framed, """{"Tty":false}"""));
+        Assert.Equal("application/vnd.docker.multiplexed-stream", (await conn.ReadHeadAsync()).Headers["Content-Type"]);
+        Assert.Equal((1, "hi\n"), await conn.ReadFrameAsync());
+
+        string raw = await CreateExecAsync(container, """{"AttachStdout":true,"Tty":true,"Cmd":["echo","hi"]}""");
+        using var conn2 = await RawConnection.OpenAsync(_server);
+        await conn2.SendAsync(HijackStart(raw, """{"Tty":true}"""));
+        Assert.Equal("application/vnd.docker.raw-stream", (await conn2.ReadHeadAsync()).Headers["Content-Type"]);
+        Assert.Equal("hi\n", await conn2.ReadToEndAsync());
+    }
+
+    [Fact]
     public async Task A_missing_executable_is_reported_in_the_stream_with_exit_code_127()
     {
         string container = await RunningContainerAsync();

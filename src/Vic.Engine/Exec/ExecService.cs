@@ -123,7 +123,9 @@ internal sealed partial class ExecService(
             spec = spec with { Rows = rows, Columns = columns };
         if (output is null)
             spec = spec with { OpenStdin = false };
-        bool raw = spec.Tty;
+        // Framing follows the start request's Tty, not the exec's (as dockerd does): a client that starts a TTY exec
+        // with Tty false reads multiplexed frames.
+        bool raw = request.Tty;
         IExecSession session;
         try
         {

@@ -37,7 +37,7 @@ internal sealed class ExecHijack(EngineOptions options, ExecService execs)
             await RawResponses.WriteErrorAsync(output, options, status, message, token);
             return;
         }
-        string contentType = instance.Spec.Tty ? DockerHeaders.RawStream : DockerHeaders.MultiplexedStream;
+        string contentType = body.Tty ? DockerHeaders.RawStream : DockerHeaders.MultiplexedStream;
         await RawResponses.WriteUpgradeAsync(output, options, contentType, token);
         if (body.Detach)
         {

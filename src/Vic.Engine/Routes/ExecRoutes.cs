@@ -42,7 +42,7 @@ internal sealed class ExecRoutes(ExecService execs) : IRouteGroup
         }
         // Output only: a plain response has no channel for stdin.
         context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentType = instance.Spec.Tty ? DockerHeaders.RawStream : DockerHeaders.MultiplexedStream;
+        context.Response.ContentType = body.Tty ? DockerHeaders.RawStream : DockerHeaders.MultiplexedStream;
         await context.Response.StartAsync(context.RequestAborted);
         await context.Response.Body.FlushAsync(context.RequestAborted);
         await execs.RunAsync(instance, body, null, context.Response.Body);
