@@ -72,6 +72,7 @@ public static class DockerEngineApi
         services.AddSingleton<ExecService>();
         services.AddHostedService(sp => sp.GetRequiredService<ExecService>());
         services.AddSingleton<ExecHijack>();
+        services.AddSingleton<ProcessTable>();
         services.AddSingleton<EventBroker>();
         services.AddHostedService(sp => sp.GetRequiredService<EventBroker>());
         services.AddHostedService<ContainerSupervisor>();

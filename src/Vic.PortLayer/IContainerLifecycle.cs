@@ -21,6 +21,12 @@ public interface IContainerLifecycle
     /// <summary>Delivers <paramref name="signal"/> to the container's process. Throws Conflict when not running.</summary>
     Task KillAsync(string id, int signal, CancellationToken cancellationToken);
 
+    /// <summary>Freezes the running VM (its CPUs stop; memory and devices stay). Throws Conflict when not running or already paused.</summary>
+    Task PauseAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Resumes a paused VM. Throws Conflict when not paused.</summary>
+    Task UnpauseAsync(string id, CancellationToken cancellationToken);
+
     /// <summary>Waits for <paramref name="condition"/>; returns the exit code of the run that ended.</summary>
     Task<ContainerExit> WaitAsync(string id, WaitCondition condition, CancellationToken cancellationToken);
 

@@ -15,6 +15,34 @@ public sealed class ContainerLifecycleTests : IAsyncLifetime
     private ContainerRunState StateOf(string id) => _server.Backend.Get(id).State;
 
     [Fact]
+    public async Task Pause_and_unpause_change_the_state_and_refuse_what_dockerd_refuses()
+    {
+        string id = await _server.CreateAsync("pausable", """["sleep"]""");
+        var (notRunning, notRunningJson) = await _server.PostAsync($"/v1.44/containers/{id}/pause");
+        Assert.Equal(HttpStatusCode.Conflict, notRunning.StatusCode);
+        Assert.Equal($"Container {id} is not running", notRunningJson.GetProperty("message").GetString());
+
+        await _server.PostAsync($"/v1.44/containers/{id}/start");
+        Assert.Equal(HttpStatusCode.NoContent, (await _server.PostAsync("/v1.44/containers/pausable/pause")).Response.StatusCode);
+        var (_, inspect) = await _server.GetAsync($"/v1.44/containers/{id}/json");
+        Assert.Equal("paused", inspect.GetProperty("State").GetProperty("Status").GetString());
+        Assert.True(inspect.GetProperty("State").GetProperty("Paused").GetBoolean());
+        Assert.True(inspect.GetProperty("State").GetProperty("Running").GetBoolean());
+        var (again, againJson) = await _server.PostAsync($"/v1.44/containers/{id}/pause");
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal($"Container {id} is already paused", againJson.GetProperty("message").GetString());
+        var (exec, execJson) = await _server.PostAsync($"/v1.44/containers/{id}/exec", """{"Cmd":["echo"]}""");
+        Assert.Equal(HttpStatusCode.Conflict, exec.StatusCode);
+        Assert.Equal($"Container {id} is paused, unpause the container before exec", execJson.GetProperty("message").GetString());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await _server.PostAsync($"/v1.44/containers/{id}/unpause")).Response.StatusCode);
+        Assert.Equal(ContainerRunState.Running, StateOf(id));
+        var (notPaused, notPausedJson) = await _server.PostAsync($"/v1.44/containers/{id}/unpause");
+        Assert.Equal(HttpStatusCode.Conflict, notPaused.StatusCode);
+        Assert.Equal($"Container {id} is not paused", notPausedJson.GetProperty("message").GetString());
+    }
+
+    [Fact]
     public async Task Start_is_204_then_304_when_already_running()
     {
         string id = await _server.CreateAsync("sv", """["sleep"]""");
@@ -217,7 +245,7 @@ public sealed class ContainerLifecycleTests : IAsyncLifetime
     public async Task Operations_not_built_yet_say_so_with_501()
     {
         await _server.CreateAsync("pz", """["sleep"]""");
-        var (response, json) = await _server.PostAsync("/containers/pz/pause");
+        var (response, json) = await _server.PostAsync("/containers/pz/update", "{}");
         Assert.Equal(HttpStatusCode.NotImplemented, response.StatusCode);
         Assert.Contains("not supported", json.GetProperty("message").GetString());
     }

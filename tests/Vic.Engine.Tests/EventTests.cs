@@ -39,6 +39,23 @@ public sealed class EventTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pause_and_unpause_are_events_of_their_own()
+    {
+        var filters = Uri.EscapeDataString("""{"event":["start","pause","unpause"]}""");
+        var response = await _server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/v1.44/events?filters=" + filters), HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        string id = await _server.CreateAsync(null, """["sleep"]""");
+        await _server.PostAsync($"/containers/{id}/start");
+        await _server.PostAsync($"/containers/{id}/pause");
+        await _server.PostAsync($"/containers/{id}/unpause");
+        var actions = new List<string?>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (actions.Count < 3)
+            actions.Add(JsonDocument.Parse((await reader.ReadLineAsync(timeout.Token))!).RootElement.GetProperty("Action").GetString());
+        Assert.Equal(["start", "pause", "unpause"], actions);
+    }
+
+    [Fact]
     public async Task An_until_in_the_past_ends_the_stream()
     {
         var response = await _server.Client.GetAsync("/events?until=1");

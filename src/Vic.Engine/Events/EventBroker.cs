@@ -16,6 +16,7 @@ internal sealed class EventBroker(PortLayerServices portLayer) : IHostedService
     private readonly Channel<Pending> _changes = Channel.CreateUnbounded<Pending>(new() { SingleReader = true });
     private readonly ConcurrentDictionary<Channel<EventMessage>, bool> _listeners = new();
     private readonly Dictionary<string, (string Name, string Image)> _known = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ContainerRunState> _lastState = new(StringComparer.Ordinal);
     private Task _loop = Task.CompletedTask;
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -68,8 +69,13 @@ internal sealed class EventBroker(PortLayerServices portLayer) : IHostedService
     private async Task<EventMessage?> ToMessageAsync(ContainerStateChanged change, string? explicitAction,
         IReadOnlyDictionary<string, string>? extra, CancellationToken cancellationToken)
     {
+        // A VM that runs again after a pause was unpaused, not started.
+        bool wasPaused = _lastState.GetValueOrDefault(change.Id) == ContainerRunState.Paused;
+        if (explicitAction is null)
+            _lastState[change.Id] = change.State;
         string? action = explicitAction ?? change.State switch
         {
+            ContainerRunState.Running when wasPaused => "unpause",
             ContainerRunState.Created => "create",
             ContainerRunState.Running => "start",
             ContainerRunState.Paused => "pause",
@@ -90,7 +96,10 @@ internal sealed class EventBroker(PortLayerServices portLayer) : IHostedService
         }
         var (name, image) = _known.GetValueOrDefault(change.Id, ("", ""));
         if (action == "destroy")
+        {
             _known.Remove(change.Id);
+            _lastState.Remove(change.Id);
+        }
         var attributes = new Dictionary<string, string> { ["name"] = name, ["image"] = image };
         if (action == "die")
             attributes["exitCode"] = change.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -29,4 +29,5 @@ namespace Vic.Engine.Models;
 [JsonSerializable(typeof(IdResponse))]
 [JsonSerializable(typeof(ExecStartRequest))]
 [JsonSerializable(typeof(ExecInspect))]
+[JsonSerializable(typeof(ContainerTopResponse))]
 public sealed partial class EngineJson : JsonSerializerContext;

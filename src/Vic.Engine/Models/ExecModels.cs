@@ -55,3 +55,6 @@ public sealed record ExecProcessConfig
     [JsonPropertyName("privileged")] public bool Privileged { get; init; }
     [JsonPropertyName("user")] public string User { get; init; } = "";
 }
+
+/// <summary>GET /containers/{id}/top.</summary>
+public sealed record ContainerTopResponse(List<string> Titles, List<List<string>> Processes);

@@ -25,7 +25,9 @@ internal sealed class ContainerRoutes(
         routes.MapDelete("/containers/{id}", RemoveAsync);
         routes.MapPost("/containers/{id}/rename", RenameAsync);
         routes.MapPost("/containers/{id}/resize", ResizeAsync);
-        foreach (var verb in (string[])["pause", "unpause", "update", "export", "changes", "top", "stats"])
+        routes.MapPost("/containers/{id}/pause", PauseAsync);
+        routes.MapPost("/containers/{id}/unpause", UnpauseAsync);
+        foreach (var verb in (string[])["update", "export", "changes", "stats"])
             routes.MapMethods($"/containers/{{id}}/{verb}", [HttpMethods.Get, HttpMethods.Post], NotYet($"docker {verb}"));
         routes.MapMethods("/containers/{id}/archive", [HttpMethods.Get, HttpMethods.Put, HttpMethods.Head], NotYet("docker cp"));
         routes.MapPost("/containers/prune", NotYet("docker container prune"));
@@ -87,6 +89,21 @@ internal sealed class ContainerRoutes(
         {
             // The supervisor retries AutoRemove when the container's exit is reported.
         }
+    }
+
+    /// <summary>docker pause: the VM's CPUs stop (QEMU), so every process in it freezes at once.</summary>
+    private async Task PauseAsync(HttpContext context)
+    {
+        var c = await resolver.ResolveAsync(Id(context), context.RequestAborted);
+        await Lifecycle.PauseAsync(c.Id, context.RequestAborted);
+        await DockerResults.WriteStatusAsync(context, StatusCodes.Status204NoContent);
+    }
+
+    private async Task UnpauseAsync(HttpContext context)
+    {
+        var c = await resolver.ResolveAsync(Id(context), context.RequestAborted);
+        await Lifecycle.UnpauseAsync(c.Id, context.RequestAborted);
+        await DockerResults.WriteStatusAsync(context, StatusCodes.Status204NoContent);
     }
 
     private async Task StopAsync(HttpContext context)

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Vic.Engine.Containers;
 using Vic.Engine.Exec;
 using Vic.Engine.Http;
 using Vic.Engine.Models;
@@ -9,10 +10,10 @@ using Vic.PortLayer;
 namespace Vic.Engine.Routes;
 
 /// <summary>
-/// docker exec: create, inspect, resize, and the forms of start that reach Kestrel (detached, or a plain output
+/// docker exec and docker top (which runs ps as an exec): create, inspect, resize, and the forms of start that reach Kestrel (detached, or a plain output
 /// stream for a client that did not ask to upgrade). Hijacked starts are served by <see cref="Hijack.ExecHijack"/>.
 /// </summary>
-internal sealed class ExecRoutes(ExecService execs) : IRouteGroup
+internal sealed class ExecRoutes(ExecService execs, ContainerResolver resolver, ProcessTable processes) : IRouteGroup
 {
     public void Map(IEndpointRouteBuilder routes)
     {
@@ -20,6 +21,14 @@ internal sealed class ExecRoutes(ExecService execs) : IRouteGroup
         routes.MapPost("/exec/{id}/start", StartAsync);
         routes.MapGet("/exec/{id}/json", InspectAsync);
         routes.MapPost("/exec/{id}/resize", ResizeAsync);
+        routes.MapGet("/containers/{id}/top", TopAsync);
+    }
+
+    private async Task TopAsync(HttpContext context)
+    {
+        var container = await resolver.ResolveAsync(RequestValues.Route(context, "id"), context.RequestAborted);
+        var table = await processes.ListAsync(container, RequestValues.String(context.Request.Query, "ps_args"), context.RequestAborted);
+        await DockerResults.WriteJsonAsync(context, table, EngineJson.Default.ContainerTopResponse);
     }
 
     private async Task CreateAsync(HttpContext context)

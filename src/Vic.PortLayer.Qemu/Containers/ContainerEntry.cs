@@ -20,7 +20,9 @@ internal sealed class ContainerEntry(string id, string directory, ContainerRecor
     public SemaphoreSlim Lock { get; } = new(1, 1);
 
     public ContainerRecord Record { get; set; } = record;
-    public bool IsRunning => Record.Status.State == ContainerRunState.Running;
+    /// <summary>The VM is up: running, or paused (its CPUs stopped by QEMU).</summary>
+    public bool IsRunning => Record.Status.State is ContainerRunState.Running or ContainerRunState.Paused;
+    public bool IsPaused => Record.Status.State == ContainerRunState.Paused;
     public bool Removed { get; private set; }
 
     /// <summary>Set when the VCH forced the VM off: a run without an Exit record then reads as 137, not a crash.</summary>

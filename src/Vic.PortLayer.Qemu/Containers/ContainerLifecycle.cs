@@ -88,6 +88,12 @@ internal sealed class ContainerLifecycle(
     public Task KillAsync(string id, int signal, CancellationToken cancellationToken) =>
         runner.KillAsync(registry.Get(id), signal, cancellationToken);
 
+    public Task PauseAsync(string id, CancellationToken cancellationToken) =>
+        runner.PauseAsync(registry.Get(id), cancellationToken);
+
+    public Task UnpauseAsync(string id, CancellationToken cancellationToken) =>
+        runner.UnpauseAsync(registry.Get(id), cancellationToken);
+
     public async Task<ContainerExit> WaitAsync(string id, WaitCondition condition, CancellationToken cancellationToken)
     {
         ContainerEntry entry = registry.Get(id);

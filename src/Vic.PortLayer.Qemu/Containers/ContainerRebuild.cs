@@ -51,7 +51,8 @@ internal static class ContainerRebuild
         CancellationToken cancellationToken)
     {
         ContainerRecord record = entry.Record;
-        int pid = record.Status.State == ContainerRunState.Running ? record.Status.Pid : 0;
+        bool wasUp = record.Status.State is ContainerRunState.Running or ContainerRunState.Paused;
+        int pid = wasUp ? record.Status.Pid : 0;
         if (!VmProcess.IsAlive(pid, entry.Directory))
         {
             // A VCH that died between launching QEMU and recording it left the pid file as the only trace.
@@ -61,7 +62,7 @@ internal static class ContainerRebuild
 
         if (pid > 0)
         {
-            if (record.Status.State != ContainerRunState.Running || record.Status.Pid != pid)
+            if (!wasUp || record.Status.Pid != pid)
             {
                 var status = new ContainerStatus
                 {
@@ -77,7 +78,7 @@ internal static class ContainerRebuild
             return;
         }
 
-        if (record.Status.State == ContainerRunState.Running)
+        if (wasUp)
         {
             ContainerExit exit = await VmRunner.ReadExitAsync(entry.LogPath, record.RunLogOffset, killedByUs: false, cancellationToken);
             // QEMU's last write to the log is the closest thing to the moment it ended.

@@ -137,11 +137,77 @@ internal sealed class VmRunner(
         Log.VmAdopted(logger, entry.Id, pid);
     }
 
+    /// <summary>Stops the VM's CPUs (QMP "stop"): every process in it freezes, its memory stays.</summary>
+    public async Task PauseAsync(ContainerEntry entry, CancellationToken cancellationToken)
+    {
+        await entry.Lock.WaitAsync(cancellationToken);
+        try
+        {
+            if (entry.IsPaused)
+                throw new ConflictException($"Container {entry.Id} is already paused");
+            if (!entry.IsRunning)
+                throw new ConflictException($"Container {entry.Id} is not running");
+            if (await QmpClient.ExecuteAsync(entry.Directory, "stop", KillGrace, cancellationToken) is null)
+                throw new InternalException($"Cannot pause container {entry.Id}: the hypervisor did not answer");
+            await registry.SaveAsync(entry, entry.Record with { Status = entry.Record.Status with { State = ContainerRunState.Paused } }, CancellationToken.None);
+        }
+        finally
+        {
+            entry.Lock.Release();
+        }
+        registry.Raise(entry.Id, ContainerRunState.Paused, 0);
+    }
+
+    public async Task UnpauseAsync(ContainerEntry entry, CancellationToken cancellationToken)
+    {
+        await entry.Lock.WaitAsync(cancellationToken);
+        try
+        {
+            if (!entry.IsPaused)
+                throw new ConflictException($"Container {entry.Id} is not paused");
+            await ResumeLockedAsync(entry, cancellationToken);
+        }
+        finally
+        {
+            entry.Lock.Release();
+        }
+        registry.Raise(entry.Id, ContainerRunState.Running, 0);
+    }
+
+    private async Task ResumeLockedAsync(ContainerEntry entry, CancellationToken cancellationToken)
+    {
+        if (await QmpClient.ExecuteAsync(entry.Directory, "cont", KillGrace, cancellationToken) is null)
+            throw new InternalException($"Cannot unpause container {entry.Id}: the hypervisor did not answer");
+        await registry.SaveAsync(entry, entry.Record with { Status = entry.Record.Status with { State = ContainerRunState.Running } }, CancellationToken.None);
+    }
+
+    /// <summary>A stop of a paused container resumes it first, so the stop signal can be handled.</summary>
+    private async Task ResumeIfPausedAsync(ContainerEntry entry, CancellationToken cancellationToken)
+    {
+        bool resumed = false;
+        await entry.Lock.WaitAsync(cancellationToken);
+        try
+        {
+            if (entry.IsPaused)
+            {
+                await ResumeLockedAsync(entry, cancellationToken);
+                resumed = true;
+            }
+        }
+        finally
+        {
+            entry.Lock.Release();
+        }
+        if (resumed)
+            registry.Raise(entry.Id, ContainerRunState.Running, 0);
+    }
+
     public async Task StopAsync(ContainerEntry entry, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         Task<ContainerExit> exited = entry.NextExit;
         if (!entry.IsRunning)
             return;
+        await ResumeIfPausedAsync(entry, cancellationToken);
         ContainerSpec spec = entry.Record.Spec;
         TimeSpan wait = timeout ?? TimeSpan.FromSeconds(spec.StopTimeoutSeconds);
         if (wait < TimeSpan.Zero)
@@ -162,6 +228,12 @@ internal sealed class VmRunner(
         Task<ContainerExit> exited = entry.NextExit;
         if (!entry.IsRunning)
             throw new ConflictException($"Container {entry.Id} is not running");
+        if (entry.IsPaused)
+        {
+            if (signal != 9)
+                throw new ConflictException($"Container {entry.Id} is paused. Unpause the container before stopping or killing");
+            await ResumeIfPausedAsync(entry, cancellationToken);
+        }
         bool sent = await TrySignalAsync(entry, signal, cancellationToken);
         if (signal == 9 && !(sent && await WaitAsync(exited, KillGrace, cancellationToken)))
         {

@@ -140,6 +140,28 @@ internal sealed partial class FakeBackend
         return Task.CompletedTask;
     }
 
+    public Task PauseAsync(string id, CancellationToken cancellationToken) => SetPaused(id, true);
+
+    public Task UnpauseAsync(string id, CancellationToken cancellationToken) => SetPaused(id, false);
+
+    private Task SetPaused(string id, bool pause)
+    {
+        var c = Get(id);
+        lock (c)
+        {
+            if (pause && c.State == ContainerRunState.Paused)
+                throw new ConflictException($"Container {id} is already paused");
+            if (pause && c.State != ContainerRunState.Running)
+                throw new ConflictException($"Container {id} is not running");
+            if (!pause && c.State != ContainerRunState.Paused)
+                throw new ConflictException($"Container {id} is not paused");
+            c.Info = c.Info with { Status = c.Info.Status with { State = pause ? ContainerRunState.Paused : ContainerRunState.Running } };
+            c.Notify();
+        }
+        Raise(id, pause ? ContainerRunState.Paused : ContainerRunState.Running, 0);
+        return Task.CompletedTask;
+    }
+
     private static void Emit(FakeContainer c, OutputStream stream, string text)
     {
         lock (c)
