@@ -1,0 +1,43 @@
+namespace Vic.Machine;
+
+/// <summary>The contents (or absence) of a few small files and whether their directories existed, taken before a
+/// change so that a failed create or configure can put everything back as it was.</summary>
+internal sealed class FileSnapshot
+{
+    private readonly Dictionary<string, byte[]?> _files = new(StringComparer.Ordinal);
+    private readonly List<string> _missingDirectories = [];
+
+    public static FileSnapshot Take(IEnumerable<string> files)
+    {
+        var snapshot = new FileSnapshot();
+        foreach (string file in files.Distinct(StringComparer.Ordinal))
+        {
+            snapshot._files[file] = File.Exists(file) ? File.ReadAllBytes(file) : null;
+            if (Path.GetDirectoryName(file) is string dir && !Directory.Exists(dir) && !snapshot._missingDirectories.Contains(dir))
+                snapshot._missingDirectories.Add(dir);
+        }
+        return snapshot;
+    }
+
+    public void Restore()
+    {
+        foreach (var (file, content) in _files)
+        {
+            if (content is null)
+            {
+                if (File.Exists(file))
+                    File.Delete(file);
+            }
+            else
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+                File.WriteAllBytes(file, content);
+            }
+        }
+        foreach (string dir in _missingDirectories)
+        {
+            if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any())
+                Directory.Delete(dir);
+        }
+    }
+}
