@@ -100,7 +100,7 @@ internal sealed class CertificateDirectory(string path)
             // ca.pem may also hold a brought server certificate's issuers after the VCH's own CA: the first is ours.
             authority = X509Certificate2.CreateFromPem(FirstPem(System.IO.File.ReadAllText(CaFile)), System.IO.File.ReadAllText(CaKeyFile));
         }
-        catch (CryptographicException e)
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
             throw new MachineException($"{CaFile} and {CaKeyFile} are not a certificate and its key ({e.Message}); remove them or choose another --tls-cert-path", ExitCodes.InvalidArgument);
         }
@@ -128,7 +128,7 @@ internal sealed class CertificateDirectory(string path)
             bool usable = leaf.NotAfter.ToUniversalTime() - now.UtcDateTime >= RenewBefore && rightUsage(leaf) && fits(leaf) && ChainsTo(leaf, authority, now);
             return usable ? leaf : null;
         }
-        catch (CryptographicException)
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
             return null; // unreadable or a key that is not the certificate's: issue a new pair
         }
@@ -145,7 +145,7 @@ internal sealed class CertificateDirectory(string path)
             all = [];
             all.ImportFromPemFile(certFile);
         }
-        catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is CryptographicException or ArgumentException or IOException or UnauthorizedAccessException)
         {
             throw new MachineException($"--tls-server-cert {certFile} with --tls-server-key {keyFile}: {e.Message}", ExitCodes.InvalidArgument);
         }
