@@ -86,7 +86,8 @@ internal sealed class CreateCommand
         {
             progress.WriteLine($"Create failed: removing what it made for VCH {vch.Name}");
             await DaemonControl.StopAsync(vch, TimeSpan.FromSeconds(5), CancellationToken.None);
-            Directory.Delete(vch.Directory, recursive: true);
+            if (Directory.Exists(vch.Directory))
+                Directory.Delete(vch.Directory, recursive: true);
             outside.Restore();
             throw;
         }

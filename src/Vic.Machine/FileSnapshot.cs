@@ -13,8 +13,12 @@ internal sealed class FileSnapshot
         foreach (string file in files.Distinct(StringComparer.Ordinal))
         {
             snapshot._files[file] = File.Exists(file) ? File.ReadAllBytes(file) : null;
-            if (Path.GetDirectoryName(file) is string dir && !Directory.Exists(dir) && !snapshot._missingDirectories.Contains(dir))
-                snapshot._missingDirectories.Add(dir);
+            // Every missing ancestor, deepest first, so that Restore removes the whole chain it made.
+            for (string? dir = Path.GetDirectoryName(file); dir is not null && !Directory.Exists(dir); dir = Path.GetDirectoryName(dir))
+            {
+                if (!snapshot._missingDirectories.Contains(dir))
+                    snapshot._missingDirectories.Add(dir);
+            }
         }
         return snapshot;
     }
@@ -34,7 +38,7 @@ internal sealed class FileSnapshot
                 File.WriteAllBytes(file, content);
             }
         }
-        foreach (string dir in _missingDirectories)
+        foreach (string dir in _missingDirectories.OrderByDescending(d => d.Length))
         {
             if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any())
                 Directory.Delete(dir);
