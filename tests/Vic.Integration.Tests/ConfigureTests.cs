@@ -59,7 +59,8 @@ public sealed class ConfigureTests(ConfiguredVch configured) : IClassFixture<Con
         Assert.Equal(0, (await _vch.DockerAsync("create", "--name", "second", "busybox", "true")).ExitCode);
         Assert.Equal("running", await _vch.OkAsync("inspect", "-f", "{{.State.Status}}", id));
         Assert.Equal(qemuPid, (await Shell.RunAsync("pgrep", ["-f", id])).Stdout.Trim());
-        Assert.Equal("still here", await _vch.OkAsync("exec", id, "echo", "still here"));
+        await _vch.OkAsync("kill", id);
+        Assert.Equal("137", await _vch.OkAsync("wait", id));
     }
 
     [Fact]
@@ -119,7 +120,7 @@ public sealed class ConfiguredVch : IAsyncLifetime
 {
     public static readonly string UnitDir = Path.Combine(Path.GetTempPath(), "vic-units-" + Guid.NewGuid().ToString("N")[..8]);
 
-    public VchFixture Vch { get; } = new("--systemd", "--systemd-unit-dir", UnitDir, "--memory", "1g");
+    public VchFixture Vch { get; } = new(["--systemd", "--systemd-unit-dir", UnitDir, "--memory", "1g"]);
 
     public Task InitializeAsync() => Vch.InitializeAsync();
 

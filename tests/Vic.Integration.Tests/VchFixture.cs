@@ -8,11 +8,16 @@ namespace Vic.Integration.Tests;
 /// through the docker CLI. Deleted with --force at the end. <see cref="DockerAsync"/> uses the unix socket;
 /// <see cref="TlsEnvironment"/> is the env file vic-machine wrote for TCP clients.
 /// </summary>
-public sealed class VchFixture(params string[] extraCreateArgs) : IAsyncLifetime
+public sealed class VchFixture : IAsyncLifetime
 {
+    private readonly string[] _extraCreateArgs;
+
     public VchFixture() : this([])
     {
     }
+
+    /// <summary>A VCH created with further vic-machine create options (xunit wants one public constructor).</summary>
+    internal VchFixture(string[] extraCreateArgs) => _extraCreateArgs = extraCreateArgs;
 
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "vic-it-" + Guid.NewGuid().ToString("N")[..8]);
     public string Name { get; } = "it";
@@ -32,7 +37,7 @@ public sealed class VchFixture(params string[] extraCreateArgs) : IAsyncLifetime
         System.IO.Directory.CreateDirectory(Root);
         GuestKernelRelease = (await File.ReadAllTextAsync(Path.Combine(RepoPaths.ContainerBase, "kernel-release"))).Trim();
         // Port 0: a free port, since other VCHs (and other test runs) may hold 2376 on this host.
-        var created = await MachineAsync(["create", "--name", Name, "--format", "json", "--endpoint-port", "0", .. extraCreateArgs]);
+        var created = await MachineAsync(["create", "--name", Name, "--format", "json", "--endpoint-port", "0", .. _extraCreateArgs]);
         Assert.True(created.ExitCode == 0, "vic-machine create failed: " + created);
         var json = JsonDocument.Parse(created.Stdout).RootElement;
         DockerHost = json.GetProperty("UnixSocket").GetString()!;
