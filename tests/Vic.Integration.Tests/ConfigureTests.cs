@@ -39,7 +39,9 @@ public sealed class ConfigureTests(ConfiguredVch configured) : IClassFixture<Con
         await ConfigureOkAsync("--containers", "1");
         var refused = await _vch.DockerAsync("create", "busybox", "true");
         Assert.NotEqual(0, refused.ExitCode);
-        Assert.Contains("container limit is reached (1 of 1 containers exist)", refused.Stderr);
+        // Other tests in this class may have left containers: the count varies, the limit does not.
+        Assert.Contains("this VCH's container limit is reached (", refused.Stderr);
+        Assert.Contains(" of 1 containers exist): remove a container or raise the limit with vic-machine configure --containers", refused.Stderr);
         Assert.Equal(1, (await InspectAsync()).GetProperty("Limits").GetProperty("Containers").GetInt32());
 
         // A change whose daemon cannot start is rolled back: the old daemon serves again with the old settings.
@@ -61,6 +63,26 @@ public sealed class ConfigureTests(ConfiguredVch configured) : IClassFixture<Con
         Assert.Equal(qemuPid, (await Shell.RunAsync("pgrep", ["-f", id])).Stdout.Trim());
         await _vch.OkAsync("kill", id);
         Assert.Equal("137", await _vch.OkAsync("wait", id));
+    }
+
+    [Fact]
+    public async Task Cpu_and_storage_limits_refuse_with_their_reasons()
+    {
+        await _vch.OkAsync("run", "-d", "busybox", "sleep", "1000");
+        await ConfigureOkAsync("--cpu", "1");
+        var start = await _vch.DockerAsync("run", "-d", "busybox", "sleep", "1000");
+        Assert.NotEqual(0, start.ExitCode);
+        Assert.Contains("it needs 1 CPU(s) and running containers already use", start.Stderr);
+        Assert.Contains("of this VCH's 1", start.Stderr);
+
+        // The datastore already holds more than 1 MiB (layers, disks): new containers and images are refused.
+        await ConfigureOkAsync("--cpu", "unlimited", "--storage-quota", "1m");
+        var create = await _vch.DockerAsync("create", "busybox", "true");
+        Assert.NotEqual(0, create.ExitCode);
+        Assert.Contains("this VCH's storage quota is used up", create.Stderr);
+        Assert.Contains("of 1MiB", create.Stderr);
+        await ConfigureOkAsync("--storage-quota", "unlimited");
+        Assert.Equal(0, (await _vch.DockerAsync("create", "busybox", "true")).ExitCode);
     }
 
     [Fact]
