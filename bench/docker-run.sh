@@ -15,7 +15,7 @@ machine=out/machine/vic-machine
 cleanup() { $machine delete --name bench --force >/dev/null 2>&1 || true; rm -rf "$root"; }
 trap cleanup EXIT
 
-$machine create --name bench >/dev/null
+$machine create --name bench --endpoint-port 0 >/dev/null
 export DOCKER_HOST=unix://$root/bench/docker.sock
 bash scripts/make-busybox-image.sh "$root/busybox.tar" busybox:latest >/dev/null
 docker load -i "$root/busybox.tar" >/dev/null

@@ -15,7 +15,9 @@ if ! $machine inspect --name "$vch" >/dev/null 2>&1; then
 else
   $machine start --name "$vch"
 fi
-export DOCKER_HOST=$($machine inspect --name "$vch" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["DockerHost"])')
+# The env file holds DOCKER_HOST (the mutual-TLS TCP endpoint), DOCKER_TLS_VERIFY and DOCKER_CERT_PATH.
+envfile=$($machine inspect --name "$vch" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["EnvFile"])')
+set -a; . "$envfile"; set +a
 
 echo "==> loading a busybox image built from Debian's busybox-static"
 bash scripts/make-busybox-image.sh .cache/busybox.tar busybox:latest
@@ -28,6 +30,7 @@ docker run --rm busybox uname -r
 echo "==> docker run --rm busybox sh -c 'echo hello from containerVM \$(hostname); cat /proc/cpuinfo | grep -m1 \"model name\"'"
 docker run --rm busybox sh -c 'echo hello from containerVM $(hostname); grep -m1 "model name" /proc/cpuinfo'
 echo
-echo "The VCH keeps running. Use it with:"
-echo "  export DOCKER_HOST=$DOCKER_HOST"
+echo "The VCH keeps running. Use it (mutual TLS, certificates in $DOCKER_CERT_PATH) with:"
+echo "  set -a; . $envfile; set +a"
+echo "or: export DOCKER_HOST=$DOCKER_HOST DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$DOCKER_CERT_PATH"
 echo "Remove it with: $PWD/$machine delete --name $vch --force"

@@ -15,6 +15,7 @@ packages=(
   iproute2 procps psmisc curl ca-certificates
   python3-docker python3-pytest         # docker-py, for API fidelity checks
   hyperfine                             # benchmarks
+  systemd                               # systemd-analyze verify checks vic-machine's unit files
 )
 missing=()
 for p in "${packages[@]%%#*}"; do

@@ -1,7 +1,9 @@
 using System.Net;
+using System.Security.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -22,7 +24,7 @@ namespace Vic.Engine;
 public static class DockerEngineApi
 {
     /// <summary>
-    /// Builds the Kestrel app: unix socket (and optional plain TCP) listeners with the connection-level hijack
+    /// Builds the Kestrel app: unix socket (and optional plain and TLS TCP) listeners with the connection-level hijack
     /// handling, the version edge, the single error mapping, and one route group per Docker resource.
     /// Start it with StartAsync/RunAsync; stopping it never stops containers.
     /// </summary>
@@ -90,12 +92,34 @@ public static class DockerEngineApi
         kestrel.AddServerHeader = false; // dockerd's Server header is set at the edge
         kestrel.Limits.MaxRequestBodySize = null; // docker load sends whole image archives
         kestrel.ListenUnixSocket(options.UnixSocketPath, UseHijack);
-        foreach (var endpoint in options.TcpEndpoints)
+        foreach (string endpoint in options.TcpEndpoints)
+            kestrel.Listen(ParseEndpoint(endpoint), UseHijack);
+        foreach (var endpoint in options.TlsEndpoints)
+            kestrel.Listen(ParseEndpoint(endpoint.Address), listen => UseTls(listen, endpoint));
+    }
+
+    private static IPEndPoint ParseEndpoint(string endpoint) =>
+        IPEndPoint.TryParse(endpoint, out var address) && address.Port != 0
+            ? address
+            : throw new ArgumentException($"TCP endpoint \"{endpoint}\" is not an address:port", nameof(endpoint));
+
+    /// <summary>TLS first, so the hijack peek and Kestrel see decrypted bytes. HTTP/1.1 only: docker clients
+    /// speak it, and a hijacked stream cannot ride an HTTP/2 connection.</summary>
+    private static void UseTls(ListenOptions listen, TlsEndpoint endpoint)
+    {
+        listen.Protocols = HttpProtocols.Http1;
+        listen.UseHttps(new HttpsConnectionAdapterOptions
         {
-            if (!IPEndPoint.TryParse(endpoint, out var address) || address.Port == 0)
-                throw new ArgumentException($"TCP endpoint \"{endpoint}\" is not an address:port", nameof(options));
-            kestrel.Listen(address, UseHijack);
-        }
+            ServerCertificate = endpoint.Certificate,
+            ServerCertificateChain = endpoint.Chain,
+            SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            CheckCertificateRevocation = false,
+            ClientCertificateMode = endpoint.ClientCertificateAuthorities is null ? ClientCertificateMode.NoCertificate : ClientCertificateMode.RequireCertificate,
+            ClientCertificateValidation = endpoint.ClientCertificateAuthorities is { } authorities
+                ? (certificate, _, _) => ClientCertificateTrust.IsTrusted(certificate, authorities)
+                : null,
+        });
+        UseHijack(listen);
     }
 
     private static void UseHijack(ListenOptions listen) =>

@@ -15,6 +15,9 @@ public sealed record EngineOptions
     /// <summary>Shown in docker info (DockerRootDir, DriverStatus).</summary>
     public string DatastorePath { get; init; } = "";
 
-    /// <summary>Extra plain-HTTP endpoints, "127.0.0.1:2375" (TLS is a later issue).</summary>
+    /// <summary>Extra plain-HTTP endpoints, "127.0.0.1:2375" (dockerd's -H tcp:// without --tls).</summary>
     public IReadOnlyList<string> TcpEndpoints { get; init; } = [];
+
+    /// <summary>TCP endpoints served over TLS, with or without client certificate verification.</summary>
+    public IReadOnlyList<TlsEndpoint> TlsEndpoints { get; init; } = [];
 }

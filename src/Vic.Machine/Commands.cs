@@ -9,79 +9,28 @@ internal static class Commands
     public static readonly Option<string> RootOption = new("--root")
     {
         Description = "Directory holding local VCHs (env VIC_HOME)",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("VIC_HOME") is { Length: > 0 } home ? home : "/var/lib/vic",
+        DefaultValueFactory = _ => DefaultRoot(),
         Recursive = true,
     };
 
+    public static string DefaultRoot() => Environment.GetEnvironmentVariable("VIC_HOME") is { Length: > 0 } home ? home : "/var/lib/vic";
+
     public static readonly Option<bool> DebugOption = new("--debug") { Description = "Print stack traces and extra diagnostics", Recursive = true };
 
-    private static Option<string> NameOption() => new("--name", "-n")
+    public static Option<string> NameOption() => new("--name", "-n")
     {
         Description = "Name of the VCH",
         DefaultValueFactory = _ => "default",
     };
 
-    private static readonly Option<string> FormatOption = new("--format") { Description = "Output format: text or json", DefaultValueFactory = _ => "text" };
-    private static readonly Option<int> TimeoutOption = new("--timeout") { Description = "Seconds to wait for the VCH daemon", DefaultValueFactory = _ => 120 };
+    public static readonly Option<string> FormatOption = CreateFormatOption();
+    public static readonly Option<int> TimeoutOption = new("--timeout") { Description = "Seconds to wait for the VCH daemon", DefaultValueFactory = _ => 120 };
 
-    public static Command Create()
+    private static Option<string> CreateFormatOption()
     {
-        var name = NameOption();
-        var containerBase = new Option<string?>("--container-base") { Description = "Boot image directory (kernel + initramfs); default: the one built with vic-machine" };
-        var daemon = new Option<string?>("--vch-binary") { Description = "Path of the vic-vch daemon; default: next to vic-machine's build" };
-        var accelerator = new Option<string>("--accelerator") { Description = "auto (probe KVM, fall back to TCG), kvm or tcg", DefaultValueFactory = _ => "auto" };
-        var command = new Command("create", "Create a local VCH and start its daemon") { name, containerBase, daemon, accelerator, TimeoutOption, FormatOption };
-        command.SetAction((parse, ct) => Run(parse, async () =>
-        {
-            var store = new VchStore(parse.GetValue(RootOption)!);
-            string vchName = parse.GetValue(name)!;
-            string acc = parse.GetValue(accelerator)!;
-            // Validate everything before creating anything, so a refused create leaves nothing behind.
-            if (VchStore.ValidateName(vchName) is string bad)
-                throw new MachineException(bad, ExitCodes.InvalidArgument);
-            if (acc is not ("auto" or "kvm" or "tcg"))
-                throw new MachineException($"invalid --accelerator \"{acc}\": use auto, kvm or tcg", ExitCodes.InvalidArgument);
-            if (store.Exists(vchName))
-                throw new MachineException($"a VCH named \"{vchName}\" already exists in {store.Root}", ExitCodes.Conflict);
-            // The failure path deletes the VCH's directory, so it must be one this create made.
-            if (Directory.Exists(store.DirectoryOf(vchName)))
-                throw new MachineException($"{store.DirectoryOf(vchName)} exists but is not a VCH; remove it or pick another name", ExitCodes.Conflict);
-            string basePath = Path.GetFullPath(parse.GetValue(containerBase) ?? Layout.DefaultContainerBase());
-            if (!File.Exists(Path.Combine(basePath, "vmlinuz")) || !File.Exists(Path.Combine(basePath, "initramfs.cpio")))
-                throw new MachineException($"container base not found in {basePath} (expected vmlinuz and initramfs.cpio); build it with scripts/build.sh", ExitCodes.InvalidArgument);
-            string daemonPath = Path.GetFullPath(parse.GetValue(daemon) ?? Layout.DefaultDaemon());
-            if (!File.Exists(daemonPath))
-                throw new MachineException($"VCH daemon not found at {daemonPath}; build it with scripts/build.sh", ExitCodes.InvalidArgument);
-
-            string dir = store.DirectoryOf(vchName);
-            var vch = new VchRecord
-            {
-                Name = vchName,
-                Created = DateTimeOffset.UtcNow,
-                Directory = dir,
-                DatastorePath = Path.Combine(dir, "datastore"),
-                SocketPath = Path.Combine(dir, "docker.sock"),
-                ContainerBasePath = basePath,
-                DaemonPath = daemonPath,
-                Accelerator = acc,
-                Version = Layout.Version,
-            };
-            try
-            {
-                Directory.CreateDirectory(vch.DatastorePath);
-                store.Save(vch);
-                await DaemonControl.StartAsync(vch, TimeSpan.FromSeconds(parse.GetValue(TimeoutOption)), Console.Out, ct);
-            }
-            catch
-            {
-                // A failed create leaves nothing behind.
-                await DaemonControl.StopAsync(vch, TimeSpan.FromSeconds(5), CancellationToken.None);
-                Directory.Delete(dir, recursive: true);
-                throw;
-            }
-            PrintEndpoint(vch, parse.GetValue(FormatOption)!);
-        }));
-        return command;
+        var option = new Option<string>("--format") { Description = "Output format: text or json", DefaultValueFactory = _ => "text" };
+        option.AcceptOnlyFromAmong("text", "json");
+        return option;
     }
 
     public static Command List()
@@ -103,31 +52,6 @@ internal static class Commands
         return command;
     }
 
-    public static Command Inspect()
-    {
-        var name = NameOption();
-        var command = new Command("inspect", "Show a VCH's endpoint, state and paths") { name, FormatOption };
-        command.SetAction((parse, ct) => Run(parse, () =>
-        {
-            var vch = new VchStore(parse.GetValue(RootOption)!).Load(parse.GetValue(name)!);
-            if (parse.GetValue(FormatOption) == "json")
-            {
-                Console.WriteLine(JsonSerializer.Serialize(View(vch), MachineJson.Default.VchView));
-                return Task.CompletedTask;
-            }
-            var v = View(vch);
-            Console.WriteLine($"Name:        {v.Name}");
-            Console.WriteLine($"State:       {v.State}{(v.Pid is int p ? $" (pid {p})" : "")}");
-            Console.WriteLine($"Datastore:   {v.DatastorePath}");
-            Console.WriteLine($"Log:         {v.LogFile}");
-            Console.WriteLine($"Created:     {v.Created:u}");
-            Console.WriteLine();
-            Console.WriteLine($"export DOCKER_HOST={v.DockerHost}");
-            return Task.CompletedTask;
-        }));
-        return command;
-    }
-
     public static Command Start()
     {
         var name = NameOption();
@@ -135,7 +59,7 @@ internal static class Commands
         command.SetAction((parse, ct) => Run(parse, async () =>
         {
             var vch = new VchStore(parse.GetValue(RootOption)!).Load(parse.GetValue(name)!);
-            await DaemonControl.StartAsync(vch, TimeSpan.FromSeconds(parse.GetValue(TimeoutOption)), Console.Out, ct);
+            await DaemonControl.StartAsync(vch, TimeSpan.FromSeconds(parse.GetValue(TimeoutOption)), Console.Error, ct);
             PrintEndpoint(vch, "text");
         }));
         return command;
@@ -144,11 +68,11 @@ internal static class Commands
     public static Command Stop()
     {
         var name = NameOption();
-        var command = new Command("stop", "Stop a VCH's daemon; its containers keep running") { name };
+        var command = new Command("stop", "Stop a VCH's daemon; its containers keep running") { name, TimeoutOption };
         command.SetAction((parse, ct) => Run(parse, async () =>
         {
             var vch = new VchStore(parse.GetValue(RootOption)!).Load(parse.GetValue(name)!);
-            await DaemonControl.StopAsync(vch, TimeSpan.FromSeconds(15), ct);
+            await DaemonControl.StopAsync(vch, TimeSpan.FromSeconds(Math.Min(15, parse.GetValue(TimeoutOption))), ct);
             Console.WriteLine($"VCH {vch.Name} stopped; its containers keep running");
         }));
         return command;
@@ -165,6 +89,7 @@ internal static class Commands
             var vch = store.Load(parse.GetValue(name)!);
             // The daemon knows which containerVMs run (it re-adopts them on start), so ask it rather than guess.
             await DaemonControl.StartAsync(vch, TimeSpan.FromSeconds(parse.GetValue(TimeoutOption)), TextWriter.Null, ct);
+            Console.WriteLine($"Removing the containers of VCH {vch.Name}");
             using (var api = new DockerApiClient(vch.SocketPath))
             {
                 var containers = await api.ListContainersAsync(ct);
@@ -182,6 +107,13 @@ internal static class Commands
             Console.WriteLine($"Stopping VCH daemon {vch.Name}");
             await DaemonControl.StopAsync(vch, TimeSpan.FromSeconds(15), ct);
             Directory.Delete(vch.Directory, recursive: true);
+            if (vch.SystemdUnitFile is string unit && File.Exists(unit))
+            {
+                File.Delete(unit);
+                Console.WriteLine($"Removed {unit} (run systemctl daemon-reload if it was enabled)");
+            }
+            if (vch.CertPath is string certs && !certs.StartsWith(vch.Directory + "/", StringComparison.Ordinal) && Directory.Exists(certs))
+                Console.WriteLine($"Kept the certificates in {certs} (outside the VCH's directory)");
             Console.WriteLine($"Deleted VCH {vch.Name}");
         }));
         return command;
@@ -194,25 +126,36 @@ internal static class Commands
         return command;
     }
 
-    private static void PrintEndpoint(VchRecord vch, string format)
+    public static void PrintEndpoint(VchRecord vch, string format)
     {
         if (format == "json")
         {
             Console.WriteLine(JsonSerializer.Serialize(View(vch), MachineJson.Default.VchView));
             return;
         }
-        Console.WriteLine($"VCH {vch.Name} is ready. Use it with:");
-        Console.WriteLine($"export DOCKER_HOST={vch.DockerHost}");
+        Console.WriteLine($"VCH {vch.Name} is ready. Use it with (or: set -a; . {vch.EnvFile}):");
+        foreach (var (key, value) in vch.ClientEnvironment)
+            Console.WriteLine($"export {key}={value}");
     }
 
-    private static VchView View(VchRecord vch)
+    public static VchView View(VchRecord vch)
     {
         int? pid = DaemonControl.RunningPid(vch);
-        return new VchView(vch.Name, pid is null ? "stopped" : "running", vch.DockerHost, vch.Directory, vch.DatastorePath, pid, vch.LogFile, vch.Created);
+        return new VchView(vch.Name, pid is null ? "stopped" : "running", vch.DockerHost, vch.Directory, vch.DatastorePath, pid, vch.LogFile, vch.Created,
+            vch.UnixHost, vch.HasTcp ? $"{vch.EndpointAddress}:{vch.EndpointPort}" : null, vch.HasTcp ? TlsText(vch.TlsMode) : "none",
+            vch.Certificates?.Path, vch.EnvFile, vch.ClientEnvironment, vch.Debug,
+            new VchLimitsView(vch.MaxContainers, vch.MemoryBytes, vch.Cpus, vch.StorageQuotaBytes));
     }
 
+    public static string TlsText(Tls.TlsMode mode) => mode switch
+    {
+        Tls.TlsMode.Verify => "mutual",
+        Tls.TlsMode.ServerOnly => "server-only",
+        _ => "none",
+    };
+
     /// <summary>Runs an action, turning failures into a message on stderr and a meaningful exit code.</summary>
-    private static async Task<int> Run(ParseResult parse, Func<Task> action)
+    public static async Task<int> Run(ParseResult parse, Func<Task> action)
     {
         try
         {

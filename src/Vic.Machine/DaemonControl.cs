@@ -33,37 +33,54 @@ internal static class DaemonControl
         if (!File.Exists(vch.DaemonPath))
             throw new MachineException($"VCH daemon binary not found at {vch.DaemonPath}; build it with scripts/build.sh", ExitCodes.Failure);
 
-        string[] daemonArgs =
-        [
-            vch.DaemonPath, "--name", vch.Name, "--datastore", vch.DatastorePath, "--socket", vch.SocketPath,
-            "--container-base", vch.ContainerBasePath, "--pid-file", vch.PidFile, "--accelerator", vch.Accelerator,
-        ];
-        // setsid -f detaches the daemon into its own session; the shell only wires its output to the log file.
+        // setsid puts the daemon in its own session so it outlives vic-machine and the shell that ran it. The
+        // child of Process.Start is no process group leader, so setsid needs no fork: the PID watched below is
+        // the daemon's own, and an early exit (bad option, unreadable certificate) is reported at once.
         var start = new ProcessStartInfo("/bin/sh")
         {
-            ArgumentList = { "-c", "exec setsid -f \"$@\" </dev/null >>\"$LOGFILE\" 2>&1", "sh" },
+            ArgumentList = { "-c", "exec setsid \"$@\" </dev/null >>\"$LOGFILE\" 2>&1", "sh" },
             UseShellExecute = false,
         };
-        foreach (string arg in daemonArgs)
+        foreach (string arg in DaemonCommandLine.For(vch))
             start.ArgumentList.Add(arg);
         start.Environment["LOGFILE"] = vch.LogFile;
+        long logStart = File.Exists(vch.LogFile) ? new FileInfo(vch.LogFile).Length : 0;
         progress.WriteLine($"Starting VCH daemon {vch.Name} (log: {vch.LogFile})");
-        using (var launcher = Process.Start(start) ?? throw new MachineException("could not run setsid", ExitCodes.Failure))
-            await launcher.WaitForExitAsync(cancellationToken);
+        using var daemon = Process.Start(start) ?? throw new MachineException("could not run setsid", ExitCodes.Failure);
 
-        var deadline = DateTime.UtcNow + timeout;
+        var began = DateTime.UtcNow;
+        var nextReport = began + TimeSpan.FromSeconds(5);
         using var api = new DockerApiClient(vch.SocketPath);
-        while (DateTime.UtcNow < deadline)
+        while (DateTime.UtcNow - began < timeout)
         {
+            if (daemon.HasExited)
+                throw new MachineException($"VCH daemon {vch.Name} exited during start (exit code {daemon.ExitCode}). Its log says:\n{LogSince(vch, logStart)}", ExitCodes.Failure);
             if (await api.PingAsync(cancellationToken))
             {
-                progress.WriteLine($"VCH {vch.Name} is up (pid {RunningPid(vch)})");
+                progress.WriteLine($"VCH {vch.Name} is up (pid {daemon.Id}, {(DateTime.UtcNow - began).TotalSeconds:0.0}s)");
                 return;
+            }
+            if (DateTime.UtcNow >= nextReport)
+            {
+                progress.WriteLine($"  waiting for the Docker API of {vch.Name} ({(DateTime.UtcNow - began).TotalSeconds:0}s of {timeout.TotalSeconds:0}s)");
+                nextReport += TimeSpan.FromSeconds(5);
             }
             await Task.Delay(200, cancellationToken);
         }
-        string tail = File.Exists(vch.LogFile) ? string.Join('\n', File.ReadLines(vch.LogFile).TakeLast(15)) : "(no log)";
-        throw new MachineException($"VCH {vch.Name} did not answer on {vch.SocketPath} within {timeout.TotalSeconds:0}s. Last log lines:\n{tail}", ExitCodes.Timeout);
+        // Gave up: the half-started daemon must not linger.
+        if (!daemon.HasExited)
+            daemon.Kill();
+        throw new MachineException($"VCH {vch.Name} did not answer on {vch.SocketPath} within {timeout.TotalSeconds:0}s (--timeout). Its log says:\n{LogSince(vch, logStart)}", ExitCodes.Timeout);
+    }
+
+    private static string LogSince(VchRecord vch, long offset)
+    {
+        if (!File.Exists(vch.LogFile))
+            return "(no log)";
+        using var stream = File.OpenRead(vch.LogFile);
+        stream.Seek(Math.Min(offset, stream.Length), SeekOrigin.Begin);
+        var lines = new StreamReader(stream).ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(15).ToList();
+        return lines.Count == 0 ? "(nothing)" : string.Join('\n', lines);
     }
 
     /// <summary>Stops the daemon (SIGTERM, then SIGKILL after the grace period). Containers keep running.</summary>

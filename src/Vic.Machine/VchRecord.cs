@@ -1,10 +1,12 @@
 using System.Text.Json.Serialization;
+using Vic.Machine.Tls;
 
 namespace Vic.Machine;
 
 /// <summary>
 /// What vic-machine remembers about one local VCH (vch.json in the VCH's directory). The daemon's own state
-/// (containers, images) lives in the datastore; this file only says how to start and reach the daemon.
+/// (containers, images) lives in the datastore; this file says how to start, reach and secure the daemon, and
+/// holds everything <c>inspect config</c> needs to print the create command line that reproduces the VCH.
 /// </summary>
 internal sealed record VchRecord
 {
@@ -17,17 +19,72 @@ internal sealed record VchRecord
     public required string DaemonPath { get; init; }
     public string Accelerator { get; init; } = "auto";
     public string Version { get; init; } = "";
+    public bool Debug { get; init; }
+
+    /// <summary>TCP listening address; null for a VCH made before TCP endpoints existed (unix socket only).</summary>
+    public string? EndpointAddress { get; init; }
+    public int EndpointPort { get; init; }
+    [JsonConverter(typeof(JsonStringEnumConverter<TlsMode>))]
+    public TlsMode TlsMode { get; init; } = TlsMode.Verify;
+    public IReadOnlyList<string> TlsCnames { get; init; } = [];
+    /// <summary>Certificate directory; null with plain TCP.</summary>
+    public string? CertPath { get; init; }
+    /// <summary>Where a brought server certificate and key came from (copied into <see cref="CertPath"/>).</summary>
+    public string? TlsServerCertSource { get; init; }
+    public string? TlsServerKeySource { get; init; }
+    public IReadOnlyList<string> TlsCaSources { get; init; } = [];
+
+    public int? MaxContainers { get; init; }
+    public long? MemoryBytes { get; init; }
+    public int? Cpus { get; init; }
+    public long? StorageQuotaBytes { get; init; }
+
+    /// <summary>The systemd unit vic-machine wrote for this VCH, if any.</summary>
+    public string? SystemdUnitFile { get; init; }
 
     [JsonIgnore] public string PidFile => Path.Combine(Directory, "vch.pid");
     [JsonIgnore] public string LogFile => Path.Combine(Directory, "vch.log");
-    [JsonIgnore] public string DockerHost => "unix://" + SocketPath;
+    [JsonIgnore] public string EnvFile => Path.Combine(Directory, "docker.env");
+    [JsonIgnore] public string UnixHost => "unix://" + SocketPath;
+    [JsonIgnore] public bool HasTcp => EndpointAddress is not null;
+    [JsonIgnore] public CertificateDirectory? Certificates => CertPath is null || TlsMode == TlsMode.Off ? null : new CertificateDirectory(CertPath);
+
+    /// <summary>What a client sets DOCKER_HOST to: the TCP endpoint when there is one, else the unix socket.</summary>
+    [JsonIgnore]
+    public string DockerHost => HasTcp
+        ? $"tcp://{Endpoint.ClientHost(Endpoint.ParseAddress(EndpointAddress!), TlsCnames)}:{EndpointPort}"
+        : UnixHost;
+
+    /// <summary>The client environment, as written to <see cref="EnvFile"/>.</summary>
+    [JsonIgnore]
+    public IReadOnlyDictionary<string, string> ClientEnvironment
+    {
+        get
+        {
+            var env = new Dictionary<string, string> { ["DOCKER_HOST"] = DockerHost };
+            if (HasTcp && TlsMode != TlsMode.Off && CertPath is not null)
+            {
+                // Also right for server-only TLS: the CLI verifies the server with ca.pem and, finding no
+                // cert.pem, presents no certificate.
+                env["DOCKER_TLS_VERIFY"] = "1";
+                env["DOCKER_CERT_PATH"] = CertPath;
+            }
+            return env;
+        }
+    }
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true)]
 [JsonSerializable(typeof(VchRecord))]
 [JsonSerializable(typeof(VchView))]
 [JsonSerializable(typeof(List<VchView>))]
+[JsonSerializable(typeof(List<string>))]
 internal sealed partial class MachineJson : JsonSerializerContext;
 
 /// <summary>What ls and inspect print with --format json.</summary>
-internal sealed record VchView(string Name, string State, string DockerHost, string Directory, string DatastorePath, int? Pid, string LogFile, DateTimeOffset Created);
+internal sealed record VchView(
+    string Name, string State, string DockerHost, string Directory, string DatastorePath, int? Pid, string LogFile, DateTimeOffset Created,
+    string UnixSocket, string? Endpoint, string Tls, string? CertPath, string EnvFile, IReadOnlyDictionary<string, string> Env, bool Debug,
+    VchLimitsView Limits);
+
+internal sealed record VchLimitsView(int? Containers, long? MemoryBytes, int? Cpus, long? StorageQuotaBytes);

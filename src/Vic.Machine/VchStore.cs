@@ -16,7 +16,9 @@ internal sealed partial class VchStore(string root)
 
     public string DirectoryOf(string name) => Path.Combine(Root, name);
 
-    public bool Exists(string name) => File.Exists(Path.Combine(DirectoryOf(name), "vch.json"));
+    public string RecordFile(string name) => Path.Combine(DirectoryOf(name), "vch.json");
+
+    public bool Exists(string name) => File.Exists(RecordFile(name));
 
     public VchRecord Load(string name)
     {

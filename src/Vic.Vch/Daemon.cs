@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Vic.Engine;
 using Vic.ImageC;
 using Vic.PortLayer.Qemu;
+using Vic.Vch.Limits;
 
 namespace Vic.Vch;
 
@@ -16,12 +17,14 @@ internal static class Daemon
         try
         {
             Directory.CreateDirectory(options.DatastorePath);
-            var portLayer = await QemuBackend.CreateAsync(new QemuBackendOptions
+            var backendOptions = new QemuBackendOptions
             {
                 DatastorePath = options.DatastorePath,
                 ContainerBasePath = options.ContainerBasePath,
                 Accelerator = options.Accelerator,
-            }, loggerFactory, cancellationToken);
+            };
+            var portLayer = ResourceLimiter.Apply(await QemuBackend.CreateAsync(backendOptions, loggerFactory, cancellationToken),
+                options.Limits, backendOptions.DefaultMemoryBytes, backendOptions.DefaultCpus, options.DatastorePath);
             var facts = await portLayer.Host.GetFactsAsync(cancellationToken);
             log.LogInformation("VCH {Name}: backend {Backend}, accelerator {Accelerator}, guest kernel {Kernel}, datastore {Datastore}",
                 options.Name, facts.Backend, facts.Accelerator, facts.GuestKernelVersion, facts.DatastorePath);
@@ -34,11 +37,17 @@ internal static class Daemon
                 UnixSocketPath = options.SocketPath,
                 VchName = options.Name,
                 DatastorePath = options.DatastorePath,
+                TcpEndpoints = options.TcpEndpoint is string plain && options.Tls is null ? [plain] : [],
+                TlsEndpoints = options.TcpEndpoint is string secure && options.Tls is DaemonTls tls ? [TlsFiles.Load(secure, tls)] : [],
             }, portLayer, images, builder => ConfigureLogging(builder, options.Debug));
 
             await app.StartAsync(cancellationToken);
             WritePidFile(options.PidFile);
             log.LogInformation("VCH {Name} serving the Docker API on unix://{Socket}", options.Name, options.SocketPath);
+            if (options.TcpEndpoint is string endpoint)
+                LogTcp(log, options, endpoint);
+            if (options.Limits.Any)
+                log.LogInformation("VCH {Name} resource limits: {Limits}", options.Name, options.Limits);
             await app.WaitForShutdownAsync(cancellationToken);
             log.LogInformation("VCH {Name} stopping; containerVMs keep running", options.Name);
             return 0;
@@ -53,6 +62,16 @@ internal static class Daemon
             if (options.PidFile is string pidFile && File.Exists(pidFile) && File.ReadAllText(pidFile).Trim() == Environment.ProcessId.ToString())
                 File.Delete(pidFile);
         }
+    }
+
+    private static void LogTcp(ILogger log, DaemonOptions options, string endpoint)
+    {
+        if (options.Tls is null)
+            log.LogWarning("VCH {Name} serving the Docker API on tcp://{Endpoint} WITHOUT TLS: anyone who can reach it controls this VCH", options.Name, endpoint);
+        else if (options.Tls.ClientCaPath is null)
+            log.LogWarning("VCH {Name} serving the Docker API on tcp://{Endpoint} with TLS but no client verification: anyone who can reach it controls this VCH", options.Name, endpoint);
+        else
+            log.LogInformation("VCH {Name} serving the Docker API on tcp://{Endpoint} with mutual TLS", options.Name, endpoint);
     }
 
     private static void WritePidFile(string? path)

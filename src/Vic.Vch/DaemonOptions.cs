@@ -1,3 +1,5 @@
+using Vic.Vch.Limits;
+
 namespace Vic.Vch;
 
 internal sealed record DaemonOptions
@@ -9,4 +11,15 @@ internal sealed record DaemonOptions
     public string? PidFile { get; init; }
     public required string Accelerator { get; init; }
     public bool Debug { get; init; }
+
+    /// <summary>"address:port" to serve the Docker API on over TCP as well; null: the unix socket only.</summary>
+    public string? TcpEndpoint { get; init; }
+
+    /// <summary>TLS on <see cref="TcpEndpoint"/>; null serves plain HTTP there.</summary>
+    public DaemonTls? Tls { get; init; }
+
+    public ResourceLimits Limits { get; init; } = new();
 }
+
+/// <summary>PEM files for the TCP endpoint. <see cref="ClientCaPath"/> set means mutual TLS (dockerd's --tlsverify).</summary>
+internal sealed record DaemonTls(string CertificatePath, string KeyPath, string? ClientCaPath);

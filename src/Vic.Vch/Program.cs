@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Vic.Vch;
+using Vic.Vch.Limits;
 
 // The VCH daemon's composition root: the one place that names the backend that is built in (STYLE 4).
 var name = new Option<string>("--name") { Description = "Name of this VCH", DefaultValueFactory = _ => "default" };
@@ -9,11 +10,36 @@ var containerBase = new Option<string>("--container-base") { Description = "Boot
 var pidFile = new Option<string?>("--pid-file") { Description = "Write the daemon's PID here while it runs" };
 var accelerator = new Option<string>("--accelerator") { Description = "auto (probe KVM with a timeout, else TCG), kvm or tcg", DefaultValueFactory = _ => "auto" };
 var debug = new Option<bool>("--debug") { Description = "Debug logging" };
+var tcp = new Option<string?>("--tcp") { Description = "Also serve the Docker API on this address:port (TLS when --tls-cert is given)" };
+var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM server certificate (then its chain) for --tcp" };
+var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key of --tls-cert" };
+var tlsClientCa = new Option<string?>("--tls-client-ca") { Description = "PEM CA bundle: require client certificates issued by one of these (mutual TLS)" };
+var maxContainers = new Option<int?>("--max-containers") { Description = "Containers that may exist at once" };
+var maxMemory = new Option<long?>("--max-memory") { Description = "Bytes of guest memory all running containerVMs may use together" };
+var maxCpus = new Option<int?>("--max-cpus") { Description = "vCPUs all running containerVMs may use together" };
+var storageQuota = new Option<long?>("--storage-quota") { Description = "Bytes the datastore may hold before new images and containers are refused" };
 
 var root = new RootCommand("vic-vch: a Virtual Container Host serving the Docker API; every container is a QEMU VM")
 {
-    name, datastore, socket, containerBase, pidFile, accelerator, debug,
+    name, datastore, socket, containerBase, pidFile, accelerator, debug, tcp, tlsCert, tlsKey, tlsClientCa,
+    maxContainers, maxMemory, maxCpus, storageQuota,
 };
+root.Validators.Add(result =>
+{
+    bool cert = result.GetValue(tlsCert) is not null, key = result.GetValue(tlsKey) is not null;
+    if (cert != key)
+        result.AddError("--tls-cert and --tls-key go together");
+    if ((cert || result.GetValue(tlsClientCa) is not null) && result.GetValue(tcp) is null)
+        result.AddError("TLS options need --tcp");
+    if (result.GetValue(tlsClientCa) is not null && !cert)
+        result.AddError("--tls-client-ca needs --tls-cert and --tls-key");
+    foreach (var limit in new[] { result.GetValue(maxContainers), result.GetValue(maxCpus) })
+        if (limit is < 1)
+            result.AddError("limits must be at least 1");
+    foreach (var limit in new[] { result.GetValue(maxMemory), result.GetValue(storageQuota) })
+        if (limit is < 1)
+            result.AddError("limits must be at least 1 byte");
+});
 root.SetAction((parse, ct) => Daemon.RunAsync(new DaemonOptions
 {
     Name = parse.GetValue(name)!,
@@ -23,5 +49,16 @@ root.SetAction((parse, ct) => Daemon.RunAsync(new DaemonOptions
     PidFile = parse.GetValue(pidFile) is string p ? Path.GetFullPath(p) : null,
     Accelerator = parse.GetValue(accelerator)!,
     Debug = parse.GetValue(debug),
+    TcpEndpoint = parse.GetValue(tcp),
+    Tls = parse.GetValue(tlsCert) is string cert
+        ? new DaemonTls(Path.GetFullPath(cert), Path.GetFullPath(parse.GetValue(tlsKey)!), parse.GetValue(tlsClientCa) is string ca ? Path.GetFullPath(ca) : null)
+        : null,
+    Limits = new ResourceLimits
+    {
+        MaxContainers = parse.GetValue(maxContainers),
+        MemoryBytes = parse.GetValue(maxMemory),
+        Cpus = parse.GetValue(maxCpus),
+        StorageBytes = parse.GetValue(storageQuota),
+    },
 }, ct));
 return await root.Parse(args).InvokeAsync();

@@ -40,7 +40,7 @@ internal sealed class EngineServer : IAsyncDisposable
     public HttpClient Client { get; }
     public string SocketPath => Path.Combine(_directory, "docker.sock");
 
-    public static async Task<EngineServer> StartAsync(Action<FakeBackend>? seed = null, IReadOnlyList<string>? tcp = null)
+    public static async Task<EngineServer> StartAsync(Action<FakeBackend>? seed = null, IReadOnlyList<string>? tcp = null, IReadOnlyList<TlsEndpoint>? tls = null)
     {
         string directory = Path.Combine(Path.GetTempPath(), "vic-engine-" + Guid.NewGuid().ToString("N")[..8]);
         var backend = new FakeBackend();
@@ -53,6 +53,7 @@ internal sealed class EngineServer : IAsyncDisposable
                 VchName = "test-vch",
                 DatastorePath = "/fake/datastore",
                 TcpEndpoints = tcp ?? [],
+                TlsEndpoints = tls ?? [],
             },
             backend.Services, images, logging => { if (Environment.GetEnvironmentVariable("VIC_ENGINE_TEST_LOG") == "1") logging.AddSimpleConsole(); });
         await app.StartAsync();

@@ -1,0 +1,96 @@
+using System.CommandLine;
+
+namespace Vic.Machine;
+
+/// <summary><c>vic-machine create</c>: validates everything, then makes the VCH directory, certificates, env file
+/// (and systemd unit) and starts the daemon; any failure removes what it made.</summary>
+internal sealed class CreateCommand
+{
+    private readonly Option<string> _name = Commands.NameOption();
+    private readonly Option<string?> _containerBase = new("--container-base") { Description = "Boot image directory (kernel + initramfs); default: the one built with vic-machine" };
+    private readonly Option<string?> _certPath = new("--tls-cert-path") { Description = "Directory for the certificates (default: certs/ in the VCH's directory); existing ones that fit are reused" };
+    private readonly Option<bool> _systemd = new("--systemd") { Description = "Also write a systemd unit that starts the VCH at boot (enable it with systemctl)" };
+    private readonly Option<string> _unitDir = new("--systemd-unit-dir") { Description = "Where --systemd writes the unit", DefaultValueFactory = _ => SystemdUnit.DefaultDirectory };
+    private readonly SettingsOptions _settings = new(creating: true);
+
+    public Command Build()
+    {
+        var command = new Command("create", "Create a local VCH: Docker API over mutual TLS on TCP (and a unix socket), then start its daemon")
+        {
+            _name, _containerBase, _certPath, _systemd, _unitDir, Commands.TimeoutOption, Commands.FormatOption,
+        };
+        _settings.AddTo(command);
+        command.SetAction((parse, ct) => Commands.Run(parse, () => RunAsync(parse, ct)));
+        return command;
+    }
+
+    /// <summary>The record the command line asks for, validated, before the endpoint is probed or anything is written.</summary>
+    public VchRecord ReadRecord(ParseResult parse, VchStore store, DateTimeOffset now)
+    {
+        string vchName = parse.GetValue(_name)!;
+        if (VchStore.ValidateName(vchName) is string bad)
+            throw new MachineException(bad, ExitCodes.InvalidArgument);
+        string basePath = Path.GetFullPath(parse.GetValue(_containerBase) ?? Layout.DefaultContainerBase());
+        if (!File.Exists(Path.Combine(basePath, "vmlinuz")) || !File.Exists(Path.Combine(basePath, "initramfs.cpio")))
+            throw new MachineException($"container base not found in {basePath} (expected vmlinuz and initramfs.cpio); build it with scripts/build.sh", ExitCodes.InvalidArgument);
+        string dir = store.DirectoryOf(vchName);
+        var blank = new VchRecord
+        {
+            Name = vchName,
+            Created = now,
+            Directory = dir,
+            DatastorePath = Path.Combine(dir, "datastore"),
+            SocketPath = Path.Combine(dir, "docker.sock"),
+            ContainerBasePath = basePath,
+            DaemonPath = Layout.DefaultDaemon(),
+            Version = Layout.Version,
+            CertPath = parse.GetValue(_certPath) is string certs ? Path.GetFullPath(certs) : null,
+        };
+        var vch = _settings.Apply(parse, blank);
+        if (parse.GetValue(_systemd))
+            vch = vch with { SystemdUnitFile = Path.Combine(Path.GetFullPath(parse.GetValue(_unitDir)!), SystemdUnit.NameFor(vch)) };
+        return vch;
+    }
+
+    private async Task RunAsync(ParseResult parse, CancellationToken ct)
+    {
+        var store = new VchStore(parse.GetValue(Commands.RootOption)!);
+        var progress = Console.Error;
+        var vch = ReadRecord(parse, store, DateTimeOffset.UtcNow);
+        if (store.Exists(vch.Name))
+            throw new MachineException($"a VCH named \"{vch.Name}\" already exists in {store.Root}", ExitCodes.Conflict);
+        // The failure path deletes the VCH's directory, so it must be one this create made.
+        if (Directory.Exists(vch.Directory))
+            throw new MachineException($"{vch.Directory} exists but is not a VCH; remove it or pick another name", ExitCodes.Conflict);
+        if (vch.SystemdUnitFile is string unit && File.Exists(unit))
+            throw new MachineException($"{unit} exists already; remove it or pick another name", ExitCodes.Conflict);
+        progress.WriteLine($"Validating VCH {vch.Name}");
+        var (resolved, plan) = VchSetup.Validate(vch, null, store, DateTimeOffset.UtcNow);
+        vch = resolved;
+
+        // Certificates may live outside the VCH's directory (--tls-cert-path): snapshot them to put back on failure.
+        var outside = FileSnapshot.Take(VchSetup.FilesWritten(vch, store).Append(vch.SystemdUnitFile).OfType<string>()
+            .Where(f => !f.StartsWith(vch.Directory + "/", StringComparison.Ordinal)));
+        try
+        {
+            Directory.CreateDirectory(vch.DatastorePath);
+            VchSetup.Apply(vch, plan, store, progress);
+            if (vch.SystemdUnitFile is string unitFile)
+            {
+                SystemdUnit.Write(vch, Path.GetDirectoryName(unitFile)!);
+                progress.WriteLine($"Wrote {unitFile}; enable it with: systemctl enable {Path.GetFileName(unitFile)}");
+            }
+            await DaemonControl.StartAsync(vch, TimeSpan.FromSeconds(parse.GetValue(Commands.TimeoutOption)), progress, ct);
+        }
+        catch
+        {
+            progress.WriteLine($"Create failed: removing what it made for VCH {vch.Name}");
+            await DaemonControl.StopAsync(vch, TimeSpan.FromSeconds(5), CancellationToken.None);
+            if (Directory.Exists(vch.Directory))
+                Directory.Delete(vch.Directory, recursive: true);
+            outside.Restore();
+            throw;
+        }
+        Commands.PrintEndpoint(vch, parse.GetValue(Commands.FormatOption)!);
+    }
+}

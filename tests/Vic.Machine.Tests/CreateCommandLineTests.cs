@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Text.Json;
+using Vic.Machine.Tls;
+
+namespace Vic.Machine.Tests;
+
+/// <summary><c>inspect config</c> prints a create command line; parsing that line must give back the same VCH.</summary>
+public sealed class CreateCommandLineTests : IDisposable
+{
+    private static readonly DateTimeOffset Now = new(2026, 6, 1, 12, 0, 0, TimeSpan.Zero);
+    private readonly TempDirectory _temp = new();
+    private readonly string _base;
+    private readonly string _daemon;
+
+    public CreateCommandLineTests()
+    {
+        _base = _temp.File("base");
+        Directory.CreateDirectory(_base);
+        File.WriteAllText(Path.Combine(_base, "vmlinuz"), "");
+        File.WriteAllText(Path.Combine(_base, "initramfs.cpio"), "");
+        _daemon = _temp.File("vic vch"); // a space, to prove the quoting
+        File.WriteAllText(_daemon, "");
+        File.WriteAllText(_temp.File("ca.pem"), "");
+        File.WriteAllText(_temp.File("s.pem"), "");
+        File.WriteAllText(_temp.File("s.key"), "");
+    }
+
+    public void Dispose() => _temp.Dispose();
+
+    private VchRecord Parse(IReadOnlyList<string> args)
+    {
+        var create = new CreateCommand();
+        var root = new RootCommand { Commands.RootOption, Commands.DebugOption };
+        root.Subcommands.Add(create.Build());
+        Assert.Equal("vic-machine", args[0]);
+        var parse = root.Parse(args.Skip(1).ToArray());
+        Assert.Empty(parse.Errors);
+        return create.ReadRecord(parse, new VchStore(parse.GetValue(Commands.RootOption)!), Now);
+    }
+
+    private static string Json(VchRecord vch) => JsonSerializer.Serialize(vch, MachineJson.Default.VchRecord);
+
+    [Theory]
+    [InlineData("--endpoint-port", "2399")]
+    [InlineData("--endpoint-address", "0.0.0.0", "--endpoint-port", "2376", "--tls-cname", "vch.example.test", "--tls-cname", "10.0.0.5", "--containers", "5", "--memory", "1536m", "--cpu", "4", "--storage-quota", "20g")]
+    [InlineData("--endpoint-port", "2400", "--no-tlsverify", "--accelerator", "tcg", "--systemd", "--systemd-unit-dir", "/tmp/units")]
+    [InlineData("--endpoint-port", "2401", "--no-tls")]
+    [InlineData("--endpoint-port", "2402", "--tls-ca", "CA", "--tls-server-cert", "SCERT", "--tls-server-key", "SKEY", "--tls-cert-path", "/tmp/elsewhere/certs")]
+    public void Inspect_config_reproduces_the_vch(params string[] settings)
+    {
+        string[] args =
+        [
+            "vic-machine", "--root", _temp.File("root"), "create", "--name", "web", "--container-base", _base, "--vch-binary", _daemon,
+            .. settings.Select(s => s switch { "CA" => _temp.File("ca.pem"), "SCERT" => _temp.File("s.pem"), "SKEY" => _temp.File("s.key"), _ => s }),
+        ];
+        var original = Parse(args);
+        var printed = CreateCommandLine.For(original, "/var/lib/vic");
+        Assert.Equal(Json(original), Json(Parse(printed)));
+    }
+
+    [Fact]
+    public void Defaults_are_mutual_tls_on_loopback_port_2376_with_certs_in_the_vch_directory()
+    {
+        var vch = Parse(["vic-machine", "--root", _temp.File("root"), "create", "--name", "d", "--container-base", _base, "--vch-binary", _daemon]);
+        Assert.Equal("127.0.0.1", vch.EndpointAddress);
+        Assert.Equal(2376, vch.EndpointPort);
+        Assert.Equal(TlsMode.Verify, vch.TlsMode);
+        Assert.Equal(Path.Combine(_temp.File("root"), "d", "certs"), vch.CertPath);
+        Assert.Equal("tcp://127.0.0.1:2376", vch.DockerHost);
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["DOCKER_HOST"] = "tcp://127.0.0.1:2376", ["DOCKER_TLS_VERIFY"] = "1", ["DOCKER_CERT_PATH"] = vch.CertPath!,
+        }, vch.ClientEnvironment);
+        Assert.Equal(2375, Parse(["vic-machine", "--root", _temp.File("root"), "create", "--name", "d", "--container-base", _base, "--vch-binary", _daemon, "--no-tls"]).EndpointPort);
+    }
+
+    [Theory]
+    [InlineData("invalid --endpoint-address \"nowhere\"", "--endpoint-address", "nowhere")]
+    [InlineData("contradict", "--no-tls", "--no-tlsverify")]
+    [InlineData("invalid --tls-cname \"bad name\"", "--tls-cname", "bad name")]
+    [InlineData("no effect with --no-tls", "--no-tls", "--tls-cname", "a.test")]
+    [InlineData("go together", "--tls-server-cert", "/etc/hostname")]
+    [InlineData("invalid --memory \"lots\"", "--memory", "lots")]
+    [InlineData("invalid --containers \"0\"", "--containers", "0")]
+    [InlineData("invalid --endpoint-port 70000", "--endpoint-port", "70000")]
+    [InlineData("--tls-ca /nonexistent/ca.pem: no such file", "--tls-ca", "/nonexistent/ca.pem")]
+    public void Bad_settings_are_refused_as_invalid_arguments(string message, params string[] settings)
+    {
+        var error = Assert.Throws<MachineException>(() =>
+            Parse(["vic-machine", "--root", _temp.File("root"), "create", "--name", "x", "--container-base", _base, "--vch-binary", _daemon, .. settings]));
+        Assert.Equal(ExitCodes.InvalidArgument, error.ExitCode);
+        Assert.Contains(message, error.Message);
+        Assert.False(Directory.Exists(_temp.File("root")));
+    }
+
+    [Fact]
+    public void Shell_quoting_survives_spaces_and_quotes()
+    {
+        Assert.Equal("vic-machine create --name 'a b' 'it'\\''s'", CreateCommandLine.ShellJoin(["vic-machine", "create", "--name", "a b", "it's"]));
+    }
+}
