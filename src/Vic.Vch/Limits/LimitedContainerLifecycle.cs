@@ -25,6 +25,10 @@ internal sealed class LimitedContainerLifecycle(IContainerLifecycle inner, Resou
     }
 
     public Task StopAsync(string id, TimeSpan? timeout, CancellationToken cancellationToken) => inner.StopAsync(id, timeout, cancellationToken);
+    public Task PauseAsync(string id, CancellationToken cancellationToken) => inner.PauseAsync(id, cancellationToken);
+
+    public Task UnpauseAsync(string id, CancellationToken cancellationToken) => inner.UnpauseAsync(id, cancellationToken);
+
     public Task KillAsync(string id, int signal, CancellationToken cancellationToken) => inner.KillAsync(id, signal, cancellationToken);
     public Task<ContainerExit> WaitAsync(string id, WaitCondition condition, CancellationToken cancellationToken) => inner.WaitAsync(id, condition, cancellationToken);
     public Task RemoveAsync(string id, bool force, CancellationToken cancellationToken) => inner.RemoveAsync(id, force, cancellationToken);
