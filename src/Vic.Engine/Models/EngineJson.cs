@@ -25,4 +25,6 @@ namespace Vic.Engine.Models;
 [JsonSerializable(typeof(VersionResponse))]
 [JsonSerializable(typeof(SystemInfo))]
 [JsonSerializable(typeof(EventMessage))]
+[JsonSerializable(typeof(AuthConfig))]
+[JsonSerializable(typeof(AuthResponse))]
 public sealed partial class EngineJson : JsonSerializerContext;
