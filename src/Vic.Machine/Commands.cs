@@ -30,7 +30,10 @@ internal static class Commands
         var containerBase = new Option<string?>("--container-base") { Description = "Boot image directory (kernel + initramfs); default: the one built with vic-machine" };
         var daemon = new Option<string?>("--vch-binary") { Description = "Path of the vic-vch daemon; default: next to vic-machine's build" };
         var accelerator = new Option<string>("--accelerator") { Description = "auto (probe KVM, fall back to TCG), kvm or tcg", DefaultValueFactory = _ => "auto" };
+        var registries = new RegistryFlags();
         var command = new Command("create", "Create a local VCH and start its daemon") { name, containerBase, daemon, accelerator, TimeoutOption, FormatOption };
+        foreach (var option in registries.All)
+            command.Options.Add(option);
         command.SetAction((parse, ct) => Run(parse, async () =>
         {
             var store = new VchStore(parse.GetValue(RootOption)!);
@@ -52,6 +55,7 @@ internal static class Commands
             string daemonPath = Path.GetFullPath(parse.GetValue(daemon) ?? Layout.DefaultDaemon());
             if (!File.Exists(daemonPath))
                 throw new MachineException($"VCH daemon not found at {daemonPath}; build it with scripts/build.sh", ExitCodes.InvalidArgument);
+            var registry = registries.Validate(parse);
 
             string dir = store.DirectoryOf(vchName);
             var vch = new VchRecord
@@ -65,10 +69,14 @@ internal static class Commands
                 DaemonPath = daemonPath,
                 Accelerator = acc,
                 Version = Layout.Version,
+                InsecureRegistries = registry.Insecure,
+                WhitelistRegistries = registry.Whitelist,
+                RegistryMirrors = registry.Mirrors,
             };
             try
             {
                 Directory.CreateDirectory(vch.DatastorePath);
+                vch = vch with { RegistryCaFiles = RegistryFlags.CopyCas(registry.Cas, dir) };
                 store.Save(vch);
                 await DaemonControl.StartAsync(vch, TimeSpan.FromSeconds(parse.GetValue(TimeoutOption)), Console.Out, ct);
             }

@@ -44,7 +44,7 @@ internal static class DaemonControl
             ArgumentList = { "-c", "exec setsid -f \"$@\" </dev/null >>\"$LOGFILE\" 2>&1", "sh" },
             UseShellExecute = false,
         };
-        foreach (string arg in daemonArgs)
+        foreach (string arg in daemonArgs.Concat(RegistryArgs(vch)))
             start.ArgumentList.Add(arg);
         start.Environment["LOGFILE"] = vch.LogFile;
         progress.WriteLine($"Starting VCH daemon {vch.Name} (log: {vch.LogFile})");
@@ -79,6 +79,12 @@ internal static class DaemonControl
             Signal(pid, 9);
         File.Delete(vch.PidFile);
     }
+
+    private static IEnumerable<string> RegistryArgs(VchRecord vch) =>
+        vch.InsecureRegistries.SelectMany(r => new[] { "--insecure-registry", r })
+            .Concat(vch.RegistryCaFiles.SelectMany(f => new[] { "--registry-ca", f }))
+            .Concat(vch.WhitelistRegistries.SelectMany(r => new[] { "--whitelist-registry", r }))
+            .Concat(vch.RegistryMirrors.SelectMany(m => new[] { "--registry-mirror", m }));
 
     private static void Signal(int pid, int signal)
     {

@@ -17,6 +17,11 @@ internal sealed record VchRecord
     public required string DaemonPath { get; init; }
     public string Accelerator { get; init; } = "auto";
     public string Version { get; init; } = "";
+    /// <summary>Registry policy handed to the daemon (see vic-vch --help); CA files are copies inside the VCH directory.</summary>
+    public List<string> InsecureRegistries { get; init; } = [];
+    public List<string> RegistryCaFiles { get; init; } = [];
+    public List<string> WhitelistRegistries { get; init; } = [];
+    public List<string> RegistryMirrors { get; init; } = [];
 
     [JsonIgnore] public string PidFile => Path.Combine(Directory, "vch.pid");
     [JsonIgnore] public string LogFile => Path.Combine(Directory, "vch.log");

@@ -1,3 +1,5 @@
+using Vic.ImageC;
+
 namespace Vic.Vch;
 
 internal sealed record DaemonOptions
@@ -9,4 +11,5 @@ internal sealed record DaemonOptions
     public string? PidFile { get; init; }
     public required string Accelerator { get; init; }
     public bool Debug { get; init; }
+    public RegistryPolicy Registries { get; init; } = new();
 }
