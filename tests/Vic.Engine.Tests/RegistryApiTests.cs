@@ -98,7 +98,7 @@ public sealed class RegistryApiTests : IAsyncLifetime
         var (_, info) = await _server.GetAsync("/info");
         var config = info.GetProperty("RegistryConfig");
         Assert.Equal(["::1/128", "127.0.0.0/8", "10.0.0.0/8"], config.GetProperty("InsecureRegistryCIDRs").EnumerateArray().Select(e => e.GetString()));
-        Assert.Equal(["http://127.0.0.1:5001"], config.GetProperty("Mirrors").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["http://127.0.0.1:5001/"], config.GetProperty("Mirrors").EnumerateArray().Select(e => e.GetString()));
         var hub = config.GetProperty("IndexConfigs").GetProperty("docker.io");
         Assert.True(hub.GetProperty("Secure").GetBoolean());
         Assert.True(hub.GetProperty("Official").GetBoolean());

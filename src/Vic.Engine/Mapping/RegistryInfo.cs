@@ -12,11 +12,13 @@ internal static class RegistryInfo
     /// <summary>Loopback is always insecure (dockerd lists it as a CIDR); CIDR entries join it; named registries get an IndexConfig.</summary>
     public static RegistryServiceConfig From(RegistryPolicy policy)
     {
+        // dockerd shows mirrors normalised with a trailing slash.
+        List<string> mirrors = [.. policy.Mirrors.Select(m => m.TrimEnd('/') + "/")];
         var cidrs = new List<string> { "::1/128", "127.0.0.0/8" };
         cidrs.AddRange(policy.InsecureRegistries.Where(IsCidr));
         var indexes = new Dictionary<string, IndexInfo>(StringComparer.Ordinal)
         {
-            [DockerHub] = new(DockerHub, [.. policy.Mirrors], Secure: true, Official: true),
+            [DockerHub] = new(DockerHub, mirrors, Secure: true, Official: true),
         };
         foreach (string name in policy.InsecureRegistries.Where(r => !IsCidr(r)))
             indexes[name] = new IndexInfo(name, [], Secure: false, Official: false);
@@ -24,7 +26,7 @@ internal static class RegistryInfo
         {
             InsecureRegistryCIDRs = cidrs.Distinct(StringComparer.Ordinal).ToList(),
             IndexConfigs = indexes,
-            Mirrors = [.. policy.Mirrors],
+            Mirrors = mirrors,
         };
     }
 
