@@ -14,7 +14,30 @@ public interface IImageService
     /// Pulls <paramref name="reference"/> ("busybox", "busybox:1.36", "127.0.0.1:5000/x/y@sha256:...").
     /// Progress is reported as Docker JSON-message equivalents. Returns the pulled image. On failure nothing new is kept.
     /// </summary>
-    Task<ImageRecord> PullAsync(string reference, string? platform, IProgress<ProgressMessage> progress, CancellationToken cancellationToken);
+    Task<ImageRecord> PullAsync(string reference, string? platform, IProgress<ProgressMessage> progress, CancellationToken cancellationToken) =>
+        PullAsync(reference, platform, RegistryCredentials.Anonymous, progress, cancellationToken);
+
+    /// <summary>docker pull with the client's credentials (its X-Registry-Auth). Throws UnauthorizedException when they are refused.</summary>
+    Task<ImageRecord> PullAsync(
+        string reference, string? platform, RegistryCredentials credentials, IProgress<ProgressMessage> progress, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// docker push of <paramref name="name"/> ("127.0.0.1:5000/app") at <paramref name="tag"/>, or of every local tag of
+    /// the repository when the tag is null or empty. Layers the registry has are not sent; layers another repository of
+    /// the same registry has are mounted from it. Progress is dockerd's push stream; the last message of each tag
+    /// carries <see cref="ProgressMessage.Pushed"/>. Throws NotFoundException when no such tag exists locally.
+    /// </summary>
+    Task<IReadOnlyList<PushedImage>> PushAsync(
+        string name, string? tag, RegistryCredentials credentials, IProgress<ProgressMessage> progress, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// docker login: checks <paramref name="credentials"/> against the registry at <paramref name="serverAddress"/>
+    /// ("127.0.0.1:5000", "https://index.docker.io/v1/", empty for Docker Hub). Throws UnauthorizedException when refused.
+    /// </summary>
+    Task<LoginResult> LoginAsync(string serverAddress, RegistryCredentials credentials, CancellationToken cancellationToken);
+
+    /// <summary>The registry policy in force, for docker info.</summary>
+    RegistryPolicy RegistryPolicy => new();
 
     /// <summary>Resolves a name[:tag] (default tag latest), name@digest, full ID ("sha256:..." or bare hex), or unique ID prefix. Null when not found.</summary>
     Task<ImageRecord?> FindAsync(string nameOrId, CancellationToken cancellationToken);
@@ -55,7 +78,12 @@ public sealed record ProgressMessage
     public required string Status { get; init; }
     public long? Current { get; init; }
     public long? Total { get; init; }
+    /// <summary>The result a push reports last (Docker's "aux" member).</summary>
+    public PushedImage? Pushed { get; init; }
 }
+
+/// <summary>What a push of one tag produced: the manifest digest and size the registry stored.</summary>
+public sealed record PushedImage(string Tag, string Digest, int Size);
 
 public sealed record ImageDeleteItem(string? Untagged, string? Deleted);
 

@@ -4,6 +4,7 @@ using Vic.ImageC.Archive;
 using Vic.ImageC.Digests;
 using Vic.ImageC.Layers;
 using Vic.ImageC.Pull;
+using Vic.ImageC.Push;
 using Vic.ImageC.References;
 using Vic.ImageC.Registry;
 using Vic.ImageC.Remove;
@@ -25,35 +26,53 @@ public sealed class ImageService : IImageService, IDisposable
     private readonly ArchiveLoader _loader;
     private readonly ArchiveSaver _saver;
     private readonly ImageRemover _remover;
+    private readonly ImagePusher _pusher;
+    private readonly ImageServiceOptions _options;
 
     /// <param name="httpHandler">For tests and proxies; by default a SocketsHttpHandler.</param>
-    /// <param name="authenticator">Registry credentials; by default anonymous.</param>
     public ImageService(
         IImageLayerStore layers,
         IMetadataStore metadata,
         ImageServiceOptions options,
         ILogger<ImageService>? logger = null,
         TimeProvider? time = null,
-        HttpMessageHandler? httpHandler = null,
-        IRegistryAuthenticator? authenticator = null)
+        HttpMessageHandler? httpHandler = null)
     {
         options.Validate();
+        _options = options;
         ILogger log = logger ?? NullLogger<ImageService>.Instance;
         time ??= TimeProvider.System;
         _catalog = new ImageCatalog(metadata);
         var blobs = new BlobStore(options.DataDirectory);
         var retry = RetryPolicy.Create(options.MaxRetries, options.RetryBaseDelay, time, log);
-        _registry = new RegistryClient(httpHandler, authenticator ?? AnonymousRegistryAuthenticator.Instance, retry, log);
+        _registry = new RegistryClient(new RegistryAccess(options.Registries, httpHandler), retry, time, log);
         var importer = new LayerImporter(layers, _catalog, options.MaxConcurrentDownloads, log);
         var committer = new ImageCommitter(_catalog, blobs, time);
         _puller = new ImagePuller(_registry, _catalog, blobs, importer, committer, time, log);
         _loader = new ArchiveLoader(_catalog, blobs, importer, committer, time, log);
         _saver = new ArchiveSaver(_catalog, blobs, log);
         _remover = new ImageRemover(layers, _catalog, blobs, log);
+        _pusher = new ImagePusher(_registry, _catalog, blobs, options, time, log);
     }
 
+    public RegistryPolicy RegistryPolicy => _options.Registries;
+
+    /// <summary>Bearer tokens currently cached (tests of the per-scope cache).</summary>
+    internal int CachedTokens => _registry.Authenticator.CachedTokens;
+
     public Task<ImageRecord> PullAsync(string reference, string? platform, IProgress<ProgressMessage> progress, CancellationToken cancellationToken) =>
-        _puller.PullAsync(reference, platform, progress, cancellationToken);
+        _puller.PullAsync(reference, platform, RegistryCredentials.Anonymous, progress, cancellationToken);
+
+    public Task<ImageRecord> PullAsync(
+        string reference, string? platform, RegistryCredentials credentials, IProgress<ProgressMessage> progress, CancellationToken cancellationToken) =>
+        _puller.PullAsync(reference, platform, credentials, progress, cancellationToken);
+
+    public Task<IReadOnlyList<PushedImage>> PushAsync(
+        string name, string? tag, RegistryCredentials credentials, IProgress<ProgressMessage> progress, CancellationToken cancellationToken) =>
+        _pusher.PushAsync(name, tag, credentials, progress, cancellationToken);
+
+    public Task<LoginResult> LoginAsync(string serverAddress, RegistryCredentials credentials, CancellationToken cancellationToken) =>
+        _registry.LoginAsync(ServerAddress.Normalize(serverAddress), credentials, cancellationToken);
 
     public async Task<ImageRecord?> FindAsync(string nameOrId, CancellationToken cancellationToken)
     {

@@ -18,8 +18,24 @@ public sealed record ImageServiceOptions
     /// <summary>First backoff delay; doubles per retry, with jitter.</summary>
     public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>Layers uploaded at once per push (dockerd's default is 5).</summary>
+    public int MaxConcurrentUploads { get; init; } = 5;
+
+    /// <summary>
+    /// Blobs up to this size are uploaded with one PUT; larger ones in PATCH chunks of this size (each held in memory
+    /// once, so a failed chunk can be sent again).
+    /// </summary>
+    public int UploadChunkSize { get; init; } = 16 << 20;
+
+    /// <summary>Which registries may be used and how (insecure, extra CAs, whitelist, blacklist, mirrors).</summary>
+    public RegistryPolicy Registries { get; init; } = new();
+
     internal void Validate()
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentUploads, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(UploadChunkSize, 1);
+        ArgumentNullException.ThrowIfNull(Registries);
+        Registries.Validate();
         ArgumentException.ThrowIfNullOrWhiteSpace(DataDirectory);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentDownloads, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxRetries);

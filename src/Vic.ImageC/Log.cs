@@ -7,7 +7,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Registry request failed, retry {Attempt} in {Delay}: {Reason}")]
     public static partial void RetryingRegistryRequest(ILogger logger, int attempt, TimeSpan delay, string reason);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Loopback registry {Registry} does not answer HTTPS ({Reason}); using plain HTTP")]
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Insecure registry {Registry} does not answer HTTPS ({Reason}); using plain HTTP")]
     public static partial void FallingBackToHttp(ILogger logger, string registry, string reason);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Stored image {ImageId} ({Reference})")]
@@ -21,4 +21,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Could not delete temporary files in {Path}: {Reason}")]
     public static partial void TempCleanupFailed(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Registry mirror {Mirror} failed for {Reference}, trying the next: {Reason}")]
+    public static partial void MirrorFailed(ILogger logger, string mirror, string reference, string reason);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "Pushed {Reference} ({Digest})")]
+    public static partial void ImagePushed(ILogger logger, string reference, string digest);
 }

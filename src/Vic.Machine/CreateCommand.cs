@@ -12,6 +12,7 @@ internal sealed class CreateCommand
     private readonly Option<bool> _systemd = new("--systemd") { Description = "Also write a systemd unit that starts the VCH at boot (enable it with systemctl)" };
     private readonly Option<string> _unitDir = new("--systemd-unit-dir") { Description = "Where --systemd writes the unit", DefaultValueFactory = _ => SystemdUnit.DefaultDirectory };
     private readonly SettingsOptions _settings = new(creating: true);
+    private readonly RegistryFlags _registries = new();
 
     public Command Build()
     {
@@ -20,6 +21,8 @@ internal sealed class CreateCommand
             _name, _containerBase, _certPath, _systemd, _unitDir, Commands.TimeoutOption, Commands.FormatOption,
         };
         _settings.AddTo(command);
+        foreach (var option in _registries.All)
+            command.Options.Add(option);
         command.SetAction((parse, ct) => Commands.Run(parse, () => RunAsync(parse, ct)));
         return command;
     }
@@ -33,6 +36,7 @@ internal sealed class CreateCommand
         string basePath = Path.GetFullPath(parse.GetValue(_containerBase) ?? Layout.DefaultContainerBase());
         if (!File.Exists(Path.Combine(basePath, "vmlinuz")) || !File.Exists(Path.Combine(basePath, "initramfs.cpio")))
             throw new MachineException($"container base not found in {basePath} (expected vmlinuz and initramfs.cpio); build it with scripts/build.sh", ExitCodes.InvalidArgument);
+        var registry = _registries.Validate(parse);
         string dir = store.DirectoryOf(vchName);
         var blank = new VchRecord
         {
@@ -45,6 +49,11 @@ internal sealed class CreateCommand
             DaemonPath = Layout.DefaultDaemon(),
             Version = Layout.Version,
             CertPath = parse.GetValue(_certPath) is string certs ? Path.GetFullPath(certs) : null,
+            InsecureRegistries = registry.Insecure,
+            WhitelistRegistries = registry.Whitelist,
+            RegistryMirrors = registry.Mirrors,
+            // The sources until create copies them into the VCH directory (RunAsync).
+            RegistryCaFiles = registry.Cas,
         };
         var vch = _settings.Apply(parse, blank);
         if (parse.GetValue(_systemd))
@@ -74,6 +83,7 @@ internal sealed class CreateCommand
         try
         {
             Directory.CreateDirectory(vch.DatastorePath);
+            vch = vch with { RegistryCaFiles = RegistryFlags.CopyCas(vch.RegistryCaFiles, vch.Directory) };
             VchSetup.Apply(vch, plan, store, progress);
             if (vch.SystemdUnitFile is string unitFile)
             {

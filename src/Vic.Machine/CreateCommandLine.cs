@@ -44,6 +44,14 @@ internal static class CreateCommandLine
             args.AddRange(["--cpu", cpus.ToString(CultureInfo.InvariantCulture)]);
         if (vch.StorageQuotaBytes is long quota)
             args.AddRange(["--storage-quota", ByteSize.Format(quota)]);
+        foreach (string registry in vch.InsecureRegistries)
+            args.AddRange(["--insecure-registry", registry]);
+        foreach (string ca in vch.RegistryCaFiles)
+            args.AddRange(["--registry-ca", ca]);
+        foreach (string registry in vch.WhitelistRegistries)
+            args.AddRange(["--whitelist-registry", registry]);
+        foreach (string mirror in vch.RegistryMirrors)
+            args.AddRange(["--registry-mirror", mirror]);
         if (vch.SystemdUnitFile is string unit)
         {
             args.Add("--systemd");

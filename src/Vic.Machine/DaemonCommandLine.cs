@@ -34,6 +34,13 @@ internal static class DaemonCommandLine
             args.AddRange(["--max-cpus", cpus.ToString(CultureInfo.InvariantCulture)]);
         if (vch.StorageQuotaBytes is long quota)
             args.AddRange(["--storage-quota", quota.ToString(CultureInfo.InvariantCulture)]);
+        args.AddRange(RegistryArgs(vch));
         return args;
     }
+
+    private static IEnumerable<string> RegistryArgs(VchRecord vch) =>
+        vch.InsecureRegistries.SelectMany(r => new[] { "--insecure-registry", r })
+            .Concat(vch.RegistryCaFiles.SelectMany(f => new[] { "--registry-ca", f }))
+            .Concat(vch.WhitelistRegistries.SelectMany(r => new[] { "--whitelist-registry", r }))
+            .Concat(vch.RegistryMirrors.SelectMany(m => new[] { "--registry-mirror", m }));
 }

@@ -42,6 +42,12 @@ internal sealed record VchRecord
     /// <summary>The systemd unit vic-machine wrote for this VCH, if any.</summary>
     public string? SystemdUnitFile { get; init; }
 
+    /// <summary>Registry policy handed to the daemon (see vic-vch --help); CA files are copies inside the VCH directory.</summary>
+    public List<string> InsecureRegistries { get; init; } = [];
+    public List<string> RegistryCaFiles { get; init; } = [];
+    public List<string> WhitelistRegistries { get; init; } = [];
+    public List<string> RegistryMirrors { get; init; } = [];
+
     [JsonIgnore] public string PidFile => Path.Combine(Directory, "vch.pid");
     [JsonIgnore] public string LogFile => Path.Combine(Directory, "vch.log");
     [JsonIgnore] public string EnvFile => Path.Combine(Directory, "docker.env");

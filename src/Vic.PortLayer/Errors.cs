@@ -29,3 +29,9 @@ public sealed class NotSupportedByBackendException(string message) : PortLayerEx
 
 /// <summary>Something broke that the user cannot fix by changing the request (HTTP 500).</summary>
 public sealed class InternalException(string message, Exception? inner = null) : PortLayerException(message, inner);
+
+/// <summary>The caller's credentials were missing or refused, e.g. by a registry (HTTP 401).</summary>
+public sealed class UnauthorizedException(string message) : PortLayerException(message);
+
+/// <summary>Policy forbids the operation whatever the credentials, e.g. a registry outside the whitelist (HTTP 403).</summary>
+public sealed class ForbiddenException(string message) : PortLayerException(message);

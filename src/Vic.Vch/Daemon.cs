@@ -30,7 +30,7 @@ internal static class Daemon
                 options.Name, facts.Backend, facts.Accelerator, facts.GuestKernelVersion, facts.DatastorePath);
 
             using var images = new ImageService(portLayer.Layers, portLayer.Metadata,
-                new ImageServiceOptions { DataDirectory = Path.Combine(options.DatastorePath, "imagec") },
+                new ImageServiceOptions { DataDirectory = Path.Combine(options.DatastorePath, "imagec"), Registries = options.Registries },
                 loggerFactory.CreateLogger<ImageService>());
             var app = DockerEngineApi.Build(new EngineOptions
             {

@@ -1,4 +1,5 @@
 using Vic.Vch.Limits;
+using Vic.ImageC;
 
 namespace Vic.Vch;
 
@@ -19,6 +20,7 @@ internal sealed record DaemonOptions
     public DaemonTls? Tls { get; init; }
 
     public ResourceLimits Limits { get; init; } = new();
+    public RegistryPolicy Registries { get; init; } = new();
 }
 
 /// <summary>PEM files for the TCP endpoint. <see cref="ClientCaPath"/> set means mutual TLS (dockerd's --tlsverify).</summary>

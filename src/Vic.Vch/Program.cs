@@ -19,10 +19,17 @@ var maxMemory = new Option<long?>("--max-memory") { Description = "Bytes of gues
 var maxCpus = new Option<int?>("--max-cpus") { Description = "vCPUs all running containerVMs may use together" };
 var storageQuota = new Option<long?>("--storage-quota") { Description = "Bytes the datastore may hold before new images and containers are refused" };
 
+// Registry policy (vic-machine create passes what the admin chose); each may be repeated.
+var insecure = new Option<string[]>("--insecure-registry") { Description = "Registry (host[:port] or CIDR) used without TLS verification, or over HTTP" };
+var registryCa = new Option<string[]>("--registry-ca") { Description = "PEM file of a CA certificate trusted for registries" };
+var whitelist = new Option<string[]>("--whitelist-registry") { Description = "Allow only these registries (host[:port], CIDR or *.domain)" };
+var blacklist = new Option<string[]>("--blacklist-registry") { Description = "Refuse these registries (host[:port], CIDR or *.domain)" };
+var mirror = new Option<string[]>("--registry-mirror") { Description = "Docker Hub mirror URL, tried before Docker Hub" };
+
 var root = new RootCommand("vic-vch: a Virtual Container Host serving the Docker API; every container is a QEMU VM")
 {
     name, datastore, socket, containerBase, pidFile, accelerator, debug, tcp, tlsCert, tlsKey, tlsClientCa,
-    maxContainers, maxMemory, maxCpus, storageQuota,
+    maxContainers, maxMemory, maxCpus, storageQuota, insecure, registryCa, whitelist, blacklist, mirror,
 };
 root.Validators.Add(result =>
 {
@@ -59,6 +66,14 @@ root.SetAction((parse, ct) => Daemon.RunAsync(new DaemonOptions
         MemoryBytes = parse.GetValue(maxMemory),
         Cpus = parse.GetValue(maxCpus),
         StorageBytes = parse.GetValue(storageQuota),
+    },
+    Registries = new Vic.ImageC.RegistryPolicy
+    {
+        InsecureRegistries = parse.GetValue(insecure) ?? [],
+        CaCertificateFiles = (parse.GetValue(registryCa) ?? []).Select(Path.GetFullPath).ToList(),
+        Whitelist = parse.GetValue(whitelist) ?? [],
+        Blacklist = parse.GetValue(blacklist) ?? [],
+        Mirrors = parse.GetValue(mirror) ?? [],
     },
 }, ct));
 return await root.Parse(args).InvokeAsync();

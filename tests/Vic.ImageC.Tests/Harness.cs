@@ -8,14 +8,15 @@ namespace Vic.ImageC.Tests;
 /// <summary>An ImageService over in-memory fakes and a temp data directory, with fast retries.</summary>
 internal sealed class Harness : IDisposable
 {
-    public Harness(string? dataDirectory = null)
+    public Harness(string? dataDirectory = null, Func<ImageServiceOptions, ImageServiceOptions>? configure = null)
     {
         DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("vic-imagec-").FullName;
-        Service = new ImageService(Layers, Metadata, new ImageServiceOptions
+        var options = new ImageServiceOptions
         {
             DataDirectory = DataDirectory,
             RetryBaseDelay = TimeSpan.FromMilliseconds(5),
-        });
+        };
+        Service = new ImageService(Layers, Metadata, configure is null ? options : configure(options));
     }
 
     public RecordingLayerStore Layers { get; } = new();
@@ -31,6 +32,33 @@ internal sealed class Harness : IDisposable
         var progress = new RecordingProgress();
         var image = await Service.PullAsync(reference, platform, progress, CancellationToken.None);
         return (image, progress);
+    }
+
+    public async Task<(ImageRecord Image, RecordingProgress Progress)> PullAsync(string reference, RegistryCredentials credentials)
+    {
+        var progress = new RecordingProgress();
+        var image = await Service.PullAsync(reference, null, credentials, progress, CancellationToken.None);
+        return (image, progress);
+    }
+
+    public async Task<(IReadOnlyList<PushedImage> Pushed, RecordingProgress Progress)> PushAsync(string name, string? tag, RegistryCredentials? credentials = null)
+    {
+        var progress = new RecordingProgress();
+        var pushed = await Service.PushAsync(name, tag, credentials ?? RegistryCredentials.Anonymous, progress, CancellationToken.None);
+        return (pushed, progress);
+    }
+
+    /// <summary>Loads a docker-save archive of <paramref name="image"/> (made by skopeo) and tags it <paramref name="reference"/>.</summary>
+    public async Task LoadAsync(OciImage image, string archiveDirectory, string reference)
+    {
+        string file = Path.Combine(archiveDirectory, Guid.NewGuid().ToString("N") + ".tar");
+        await TestImages.SaveDockerArchiveAsync(image, file, "loaded/image", "latest");
+        await using (var archive = File.OpenRead(file))
+        {
+            await Service.LoadAsync(archive, new RecordingProgress(), default);
+        }
+        await Service.TagAsync("loaded/image:latest", reference, default);
+        await Service.RemoveAsync("loaded/image:latest", false, (string _) => (ImageUser?)null, default);
     }
 
     public void Dispose()

@@ -6,8 +6,8 @@ namespace Vic.TestSupport;
 
 /// <summary>
 /// Debian's docker-registry (distribution 2.8) on a free 127.0.0.1 port, storing into a temp directory; plain
-/// HTTP, no auth. Starts in the constructor (usable as an xunit class or collection fixture), stops and deletes
-/// everything on Dispose.
+/// HTTP, no auth unless an auth section is given (see <see cref="WithHtpasswd"/> and <see cref="WithTokenAuth"/>).
+/// Starts in the constructor (usable as an xunit class or collection fixture), stops and deletes everything on Dispose.
 /// </summary>
 public sealed class TestRegistry : IDisposable
 {
@@ -17,10 +17,16 @@ public sealed class TestRegistry : IDisposable
     private readonly Process _process;
     private readonly System.Text.StringBuilder _log = new();
 
-    public TestRegistry()
+    public TestRegistry() : this(null)
+    {
+    }
+
+    /// <param name="auth">Builds the config's auth section (YAML indented by two spaces) from the registry's directory.</param>
+    private TestRegistry(Func<string, string>? auth)
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("vic-registry-").FullName;
         Port = FreePort();
+        string authSection = auth is null ? "" : "auth:\n" + auth(Directory);
         string config = Path.Combine(Directory, "config.yml");
         File.WriteAllText(config, $"""
             version: 0.1
@@ -36,6 +42,7 @@ public sealed class TestRegistry : IDisposable
             http:
               addr: 127.0.0.1:{Port}
               secret: {Guid.NewGuid():N}
+            {authSection}
             """);
         var start = new ProcessStartInfo(Binary)
         {
@@ -61,6 +68,18 @@ public sealed class TestRegistry : IDisposable
     }
 
     public int Port { get; }
+
+    /// <summary>A registry with htpasswd basic auth for these users (bcrypt hashes made with libcrypt).</summary>
+    public static TestRegistry WithHtpasswd(IReadOnlyDictionary<string, string> users) => new(dir =>
+    {
+        string file = Path.Combine(dir, "htpasswd");
+        File.WriteAllLines(file, users.Select(u => $"{u.Key}:{Bcrypt.Hash(u.Value)}"));
+        return $"  htpasswd:\n    realm: vic-test\n    path: {file}\n";
+    });
+
+    /// <summary>A registry trusting bearer tokens from <paramref name="realm"/>, signed by the certificate in <paramref name="rootCertBundle"/>.</summary>
+    public static TestRegistry WithTokenAuth(string realm, string service, string issuer, string rootCertBundle) => new(_ =>
+        $"  token:\n    realm: {realm}\n    service: {service}\n    issuer: {issuer}\n    rootcertbundle: {rootCertBundle}\n");
 
     /// <summary>"127.0.0.1:port", the registry part of image references.</summary>
     public string HostPort => $"127.0.0.1:{Port}";
@@ -123,7 +142,7 @@ public sealed class TestRegistry : IDisposable
             try
             {
                 using var response = http.GetAsync(new Uri(BaseUri, "v2/")).GetAwaiter().GetResult();
-                if (response.StatusCode == HttpStatusCode.OK)
+                if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized)
                 {
                     return;
                 }

@@ -21,6 +21,8 @@ internal static class ErrorMapping
         UnavailableException e => (StatusCodes.Status503ServiceUnavailable, e.Message),
         NotSupportedByBackendException e => (StatusCodes.Status501NotImplemented, e.Message),
         InternalException e => (StatusCodes.Status500InternalServerError, e.Message),
+        UnauthorizedException e => (StatusCodes.Status401Unauthorized, e.Message),
+        ForbiddenException e => (StatusCodes.Status403Forbidden, e.Message),
         // Kestrel's own request errors (bad framing, body too large) keep their status.
         BadHttpRequestException e => (e.StatusCode, e.Message),
         JsonException e => (StatusCodes.Status400BadRequest, "invalid JSON: " + e.Message),

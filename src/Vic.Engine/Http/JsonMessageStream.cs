@@ -61,7 +61,9 @@ internal sealed class JsonMessageStream(HttpContext context)
     }
 
     /// <summary>Maps imagec's progress to Docker's shape: layer lines carry progressDetail (empty when no numbers).</summary>
-    public static JsonMessage FromProgress(ProgressMessage p) => new()
+    public static JsonMessage FromProgress(ProgressMessage p) => p.Pushed is { } pushed
+        ? new JsonMessage { ProgressDetail = new ProgressDetail(), Aux = new PushAux(pushed.Tag, pushed.Digest, pushed.Size) }
+        : new()
     {
         Status = p.Status,
         Id = p.Id,

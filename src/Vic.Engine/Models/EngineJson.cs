@@ -30,4 +30,6 @@ namespace Vic.Engine.Models;
 [JsonSerializable(typeof(ExecStartRequest))]
 [JsonSerializable(typeof(ExecInspect))]
 [JsonSerializable(typeof(ContainerTopResponse))]
+[JsonSerializable(typeof(AuthConfig))]
+[JsonSerializable(typeof(AuthResponse))]
 public sealed partial class EngineJson : JsonSerializerContext;

@@ -23,6 +23,9 @@ public sealed record JsonMessage
     [JsonPropertyName("id"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Id { get; init; }
 
+    [JsonPropertyName("aux"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PushAux? Aux { get; init; }
+
     [JsonPropertyName("errorDetail"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ErrorDetail? ErrorDetail { get; init; }
 

@@ -59,6 +59,7 @@ public sealed record SystemInfo
     public string OSType { get; init; } = "linux";
     public required string Architecture { get; init; }
     public string IndexServerAddress { get; init; } = "https://index.docker.io/v1/";
+    public RegistryServiceConfig? RegistryConfig { get; init; }
     public int NCPU { get; init; }
     public long MemTotal { get; init; }
     public required string DockerRootDir { get; init; }

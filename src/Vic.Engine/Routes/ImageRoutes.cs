@@ -41,10 +41,11 @@ internal sealed class ImageRoutes(IImageService images, ContainerResolver contai
         string tag = RequestValues.String(query, "tag") ?? "";
         string reference = tag.Length == 0 ? image : tag.StartsWith("sha256:", StringComparison.Ordinal) ? $"{image}@{tag}" : $"{image}:{tag}";
         string? platform = RequestValues.String(query, "platform");
+        var credentials = RegistryAuth.FromHeader(context.Request) ?? RegistryCredentials.Anonymous;
         var stream = new JsonMessageStream(context);
         await stream.RunAsync(async progress =>
         {
-            await images.PullAsync(reference, string.IsNullOrEmpty(platform) ? null : platform, progress, context.RequestAborted);
+            await images.PullAsync(reference, string.IsNullOrEmpty(platform) ? null : platform, credentials, progress, context.RequestAborted);
             return [];
         });
     }
@@ -93,10 +94,38 @@ internal sealed class ImageRoutes(IImageService images, ContainerResolver contai
                 await DockerResults.WriteStatusAsync(context, StatusCodes.Status201Created);
                 break;
             case "push":
-                throw new NotSupportedByBackendException("docker push is not supported by this VCH yet");
+                await PushAsync(context, name);
+                break;
             default:
                 throw new NotFoundException("page not found");
         }
+    }
+
+    /// <summary>
+    /// docker push. Credentials come from X-Registry-Auth, or (old clients) a JSON body; no tag pushes every local tag
+    /// of the repository. Progress and the final aux message stream as dockerd writes them.
+    /// </summary>
+    private async Task PushAsync(HttpContext context, string name)
+    {
+        var credentials = RegistryAuth.FromHeader(context.Request);
+        if (credentials is null)
+        {
+            try
+            {
+                credentials = RegistryAuth.ToCredentials(await RegistryAuth.ReadBodyAsync(context.Request, context.RequestAborted));
+            }
+            catch (InvalidArgumentException e)
+            {
+                throw new InvalidArgumentException("bad parameters and missing X-Registry-Auth: " + e.Message);
+            }
+        }
+        string? tag = RequestValues.String(context.Request.Query, "tag");
+        var stream = new JsonMessageStream(context);
+        await stream.RunAsync(async progress =>
+        {
+            await images.PushAsync(name, string.IsNullOrEmpty(tag) ? null : tag, credentials, progress, context.RequestAborted);
+            return [];
+        });
     }
 
     private async Task RemoveAsync(HttpContext context)

@@ -12,7 +12,7 @@ using Vic.PortLayer;
 
 namespace Vic.Engine.Routes;
 
-/// <summary>/_ping, /version and /info.</summary>
+/// <summary>/_ping, /version, /info and /auth (docker login).</summary>
 internal sealed class SystemRoutes(EngineOptions options, PortLayerServices portLayer, IImageService images, TimeProvider time) : IRouteGroup
 {
     private static readonly byte[] Ok = Encoding.ASCII.GetBytes("OK");
@@ -22,6 +22,15 @@ internal sealed class SystemRoutes(EngineOptions options, PortLayerServices port
         routes.MapMethods("/_ping", [HttpMethods.Get, HttpMethods.Head], PingAsync);
         routes.MapGet("/version", VersionAsync);
         routes.MapGet("/info", InfoAsync);
+        routes.MapPost("/auth", LoginAsync);
+    }
+
+    /// <summary>docker login: the registry checks the credentials; nothing is stored on the VCH (the client keeps them).</summary>
+    private async Task LoginAsync(HttpContext context)
+    {
+        var config = await RegistryAuth.ReadBodyAsync(context.Request, context.RequestAborted);
+        var result = await images.LoginAsync(config.ServerAddress ?? "", RegistryAuth.ToCredentials(config), context.RequestAborted);
+        await DockerResults.WriteJsonAsync(context, new AuthResponse(result.Status, result.IdentityToken), EngineJson.Default.AuthResponse);
     }
 
     private static async Task PingAsync(HttpContext context)
@@ -82,6 +91,7 @@ internal sealed class SystemRoutes(EngineOptions options, PortLayerServices port
             ["Backend", facts.Backend],
             ["Accelerator", facts.Accelerator],
             ["Datastore", datastore],
+            .. RegistryInfo.Status(images.RegistryPolicy),
         ];
         await DockerResults.WriteJsonAsync(context, new SystemInfo
         {
@@ -103,6 +113,7 @@ internal sealed class SystemRoutes(EngineOptions options, PortLayerServices port
             Name = options.VchName,
             ServerVersion = options.ProductVersion,
             Warnings = [.. facts.Warnings],
+            RegistryConfig = RegistryInfo.From(images.RegistryPolicy),
         }, EngineJson.Default.SystemInfo);
     }
 

@@ -98,3 +98,25 @@ internal sealed record DockerArchiveEntry
 [JsonSerializable(typeof(List<DockerArchiveEntry>))]
 [JsonSerializable(typeof(Dictionary<string, Dictionary<string, string>>))]
 internal sealed partial class RegistryJson : JsonSerializerContext;
+
+/// <summary>A token server's answer (Docker token spec and its OAuth2 form).</summary>
+internal sealed record TokenResponseJson
+{
+    [JsonPropertyName("token")] public string? Token { get; init; }
+    [JsonPropertyName("access_token")] public string? AccessToken { get; init; }
+    [JsonPropertyName("expires_in")] public int? ExpiresIn { get; init; }
+    [JsonPropertyName("refresh_token")] public string? RefreshToken { get; init; }
+}
+
+/// <summary>What token servers put in an error body besides the registry error shape (Docker Hub uses "details").</summary>
+internal sealed record TokenErrorJson
+{
+    [JsonPropertyName("details")] public string? Details { get; init; }
+    [JsonPropertyName("error")] public string? Error { get; init; }
+    [JsonPropertyName("error_description")] public string? ErrorDescription { get; init; }
+    [JsonPropertyName("errors")] public List<RegistryErrorJson>? Errors { get; init; }
+}
+
+[JsonSerializable(typeof(TokenResponseJson))]
+[JsonSerializable(typeof(TokenErrorJson))]
+internal sealed partial class TokenJson : JsonSerializerContext;

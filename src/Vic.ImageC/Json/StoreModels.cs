@@ -29,8 +29,19 @@ internal sealed record StoredRepositories
 /// </summary>
 internal sealed record StoredBlob(string Digest, string MediaType, long Size, long TarSize);
 
+/// <summary>
+/// images/&lt;hex&gt;/manifest.json: the platform manifest an image was pulled with, byte for byte, so a push of the
+/// unchanged image re-uses its blobs and yields the same manifest digest.
+/// </summary>
+internal sealed record StoredManifest(string MediaType, byte[] Bytes);
+
+/// <summary>sources/&lt;blob hex&gt;.json: repositories ("domain/path") known to hold a blob, for cross-repository mounts.</summary>
+internal sealed record StoredSources(List<string> Repositories);
+
 [JsonSourceGenerationOptions(UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(StoredImage))]
 [JsonSerializable(typeof(StoredRepositories))]
 [JsonSerializable(typeof(StoredBlob))]
+[JsonSerializable(typeof(StoredManifest))]
+[JsonSerializable(typeof(StoredSources))]
 internal sealed partial class StoreJson : JsonSerializerContext;

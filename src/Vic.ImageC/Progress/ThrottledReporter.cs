@@ -30,4 +30,12 @@ internal sealed class ThrottledReporter(IProgress<ProgressMessage> sink, TimePro
             sink.Report(new ProgressMessage { Id = id, Status = status });
         }
     }
+
+    public void Emit(ProgressMessage message)
+    {
+        lock (_last)
+        {
+            sink.Report(message);
+        }
+    }
 }

@@ -18,16 +18,17 @@ namespace Vic.ImageC.Pull;
 internal sealed class ImagePuller(
     RegistryClient registry, ImageCatalog catalog, BlobStore blobs, LayerImporter importer, ImageCommitter committer, TimeProvider time, ILogger logger)
 {
-    public async Task<ImageRecord> PullAsync(string referenceText, string? platformText, IProgress<ProgressMessage> sink, CancellationToken cancellationToken)
+    public async Task<ImageRecord> PullAsync(
+        string referenceText, string? platformText, RegistryCredentials credentials, IProgress<ProgressMessage> sink, CancellationToken cancellationToken)
     {
         var reference = ImageReference.Parse(referenceText).WithDefaultTag();
         var platform = PlatformSpec.Parse(platformText);
+        registry.Access.Check(reference.Domain);
         var progress = new PullProgress(sink, time);
         progress.Status(reference.Digest ?? reference.Tag, $"Pulling from {reference.Path}");
 
-        var endpoint = await registry.ResolveEndpointAsync(reference.Domain, cancellationToken);
-        var (manifestDigest, manifest) = await FetchManifestAsync(endpoint, reference, platform, cancellationToken);
-        byte[] configBytes = await FetchConfigAsync(endpoint, reference, manifest.Config!, cancellationToken);
+        var (session, manifestDigest, manifest, chosen) = await OpenAndFetchManifestAsync(reference, platform, credentials, cancellationToken);
+        byte[] configBytes = await FetchConfigAsync(session, reference, manifest.Config!, cancellationToken);
         var config = ImageRecords.ParseConfig(configBytes);
         var layers = manifest.Layers!;
         var diffIds = config.RootFs?.DiffIds ?? [];
@@ -51,7 +52,7 @@ internal sealed class ImagePuller(
         using var pin = catalog.Pin(chain);
         using var work = new TempWorkspace(blobs.TempRoot, logger);
         var import = await importer.ImportAsync(
-            plans, (plan, token) => DownloadLayerAsync(endpoint, reference, layers[plan.Index], plan, work, progress, token), progress, pin, cancellationToken);
+            plans, (plan, token) => DownloadLayerAsync(session, reference, layers[plan.Index], plan, work, progress, token), progress, pin, cancellationToken);
 
         var primary = reference.Digest is null ? reference.TagOnly() : reference.DigestOnly(reference.Digest);
         var references = new List<ImageReference> { primary };
@@ -59,7 +60,13 @@ internal sealed class ImagePuller(
         {
             references.Add(reference.DigestOnly(manifestDigest));
         }
-        var previous = await committer.CommitAsync(imageId, configBytes, plans, import, references, cancellationToken);
+        string mediaType = manifest.MediaType ?? chosen.ContentType ?? MediaTypes.OciManifest;
+        // Blobs pulled through a mirror are not known to be in the registry itself: no mount source then.
+        var source = !registry.Access.MirrorsFor(reference.Domain).Contains(session.Endpoint)
+            ? (reference.Name, (IReadOnlyList<string>)[manifest.Config!.Digest, .. layers.Select(l => l.Digest)])
+            : ((string, IReadOnlyList<string>)?)null;
+        var previous = await committer.CommitAsync(
+            imageId, configBytes, plans, import, references, cancellationToken, new StoredManifest(mediaType, chosen.Bytes), source);
         Log.ImageStored(logger, imageId, primary.ToString());
 
         progress.Status(null, $"Digest: {manifestDigest}");
@@ -71,10 +78,36 @@ internal sealed class ImagePuller(
             ?? throw new NotFoundException($"No such image: {primary.Familiar}");
     }
 
-    private async Task<(string Digest, ManifestJson Manifest)> FetchManifestAsync(
-        Uri endpoint, ImageReference reference, PlatformSpec platform, CancellationToken cancellationToken)
+    /// <summary>
+    /// Docker Hub pulls try the VCH's mirrors first, in order, as dockerd does; a mirror that fails or lacks the image
+    /// falls through to the next and finally to the registry itself.
+    /// </summary>
+    private async Task<(RegistrySession Session, string Digest, ManifestJson Manifest, FetchedManifest Chosen)> OpenAndFetchManifestAsync(
+        ImageReference reference, PlatformSpec platform, RegistryCredentials credentials, CancellationToken cancellationToken)
     {
-        var top = await GetManifestAsync(endpoint, reference, reference.Digest ?? reference.Tag!, reference.Digest, cancellationToken);
+        foreach (var mirror in registry.Access.MirrorsFor(reference.Domain))
+        {
+            var mirrored = RegistryClient.Session(mirror, reference.Domain, reference.Path, credentials);
+            try
+            {
+                var (digest, manifest, chosen) = await FetchManifestAsync(mirrored, reference, platform, cancellationToken);
+                return (mirrored, digest, manifest, chosen);
+            }
+            catch (PortLayerException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                Log.MirrorFailed(logger, mirror.ToString(), reference.Familiar, e.Message);
+            }
+        }
+        var session = await registry.OpenAsync(reference.Domain, reference.Path, credentials, push: false, null, cancellationToken);
+        var (topDigest, found, fetched) = await FetchManifestAsync(session, reference, platform, cancellationToken);
+        return (session, topDigest, found, fetched);
+    }
+
+    private async Task<(string Digest, ManifestJson Manifest, FetchedManifest Chosen)> FetchManifestAsync(
+        RegistrySession session, ImageReference reference, PlatformSpec platform, CancellationToken cancellationToken)
+    {
+        var top = await GetManifestAsync(session, reference, reference.Digest ?? reference.Tag!, reference.Digest, cancellationToken);
+        var fetched = top;
         string topDigest = Digest.Of(top.Bytes);
         var manifest = ParseManifest(top, reference);
         if (IsIndex(manifest, top))
@@ -82,7 +115,8 @@ internal sealed class ImagePuller(
             var entry = manifest.Manifests?.FirstOrDefault(m => platform.Matches(m.Platform))
                 ?? throw new NotFoundException($"no matching manifest for {platform} in the manifest list entries");
             string digest = Digest.RequireSha256(entry.Digest, "manifest list entry");
-            var chosen = await GetManifestAsync(endpoint, reference, digest, digest, cancellationToken);
+            var chosen = await GetManifestAsync(session, reference, digest, digest, cancellationToken);
+            fetched = chosen;
             manifest = ParseManifest(chosen, reference);
             if (IsIndex(manifest, chosen))
             {
@@ -98,15 +132,16 @@ internal sealed class ImagePuller(
         {
             Digest.RequireSha256(layer.Digest, "layer");
         }
-        return (topDigest, manifest);
+        return (topDigest, manifest, fetched);
     }
 
-    private async Task<FetchedManifest> GetManifestAsync(Uri endpoint, ImageReference reference, string target, string? expectedDigest, CancellationToken cancellationToken)
+    private async Task<FetchedManifest> GetManifestAsync(
+        RegistrySession session, ImageReference reference, string target, string? expectedDigest, CancellationToken cancellationToken)
     {
         FetchedManifest fetched;
         try
         {
-            fetched = await registry.GetManifestAsync(endpoint, reference.Domain, reference.Path, target, cancellationToken);
+            fetched = await registry.GetManifestAsync(session, target, cancellationToken);
         }
         catch (RegistryHttpException e)
         {
@@ -119,11 +154,11 @@ internal sealed class ImagePuller(
         return fetched;
     }
 
-    private async Task<byte[]> FetchConfigAsync(Uri endpoint, ImageReference reference, Descriptor config, CancellationToken cancellationToken)
+    private async Task<byte[]> FetchConfigAsync(RegistrySession session, ImageReference reference, Descriptor config, CancellationToken cancellationToken)
     {
         try
         {
-            return await registry.GetBlobBytesAsync(endpoint, reference.Domain, reference.Path, config, "image config", cancellationToken);
+            return await registry.GetBlobBytesAsync(session, config, "image config", cancellationToken);
         }
         catch (RegistryHttpException e)
         {
@@ -132,13 +167,13 @@ internal sealed class ImagePuller(
     }
 
     private async Task<PreparedLayer> DownloadLayerAsync(
-        Uri endpoint, ImageReference reference, Descriptor blob, LayerPlan plan, TempWorkspace work, PullProgress progress, CancellationToken cancellationToken)
+        RegistrySession session, ImageReference reference, Descriptor blob, LayerPlan plan, TempWorkspace work, PullProgress progress, CancellationToken cancellationToken)
     {
         string blobPath = work.NewFile("blob");
         try
         {
             await registry.DownloadBlobAsync(
-                endpoint, reference.Domain, reference.Path, blob, blobPath, received => progress.Downloading(plan, received, blob.Size), cancellationToken);
+                session, blob, blobPath, received => progress.Downloading(plan, received, blob.Size), cancellationToken);
         }
         catch (RegistryHttpException e)
         {

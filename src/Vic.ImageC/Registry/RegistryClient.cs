@@ -15,45 +15,60 @@ namespace Vic.ImageC.Registry;
 internal sealed record FetchedManifest(byte[] Bytes, string? ContentType);
 
 /// <summary>
-/// Docker Registry HTTP API v2 / OCI distribution client: endpoint discovery, manifests, blobs. One shared
-/// HttpClient (connection pooling across pulls); every request runs under the retry pipeline; every blob is
-/// verified against its digest before anyone uses it. Connection failures become UnavailableException with a
-/// message like dockerd's; 401/403/404 surface as RegistryHttpException for the caller to word.
+/// Docker Registry HTTP API v2 / OCI distribution client: endpoint discovery, authentication, manifests and blobs
+/// both ways. Every request runs under the retry pipeline; every blob read is verified against its digest before
+/// anyone uses it. Connection failures become UnavailableException with a message like dockerd's; refused
+/// credentials become UnauthorizedException; other 4xx surface as RegistryHttpException for the caller to word.
+/// Uploads live in <see cref="RegistryUploads"/>.
 /// </summary>
-internal sealed class RegistryClient : IDisposable
+internal sealed partial class RegistryClient : IDisposable
 {
     private const long MaxManifestBytes = 8 << 20;
     private const long MaxErrorBodyBytes = 64 << 10;
     private const string DockerHubRegistry = "registry-1.docker.io";
 
-    private readonly HttpClient _http;
+    private readonly RegistryAccess _access;
+    private readonly RegistryAuthenticator _auth;
     private readonly ResiliencePipeline _retry;
-    private readonly IRegistryAuthenticator _authenticator;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, Uri> _endpoints = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<(string Domain, string Repository), AuthenticationHeaderValue> _authorizations = new();
 
-    public RegistryClient(HttpMessageHandler? handler, IRegistryAuthenticator authenticator, ResiliencePipeline retry, ILogger logger)
+    public RegistryClient(RegistryAccess access, ResiliencePipeline retry, TimeProvider time, ILogger logger)
     {
-        // Blobs are compressed content whose digest we verify: never let the HTTP layer decompress them.
-        handler ??= new SocketsHttpHandler
-        {
-            ConnectTimeout = TimeSpan.FromSeconds(30),
-            AllowAutoRedirect = true,
-            AutomaticDecompression = DecompressionMethods.None,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        };
-        // Layers can take minutes; stalls are bounded by the connect timeout and the caller's token instead.
-        _http = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
-        _http.DefaultRequestHeaders.UserAgent.ParseAdd("vic-imagec/0.1");
+        _access = access;
+        _auth = new RegistryAuthenticator(access.ClientFor, time);
         _retry = retry;
-        _authenticator = authenticator;
         _logger = logger;
     }
 
+    public RegistryAccess Access => _access;
+
+    internal RegistryAuthenticator Authenticator => _auth;
+
     /// <summary>
-    /// The base URI for <paramref name="domain"/>, found by probing /v2/. HTTPS always; a loopback registry that
-    /// does not speak TLS is used over plain HTTP, as dockerd treats loopback registries as insecure.
+    /// Opens <paramref name="repository"/> on <paramref name="domain"/> for an operation: refuses what policy refuses,
+    /// finds the endpoint, and sets the token scopes (pull, or pull and push, plus pull on <paramref name="alsoPull"/>,
+    /// the repositories a push may mount blobs from).
+    /// </summary>
+    public async Task<RegistrySession> OpenAsync(
+        string domain, string repository, RegistryCredentials credentials, bool push, IReadOnlyList<string>? alsoPull, CancellationToken cancellationToken)
+    {
+        _access.Check(domain);
+        var endpoint = await ResolveEndpointAsync(domain, cancellationToken);
+        return Session(endpoint, domain, repository, credentials, push, alsoPull);
+    }
+
+    public static RegistrySession Session(
+        Uri endpoint, string domain, string repository, RegistryCredentials credentials, bool push = false, IReadOnlyList<string>? alsoPull = null)
+    {
+        var scopes = new List<string> { push ? RegistrySession.PushScope(repository) : RegistrySession.PullScope(repository) };
+        scopes.AddRange((alsoPull ?? []).Where(r => r != repository).Distinct(StringComparer.Ordinal).Select(RegistrySession.PullScope));
+        return new RegistrySession(endpoint, domain, repository, credentials, scopes);
+    }
+
+    /// <summary>
+    /// The base URI for <paramref name="domain"/>, found by probing /v2/ (whose challenge is remembered). HTTPS always;
+    /// an insecure registry (loopback always is) that does not speak TLS is used over plain HTTP, as dockerd does.
     /// </summary>
     public async Task<Uri> ResolveEndpointAsync(string domain, CancellationToken cancellationToken)
     {
@@ -68,7 +83,7 @@ internal sealed class RegistryClient : IDisposable
         {
             await PingAsync(https, cancellationToken);
         }
-        catch (HttpRequestException e) when (e.StatusCode is null && IsLoopback(host) && !cancellationToken.IsCancellationRequested)
+        catch (HttpRequestException e) when (e.StatusCode is null && _access.IsInsecure(host) && !cancellationToken.IsCancellationRequested)
         {
             Log.FallingBackToHttp(_logger, domain, e.Message);
             chosen = new Uri($"http://{host}/");
@@ -89,24 +104,24 @@ internal sealed class RegistryClient : IDisposable
         return chosen;
     }
 
-    public Task<FetchedManifest> GetManifestAsync(Uri endpoint, string domain, string repository, string reference, CancellationToken cancellationToken)
+    public Task<FetchedManifest> GetManifestAsync(RegistrySession session, string reference, CancellationToken cancellationToken)
     {
-        var url = BuildUrl(endpoint, repository, "manifests", reference);
+        var url = BuildUrl(session, "manifests", reference);
         return ExecuteAsync(url, async token =>
         {
-            using var response = await SendAsync(domain, repository, url, MediaTypes.ManifestAccept, token);
+            using var response = await SendCheckedAsync(session, () => Request(HttpMethod.Get, url, MediaTypes.ManifestAccept), token);
             byte[] body = await ReadLimitedAsync(response, MaxManifestBytes, token);
             return new FetchedManifest(body, response.Content.Headers.ContentType?.MediaType);
         }, cancellationToken);
     }
 
     /// <summary>Reads a small blob (an image config) into memory and verifies it. <paramref name="what"/> names it in errors.</summary>
-    public Task<byte[]> GetBlobBytesAsync(Uri endpoint, string domain, string repository, Descriptor blob, string what, CancellationToken cancellationToken)
+    public Task<byte[]> GetBlobBytesAsync(RegistrySession session, Descriptor blob, string what, CancellationToken cancellationToken)
     {
-        var url = BuildUrl(endpoint, repository, "blobs", blob.Digest);
+        var url = BuildUrl(session, "blobs", blob.Digest);
         return ExecuteAsync(url, async token =>
         {
-            using var response = await SendAsync(domain, repository, url, null, token);
+            using var response = await SendCheckedAsync(session, () => Request(HttpMethod.Get, url), token);
             byte[] body = await ReadLimitedAsync(response, MaxManifestBytes, token);
             if (Digest.Of(body) != blob.Digest)
             {
@@ -120,13 +135,12 @@ internal sealed class RegistryClient : IDisposable
     /// Downloads a blob into <paramref name="path"/> (rewritten from the start on each retry) and verifies its
     /// digest and size. <paramref name="progress"/> gets the bytes received so far.
     /// </summary>
-    public Task DownloadBlobAsync(
-        Uri endpoint, string domain, string repository, Descriptor blob, string path, Action<long>? progress, CancellationToken cancellationToken)
+    public Task DownloadBlobAsync(RegistrySession session, Descriptor blob, string path, Action<long>? progress, CancellationToken cancellationToken)
     {
-        var url = BuildUrl(endpoint, repository, "blobs", blob.Digest);
+        var url = BuildUrl(session, "blobs", blob.Digest);
         return ExecuteAsync(url, async token =>
         {
-            using var response = await SendAsync(domain, repository, url, null, token);
+            using var response = await SendCheckedAsync(session, () => Request(HttpMethod.Get, url), token);
             await using var body = await response.Content.ReadAsStreamAsync(token);
             await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
             string digest;
@@ -151,7 +165,7 @@ internal sealed class RegistryClient : IDisposable
         }, cancellationToken);
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose() => _access.Dispose();
 
     private async Task PingAsync(Uri endpoint, CancellationToken cancellationToken)
     {
@@ -160,11 +174,15 @@ internal sealed class RegistryClient : IDisposable
         {
             await _retry.ExecuteAsync(async token =>
             {
-                using var response = await _http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, token);
-                // 200 and 401 both prove a v2 registry; auth is negotiated per request.
+                using var response = await _access.ClientFor(url).GetAsync(url, HttpCompletionOption.ResponseHeadersRead, token);
+                // 200 and 401 both prove a v2 registry; the challenge lets later requests authorize up front.
                 if (RetryPolicy.IsTransientStatus(response.StatusCode))
                 {
                     throw new TransientStatusException(response.StatusCode, response.ReasonPhrase, url.ToString());
+                }
+                if (response.StatusCode == HttpStatusCode.Unauthorized)
+                {
+                    _auth.Remember(endpoint, AuthChallenge.Choose(response.Headers.WwwAuthenticate));
                 }
             }, cancellationToken);
         }
@@ -199,45 +217,121 @@ internal sealed class RegistryClient : IDisposable
         }
     }
 
-    private async Task<HttpResponseMessage> SendAsync(string domain, string repository, Uri url, string[]? accept, CancellationToken cancellationToken)
+    /// <summary>Sends and requires a 2xx answer: transient statuses are thrown for the retry pipeline, others as RegistryHttpException.</summary>
+    private async Task<HttpResponseMessage> SendCheckedAsync(RegistrySession session, Func<HttpRequestMessage> build, CancellationToken cancellationToken)
     {
-        _authorizations.TryGetValue((domain, repository), out var authorization);
-        var response = await SendOnceAsync(url, accept, authorization, cancellationToken);
-        if (response.StatusCode == HttpStatusCode.Unauthorized)
-        {
-            var challenge = response.Headers.WwwAuthenticate.ToList();
-            var header = await _authenticator.AuthorizeAsync(domain, repository, challenge, cancellationToken);
-            if (header is not null)
-            {
-                response.Dispose();
-                _authorizations[(domain, repository)] = header;
-                response = await SendOnceAsync(url, accept, header, cancellationToken);
-            }
-        }
+        var response = await SendAsync(session, build, cancellationToken);
         if (response.IsSuccessStatusCode)
         {
             return response;
         }
         using (response)
         {
-            if (RetryPolicy.IsTransientStatus(response.StatusCode))
-            {
-                throw new TransientStatusException(response.StatusCode, response.ReasonPhrase, url.ToString());
-            }
-            (string? code, string? message) = await ReadErrorAsync(response, cancellationToken);
-            throw new RegistryHttpException(response.StatusCode, code, message, url.ToString());
+            throw await FailureAsync(response, cancellationToken);
         }
     }
 
-    private Task<HttpResponseMessage> SendOnceAsync(Uri url, string[]? accept, AuthenticationHeaderValue? authorization, CancellationToken cancellationToken)
+    private static async Task<Exception> FailureAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, url);
+        string url = response.RequestMessage?.RequestUri?.ToString() ?? "";
+        if (RetryPolicy.IsTransientStatus(response.StatusCode))
+        {
+            return new TransientStatusException(response.StatusCode, response.ReasonPhrase, url);
+        }
+        (string? code, string? message) = await ReadErrorAsync(response, cancellationToken);
+        return new RegistryHttpException(response.StatusCode, code, message, url);
+    }
+
+    /// <summary>
+    /// Sends a request built by <paramref name="build"/> (called again for a retry after a 401, so bodies must be
+    /// re-creatable), authorized with the session's header, or up front from a challenge seen at /v2/. A 401 is
+    /// answered once with the credentials. Basic-auth refusals throw UnauthorizedException in dockerd's words;
+    /// a bearer 401 that persists is returned for the caller to word (it usually means no access to the repository).
+    /// </summary>
+    private async Task<HttpResponseMessage> SendAsync(RegistrySession session, Func<HttpRequestMessage> build, CancellationToken cancellationToken)
+    {
+        if (session.Authorization is null && _auth.KnownChallenge(session.Endpoint) is { } known)
+        {
+            session.Authorization = await AuthorizeAsync(session, known, refused: false, build, cancellationToken);
+        }
+        var response = await SendOnceAsync(build, session.Authorization, cancellationToken);
+        if (response.StatusCode != HttpStatusCode.Unauthorized || AuthChallenge.Choose(response.Headers.WwwAuthenticate) is not { } challenge)
+        {
+            return response;
+        }
+        _auth.Remember(session.Endpoint, challenge);
+        var header = await AuthorizeAsync(session, challenge, refused: session.Authorization is not null, build, cancellationToken);
+        if (header is null)
+        {
+            if (challenge.IsBasic)
+            {
+                using (response)
+                {
+                    throw await BasicRefusalAsync(response, session, cancellationToken);
+                }
+            }
+            return response;
+        }
+        response.Dispose();
+        session.Authorization = header;
+        response = await SendOnceAsync(build, header, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.Unauthorized && challenge.IsBasic)
+        {
+            using (response)
+            {
+                throw await BasicRefusalAsync(response, session, cancellationToken);
+            }
+        }
+        return response;
+    }
+
+    private async Task<AuthenticationHeaderValue?> AuthorizeAsync(
+        RegistrySession session, AuthChallenge challenge, bool refused, Func<HttpRequestMessage> build, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _auth.AuthorizeAsync(session, challenge, refused, cancellationToken);
+        }
+        catch (CredentialsRefusedException e)
+        {
+            using var request = build();
+            throw new UnauthorizedException($"{Method(request)} \"{request.RequestUri}\": {e.Detail}");
+        }
+    }
+
+    private static async Task<UnauthorizedException> BasicRefusalAsync(HttpResponseMessage response, RegistrySession session, CancellationToken cancellationToken)
+    {
+        string where = $"{Method(response.RequestMessage)} \"{response.RequestMessage?.RequestUri}\"";
+        if (!session.Credentials.HasPassword)
+        {
+            return new UnauthorizedException($"{where}: no basic auth credentials");
+        }
+        (_, string? message) = await ReadErrorAsync(response, cancellationToken);
+        return new UnauthorizedException($"{where}: unauthorized: {(string.IsNullOrEmpty(message) ? "authentication required" : message)}");
+    }
+
+    private Task<HttpResponseMessage> SendOnceAsync(Func<HttpRequestMessage> build, AuthenticationHeaderValue? authorization, CancellationToken cancellationToken)
+    {
+        var request = build();
+        request.Headers.Authorization = authorization;
+        return _access.ClientFor(request.RequestUri!).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+    }
+
+    private static HttpRequestMessage Request(HttpMethod method, Uri url, string[]? accept = null)
+    {
+        var request = new HttpRequestMessage(method, url);
         foreach (string mediaType in accept ?? [])
         {
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(mediaType));
         }
-        request.Headers.Authorization = authorization;
-        return _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        return request;
+    }
+
+    /// <summary>Go's spelling of the method, as dockerd's messages show it ("Get", "Head", "Put").</summary>
+    private static string Method(HttpRequestMessage? request)
+    {
+        string method = request?.Method.Method ?? "GET";
+        return method[..1] + method[1..].ToLowerInvariant();
     }
 
     private static async Task<(string? Code, string? Message)> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
@@ -245,7 +339,7 @@ internal sealed class RegistryClient : IDisposable
         try
         {
             byte[] body = await ReadLimitedAsync(response, MaxErrorBodyBytes, cancellationToken);
-            var errors = JsonSerializer.Deserialize(body, RegistryJson.Default.RegistryErrorsJson);
+            var errors = body.Length == 0 ? null : JsonSerializer.Deserialize(body, RegistryJson.Default.RegistryErrorsJson);
             var first = errors?.Errors?.FirstOrDefault();
             return (first?.Code, first?.Message);
         }
@@ -270,8 +364,8 @@ internal sealed class RegistryClient : IDisposable
         return buffer.ToArray();
     }
 
-    private static Uri BuildUrl(Uri endpoint, string repository, string kind, string reference) =>
-        new(endpoint, $"v2/{repository}/{kind}/{reference}"); // both validated by the reference grammar or Digest
+    private static Uri BuildUrl(RegistrySession session, string kind, string reference) =>
+        new(session.Endpoint, $"v2/{session.Repository}/{kind}/{reference}"); // both validated by the reference grammar or Digest
 
     private static UnavailableException ConnectionFailure(Uri url, HttpRequestException e)
     {
@@ -281,17 +375,5 @@ internal sealed class RegistryClient : IDisposable
         return new UnavailableException($"Get \"{url}\": {detail}", e);
     }
 
-    internal static bool IsLoopback(string host)
-    {
-        if (!Uri.TryCreate("http://" + host + "/", UriKind.Absolute, out var uri))
-        {
-            return false;
-        }
-        string name = uri.Host.Trim('[', ']');
-        if (name.Equals("localhost", StringComparison.OrdinalIgnoreCase))
-        {
-            return true;
-        }
-        return IPAddress.TryParse(name, out var address) && IPAddress.IsLoopback(address);
-    }
+    internal static bool IsLoopback(string host) => RegistryMatcher.IsLoopback(host);
 }

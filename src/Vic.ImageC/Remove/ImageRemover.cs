@@ -98,6 +98,7 @@ internal sealed class ImageRemover(IImageLayerStore layers, ImageCatalog catalog
             if (await catalog.ReadBlobAsync(diffId, cancellationToken) is { } blob)
             {
                 await catalog.DeleteBlobAsync(diffId, cancellationToken);
+                await catalog.DeleteSourcesAsync(blob.Digest, cancellationToken);
                 blobs.Delete(blob.Digest);
             }
         }

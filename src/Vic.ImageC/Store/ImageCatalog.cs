@@ -100,6 +100,39 @@ internal sealed class ImageCatalog(IMetadataStore store)
     {
         await store.DeleteAsync(ImageKey(imageId, "meta.json"), cancellationToken);
         await store.DeleteAsync(ImageKey(imageId, "config.json"), cancellationToken);
+        await store.DeleteAsync(ImageKey(imageId, "manifest.json"), cancellationToken);
+    }
+
+    public async Task<StoredManifest?> ReadManifestAsync(string imageId, CancellationToken cancellationToken)
+    {
+        string key = ImageKey(imageId, "manifest.json");
+        byte[]? bytes = await store.GetAsync(key, cancellationToken);
+        return bytes is null ? null : Deserialize(bytes, StoreJson.Default.StoredManifest, key);
+    }
+
+    public Task WriteManifestAsync(string imageId, StoredManifest manifest, CancellationToken cancellationToken) =>
+        store.PutAsync(ImageKey(imageId, "manifest.json"), JsonSerializer.SerializeToUtf8Bytes(manifest, StoreJson.Default.StoredManifest), cancellationToken);
+
+    /// <summary>Repositories ("domain/path") a blob is known to be in, most recent first.</summary>
+    public async Task<IReadOnlyList<string>> ReadSourcesAsync(string blobDigest, CancellationToken cancellationToken)
+    {
+        string key = SourcesKey(blobDigest);
+        byte[]? bytes = await store.GetAsync(key, cancellationToken);
+        return bytes is null ? [] : Deserialize(bytes, StoreJson.Default.StoredSources, key).Repositories;
+    }
+
+    /// <summary>Remembers that <paramref name="repository"/> holds the blob; keeps the few most recent (mount candidates, not a registry index).</summary>
+    public async Task AddSourceAsync(string blobDigest, string repository, CancellationToken cancellationToken)
+    {
+        const int Keep = 8;
+        var known = await ReadSourcesAsync(blobDigest, cancellationToken);
+        if (known.Count > 0 && known[0] == repository)
+        {
+            return;
+        }
+        var list = new List<string> { repository };
+        list.AddRange(known.Where(r => r != repository).Take(Keep - 1));
+        await store.PutAsync(SourcesKey(blobDigest), JsonSerializer.SerializeToUtf8Bytes(new StoredSources(list), StoreJson.Default.StoredSources), cancellationToken);
     }
 
     public async Task<StoredBlob?> ReadBlobAsync(string diffId, CancellationToken cancellationToken)
@@ -145,6 +178,10 @@ internal sealed class ImageCatalog(IMetadataStore store)
     }
 
     private static string ImageKey(string imageId, string file) => $"{ImagesPrefix}{Digest.Hex(imageId)}/{file}";
+
+    public Task DeleteSourcesAsync(string blobDigest, CancellationToken cancellationToken) => store.DeleteAsync(SourcesKey(blobDigest), cancellationToken);
+
+    private static string SourcesKey(string blobDigest) => $"sources/{Digest.Hex(blobDigest)}.json";
 
     private static string BlobKey(string diffId) => $"diffs/{Digest.Hex(diffId)}.json";
 

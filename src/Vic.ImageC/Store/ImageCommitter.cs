@@ -9,7 +9,8 @@ internal sealed class ImageCommitter(ImageCatalog catalog, BlobStore blobs, Time
 {
     /// <summary>
     /// Adopts the kept blobs, writes the image (unless present) and points <paramref name="references"/> at it.
-    /// Returns, per reference, the image ID it pointed at before (null when new).
+    /// Returns, per reference, the image ID it pointed at before (null when new). A pull passes the manifest it
+    /// pulled (kept unless the image has one) and the repository its blobs came from (a mount source for pushes).
     /// </summary>
     public async Task<IReadOnlyList<(ImageReference Reference, string? Previous)>> CommitAsync(
         string imageId,
@@ -17,7 +18,9 @@ internal sealed class ImageCommitter(ImageCatalog catalog, BlobStore blobs, Time
         IReadOnlyList<LayerPlan> plans,
         ImportResult import,
         IReadOnlyList<ImageReference> references,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        StoredManifest? manifest = null,
+        (string Repository, IReadOnlyList<string> BlobDigests)? source = null)
     {
         using var locked = await catalog.LockAsync(cancellationToken);
         // Past this point the commit runs to the end: a half-written commit would be worse than a late one.
@@ -37,6 +40,17 @@ internal sealed class ImageCommitter(ImageCatalog catalog, BlobStore blobs, Time
         if (await catalog.ReadImageAsync(imageId, token) is null)
         {
             await catalog.WriteImageAsync(imageId, config, new StoredImage { Layers = layers, Stored = time.GetUtcNow() }, token);
+        }
+        if (manifest is not null && await catalog.ReadManifestAsync(imageId, token) is null)
+        {
+            await catalog.WriteManifestAsync(imageId, manifest, token);
+        }
+        if (source is { } from)
+        {
+            foreach (string digest in from.BlobDigests)
+            {
+                await catalog.AddSourceAsync(digest, from.Repository, token);
+            }
         }
         var repositories = await catalog.ReadRepositoriesAsync(token);
         var result = new List<(ImageReference, string?)>();

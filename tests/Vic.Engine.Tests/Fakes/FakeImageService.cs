@@ -47,8 +47,45 @@ internal sealed class FakeImageService : IImageService
         ConfigJson = Encoding.UTF8.GetBytes("""{"history":[{"created":"2024-01-01T00:00:00Z","created_by":"ADD rootfs"},{"created":"2024-01-02T00:00:00Z","created_by":"CMD [\"sh\"]","empty_layer":true}]}"""),
     };
 
-    public async Task<ImageRecord> PullAsync(string reference, string? platform, IProgress<ProgressMessage> progress, CancellationToken cancellationToken)
+    /// <summary>The credentials the last pull, push or login was given (decoded from X-Registry-Auth or the body).</summary>
+    public RegistryCredentials? LastCredentials { get; private set; }
+
+    /// <summary>
+    /// Push of a local tag succeeds with a fixed digest; of "denied/..." fails after the first line (as a registry
+    /// refusal does). Login accepts user "good" with password "secret".
+    /// </summary>
+    public async Task<IReadOnlyList<PushedImage>> PushAsync(
+        string name, string? tag, RegistryCredentials credentials, IProgress<ProgressMessage> progress, CancellationToken cancellationToken)
     {
+        LastCredentials = credentials;
+        string wanted = $"{name}:{tag ?? "latest"}";
+        if (!_images.Any(i => i.RepoTags.Contains(wanted)))
+            throw new NotFoundException($"An image does not exist locally with the tag: {name}");
+        progress.Report(new ProgressMessage { Status = $"The push refers to repository [{name}]" });
+        await Task.Yield();
+        if (name.StartsWith("denied/", StringComparison.Ordinal))
+            throw new UnauthorizedException("unauthorized: authentication required");
+        progress.Report(new ProgressMessage { Id = "aaaaaaaaaaaa", Status = "Pushed" });
+        var pushed = new PushedImage(tag ?? "latest", "sha256:" + new string('d', 64), 527);
+        progress.Report(new ProgressMessage { Status = $"{pushed.Tag}: digest: {pushed.Digest} size: {pushed.Size}" });
+        progress.Report(new ProgressMessage { Status = "", Pushed = pushed });
+        return [pushed];
+    }
+
+    public Task<LoginResult> LoginAsync(string serverAddress, RegistryCredentials credentials, CancellationToken cancellationToken)
+    {
+        LastCredentials = credentials;
+        if (credentials.Username != "good" || credentials.Password != "secret")
+            throw new UnauthorizedException($"login attempt to http://{serverAddress}/v2/ failed with status: 401 Unauthorized");
+        return Task.FromResult(new LoginResult("Login Succeeded", ""));
+    }
+
+    public RegistryPolicy RegistryPolicy { get; set; } = new();
+
+    public async Task<ImageRecord> PullAsync(
+        string reference, string? platform, RegistryCredentials credentials, IProgress<ProgressMessage> progress, CancellationToken cancellationToken)
+    {
+        LastCredentials = credentials;
         reference = reference.Replace("docker.io/library/", "", StringComparison.Ordinal); // the CLI sends the canonical name
         string repo = Repo(reference);
         if (repo == "nosuchrepo")

@@ -125,6 +125,12 @@ internal sealed class FakeRegistry : IAsyncDisposable
                 return;
             }
         }
+        if (path == "/token")
+        {
+            // An anonymous token that grants nothing: protected repositories still answer 401 with it.
+            await Json(ctx, 200, """{"token":"anonymous","expires_in":300}""");
+            return;
+        }
         if (path == "/v2/")
         {
             await Json(ctx, 200, "{}");

@@ -1,0 +1,67 @@
+using System.CommandLine;
+
+namespace Vic.Machine;
+
+/// <summary>vic-machine create's registry policy options, validated before anything is created.</summary>
+internal sealed class RegistryFlags
+{
+    public Option<string[]> Insecure { get; } = new("--insecure-registry")
+    {
+        Description = "Registry (host[:port] or CIDR) to use without TLS verification, or over HTTP; repeatable. Loopback always is",
+    };
+
+    public Option<string[]> Ca { get; } = new("--registry-ca") { Description = "PEM file of a CA certificate to trust for registries; repeatable" };
+
+    public Option<string[]> Whitelist { get; } = new("--whitelist-registry")
+    {
+        Description = "Allow only these registries (host[:port], CIDR or *.domain); repeatable",
+    };
+
+    public Option<string[]> Mirror { get; } = new("--registry-mirror") { Description = "Docker Hub mirror (http(s)://host[:port]); repeatable" };
+
+    public IEnumerable<Option> All => [Insecure, Ca, Whitelist, Mirror];
+
+    /// <summary>Checks the values; returns them with CA paths made absolute.</summary>
+    public (List<string> Insecure, List<string> Cas, List<string> Whitelist, List<string> Mirrors) Validate(ParseResult parse)
+    {
+        var insecure = (parse.GetValue(Insecure) ?? []).ToList();
+        var whitelist = (parse.GetValue(Whitelist) ?? []).ToList();
+        foreach (string entry in insecure.Concat(whitelist))
+        {
+            if (string.IsNullOrWhiteSpace(entry) || entry.Contains("://", StringComparison.Ordinal) || (entry.Contains('/') && !System.Net.IPNetwork.TryParse(entry, out _)))
+                throw new MachineException($"invalid registry \"{entry}\": use host[:port], a CIDR or *.domain", ExitCodes.InvalidArgument);
+        }
+        var cas = new List<string>();
+        foreach (string file in parse.GetValue(Ca) ?? [])
+        {
+            string full = Path.GetFullPath(file);
+            if (!File.Exists(full) || !File.ReadAllText(full).Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal))
+                throw new MachineException($"--registry-ca {file}: not a PEM certificate file", ExitCodes.InvalidArgument);
+            cas.Add(full);
+        }
+        var mirrors = (parse.GetValue(Mirror) ?? []).ToList();
+        foreach (string mirror in mirrors)
+        {
+            if (!Uri.TryCreate(mirror, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.AbsolutePath.Trim('/').Length > 0)
+                throw new MachineException($"invalid --registry-mirror \"{mirror}\": use http(s)://host[:port]", ExitCodes.InvalidArgument);
+        }
+        return (insecure, cas, whitelist, mirrors);
+    }
+
+    /// <summary>Copies the CA files into the VCH directory, so the VCH does not depend on files outside it.</summary>
+    public static List<string> CopyCas(IReadOnlyList<string> files, string vchDirectory)
+    {
+        var copies = new List<string>();
+        if (files.Count == 0)
+            return copies;
+        string dir = Path.Combine(vchDirectory, "registry-ca");
+        Directory.CreateDirectory(dir);
+        for (int i = 0; i < files.Count; i++)
+        {
+            string copy = Path.Combine(dir, $"{i}.pem");
+            File.Copy(files[i], copy, overwrite: true);
+            copies.Add(copy);
+        }
+        return copies;
+    }
+}
