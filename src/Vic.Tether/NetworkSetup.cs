@@ -16,7 +16,8 @@ internal static unsafe class NetworkSetup
     private static readonly TimeSpan NicTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Configures loopback and <paramref name="interfaces"/>. Throws <see cref="TetherException"/> naming the interface and step that failed.</summary>
-    public static void Configure(IReadOnlyList<NetworkInterfaceSpec> interfaces)
+    /// <param name="progress">Boot-timing lines (the debug console).</param>
+    public static void Configure(IReadOnlyList<NetworkInterfaceSpec> interfaces, Action<string> progress)
     {
         IReadOnlyList<InterfacePlan> plans = NetworkPlan.Build(interfaces, out string? error) ?? throw new TetherException(error!);
         int fd = Sys.Check(Libc.socket(NetConsts.AF_INET, NetConsts.SOCK_DGRAM | NetConsts.SOCK_CLOEXEC, 0), "open a socket to configure the network");
@@ -24,15 +25,18 @@ internal static unsafe class NetworkSetup
         {
             SetAddress(fd, "lo", new Ipv4Cidr(0x7F000001, 8), "loopback");
             SetUp(fd, "lo", "loopback");
+            progress("network: loopback up");
             if (plans.Count == 0)
             {
                 return;
             }
             Dictionary<string, string> current = WaitForNics(plans);
+            progress($"network: NICs found ({string.Join(", ", current.Select(n => $"{n.Value} {n.Key}"))})");
             Rename(fd, plans, current);
             foreach (InterfacePlan plan in plans)
             {
                 Apply(fd, plan);
+                progress($"network: {plan.Name} configured");
             }
         }
         finally
