@@ -1,3 +1,4 @@
+using Vic.Tether.Native;
 using Vic.Tether.Protocol;
 
 namespace Vic.Tether;
@@ -16,13 +17,18 @@ internal static class HostFiles
     public static List<string> Write(VmSpec spec, string hostname)
     {
         var failures = new List<string>();
+        if (File.Exists("/etc"))
+        {
+            failures.Add("/etc in the image is not a directory: /etc/hostname, /etc/hosts and /etc/resolv.conf not written");
+            return failures;
+        }
         try
         {
             Directory.CreateDirectory("/etc");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            failures.Add($"cannot create /etc for hostname, hosts and DNS files: {e.Message}");
+            failures.Add($"cannot create /etc: {Reason(e)}: /etc/hostname, /etc/hosts and /etc/resolv.conf not written");
             return failures;
         }
         WriteFile("/etc/hostname", hostname + "\n", failures);
@@ -48,7 +54,7 @@ internal static class HostFiles
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            failures.Add($"cannot write {path}: {e.Message}");
+            failures.Add($"cannot write {path}: {Reason(e)}");
             try
             {
                 File.Delete(temporary);
@@ -59,4 +65,16 @@ internal static class HostFiles
             }
         }
     }
+
+    /// <summary>
+    /// errno's words: the tether is built without the BCL's message resources, so exception messages are bare
+    /// resource keys; an IOException from a failed call carries the errno in HResult.
+    /// </summary>
+    private static string Reason(Exception e) => e switch
+    {
+        UnauthorizedAccessException => "permission denied",
+        DirectoryNotFoundException or FileNotFoundException => "no such file or directory",
+        IOException io when io.HResult is > 0 and < 4096 => Sys.Describe(io.HResult),
+        _ => e.Message,
+    };
 }

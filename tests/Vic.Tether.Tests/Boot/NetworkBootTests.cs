@@ -129,7 +129,29 @@ public sealed partial class NetworkBootTests(BootFixture fixture, ITestOutputHel
         Assert.True(run.Exit.ExitCode == 0, run.ToString());
         Assert.Matches(@"^not a directory\n\s*inet 127\.0\.0\.1/8 scope host lo\n$", run.Stdout); // loopback is up without any interface
         string[] notes = [.. run.Records.Where(r => r.Kind == LogRecordKind.Tether).Select(r => System.Text.Encoding.UTF8.GetString(r.Payload.Span))];
-        Assert.Single(notes, n => n.StartsWith("cannot create /etc for hostname, hosts and DNS files: ", StringComparison.Ordinal));
+        Assert.Contains("/etc in the image is not a directory: /etc/hostname, /etc/hosts and /etc/resolv.conf not written", notes);
+    }
+
+    [Fact]
+    public async Task ASymlinkedResolvConfIsReplacedAndAnUnwritableHostsFileIsReported()
+    {
+        string dir = Path.Combine(fixture.WorkDir, "odd-files");
+        Directory.CreateDirectory(dir);
+        // resolv.conf pointing at a resolver stub that does not exist in the container; /etc/hosts a directory.
+        string disk = Disks.BuildBusyboxRoot(dir, "odd", root =>
+        {
+            File.CreateSymbolicLink(Path.Combine(root, "etc", "resolv.conf"), "/run/systemd/resolve/stub-resolv.conf");
+            Directory.CreateDirectory(Path.Combine(root, "etc", "hosts"));
+        });
+        VmSpec spec = Spec("odd", new ProcessSpec { Args = ["sh", "-c", "cat /etc/resolv.conf /etc/hostname; ls -d /etc/hosts/"] }) with
+        {
+            Dns = new DnsSpec { Nameservers = ["10.0.0.1"] },
+        };
+        VmResult run = await TestVm.RunAsync(dir, spec, disk);
+        Assert.True(run.Exit.ExitCode == 0, run.ToString());
+        Assert.Equal("nameserver 10.0.0.1\nodd\n/etc/hosts/\n", run.Stdout);
+        string[] notes = [.. run.Records.Where(r => r.Kind == LogRecordKind.Tether).Select(r => System.Text.Encoding.UTF8.GetString(r.Payload.Span))];
+        Assert.Equal(["cannot write /etc/hosts: is a directory"], notes);
     }
 
     /// <summary>The tether's timestamped progress lines (vic.debug console): how long its network setup took, for the report.</summary>
