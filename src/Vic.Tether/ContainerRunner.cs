@@ -21,11 +21,11 @@ internal static unsafe class ContainerRunner
         RootFilesystem.MountContainerFilesystems();
         string hostname = spec.Hostname.Length > 0 ? spec.Hostname : spec.Id[..Math.Min(12, spec.Id.Length)];
         RootFilesystem.SetHostname(hostname, spec.Domainname);
-        if (RootFilesystem.WriteHostFiles(hostname, spec.Domainname) is string warning)
-        {
-            log.Tether(warning);
-        }
+        long networkStart = Clock.MonotonicMs();
+        NetworkSetup.Configure(spec.Interfaces, log.Debug);
+        log.Debug($"network configured ({spec.Interfaces.Count} interfaces) in {Clock.MonotonicMs() - networkStart} ms");
         RootFilesystem.SwitchRoot();
+        HostFiles.Write(spec, hostname).ForEach(log.Tether);
         log.Debug("root mounted and entered");
 
         var users = new UserDatabase(ReadOptional("/etc/passwd"), ReadOptional("/etc/group"));

@@ -4,7 +4,7 @@ using Vic.Tether.Native;
 namespace Vic.Tether;
 
 /// <summary>
-/// The container's root: mounting the root disk, the kernel filesystems inside it, hostname files, and the
+/// The container's root: mounting the root disk, the kernel filesystems inside it, and the
 /// switch_root into it. The initramfs stays in memory underneath (it is small and the tether runs from it).
 /// </summary>
 internal static unsafe class RootFilesystem
@@ -54,28 +54,6 @@ internal static unsafe class RootFilesystem
             {
                 Sys.Check(Libc.setdomainname(p, domain.Length), "setdomainname");
             }
-        }
-    }
-
-    /// <summary>
-    /// Writes /etc/hostname and a minimal /etc/hosts into the container root. A read-only or odd root is not
-    /// fatal (the process may not care), so failures come back as a message to log.
-    /// </summary>
-    public static string? WriteHostFiles(string hostname, string domainname)
-    {
-        try
-        {
-            string etc = Path.Combine(NewRoot, "etc");
-            Directory.CreateDirectory(etc);
-            string fqdn = domainname.Length > 0 ? $"{hostname}.{domainname} {hostname}" : hostname;
-            File.WriteAllText(Path.Combine(etc, "hostname"), hostname + "\n");
-            File.WriteAllText(Path.Combine(etc, "hosts"),
-                "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" + $"127.0.1.1\t{fqdn}\n");
-            return null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return $"cannot write /etc/hostname or /etc/hosts: {e.Message}";
         }
     }
 

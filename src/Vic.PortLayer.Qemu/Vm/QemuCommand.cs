@@ -6,6 +6,9 @@ namespace Vic.PortLayer.Qemu.Vm;
 /// <summary>One disk as the guest sees it: the n-th entry is /dev/vd(a+n).</summary>
 internal sealed record VmDisk(string Path, string Format, bool ReadOnly);
 
+/// <summary>One virtio NIC backed by a host tap device (created by the caller); the guest finds it by <paramref name="Mac"/>.</summary>
+internal sealed record VmNic(string Mac, string TapName);
+
 /// <summary>Everything that varies between containerVM launches; <see cref="QemuCommand.Build"/> turns it into argv.</summary>
 internal sealed record VmLaunch
 {
@@ -23,6 +26,8 @@ internal sealed record VmLaunch
     /// <summary>Host TSC rate for the guest kernel (0: let it calibrate).</summary>
     public long TscKhz { get; init; }
     public required IReadOnlyList<VmDisk> Disks { get; init; }
+    /// <summary>The VM's NICs; the tether finds each by its MAC, so their order does not name them.</summary>
+    public IReadOnlyList<VmNic> Nics { get; init; } = [];
     /// <summary>Fork into the background with a pid file (containers); false for VMs the caller waits on (ApplyLayer).</summary>
     public bool Daemonize { get; init; } = true;
     /// <summary>Offer the vic.control port and the QMP socket (container VMs).</summary>
@@ -82,6 +87,14 @@ internal static class QemuCommand
             VmDisk disk = vm.Disks[i];
             string drive = $"id=disk{i},file={Escape(disk.Path)},format={disk.Format},if=none" + (disk.ReadOnly ? ",readonly=on" : "");
             a.AddRange(["-drive", drive, "-device", $"virtio-blk-device,drive=disk{i}"]);
+        }
+
+        // script=no: the caller creates and bridges the taps; QEMU only opens them (and must not run ifup scripts as root).
+        for (int i = 0; i < vm.Nics.Count; i++)
+        {
+            VmNic nic = vm.Nics[i];
+            a.AddRange(["-netdev", $"tap,id=n{i},ifname={Escape(nic.TapName)},script=no,downscript=no",
+                "-device", $"virtio-net-device,netdev=n{i},mac={nic.Mac}"]);
         }
 
         a.AddRange(

@@ -73,6 +73,9 @@ internal static unsafe partial class Libc
     public static partial int ioctl(int fd, ulong request, void* argument);
 
     [LibraryImport(Lib, SetLastError = true)]
+    public static partial int socket(int domain, int type, int protocol);
+
+    [LibraryImport(Lib, SetLastError = true)]
     public static partial int posix_openpt(int flags);
 
     [LibraryImport(Lib, SetLastError = true)]

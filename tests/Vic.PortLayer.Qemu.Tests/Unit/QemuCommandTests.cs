@@ -81,4 +81,29 @@ public sealed class QemuCommandTests(Xunit.Abstractions.ITestOutputHelper output
         string? cpuinfo = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("cpu MHz", StringComparison.Ordinal));
         output.WriteLine($"measured TSC {HostTsc.KiloHertz} kHz; /proc/cpuinfo says {cpuinfo}");
     }
+
+    [Fact]
+    public void NicsBecomeTapNetdevsWithVirtioMmioDevicesCarryingTheirMacs()
+    {
+        IReadOnlyList<string> args = QemuCommand.Build(Container() with
+        {
+            Nics = [new VmNic("02:42:ac:11:00:02", "vic-tap0"), new VmNic("02:42:ac:12:00:05", "vic,tap1")],
+        });
+        Assert.Equal("tap,id=n0,ifname=vic-tap0,script=no,downscript=no", After(args, "-netdev", 0));
+        Assert.Equal("tap,id=n1,ifname=vic,,tap1,script=no,downscript=no", After(args, "-netdev", 1));
+        Assert.Contains("virtio-net-device,netdev=n0,mac=02:42:ac:11:00:02", args);
+        Assert.Contains("virtio-net-device,netdev=n1,mac=02:42:ac:12:00:05", args);
+        // Each device follows its own netdev.
+        int netdev = args.ToList().IndexOf("tap,id=n1,ifname=vic,,tap1,script=no,downscript=no");
+        Assert.Equal("virtio-net-device,netdev=n1,mac=02:42:ac:12:00:05", args[netdev + 2]);
+    }
+
+    [Fact]
+    public void NoNicsMeansNoNetworkDevices()
+    {
+        IReadOnlyList<string> args = QemuCommand.Build(Container());
+        Assert.DoesNotContain("-netdev", args);
+        Assert.DoesNotContain(args, a => a.StartsWith("virtio-net-device", StringComparison.Ordinal));
+        Assert.Contains("-nodefaults", args); // so QEMU adds no NIC of its own either
+    }
 }

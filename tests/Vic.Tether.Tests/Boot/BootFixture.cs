@@ -16,8 +16,14 @@ public sealed class BootFixture : IDisposable
             File.WriteAllText(Path.Combine(root, "data", "opq", "sub", "old2.txt"), "lower\n");
             Directory.CreateDirectory(Path.Combine(root, "data", "olddir", "inner"));
             File.WriteAllText(Path.Combine(root, "data", "olddir", "inner", "f"), "lower\n");
+            // Name lookups as a typical image does them (the network test checks which resolv.conf wins).
+            File.WriteAllText(Path.Combine(root, "etc", "nsswitch.conf"), "hosts: files dns\n");
+            File.WriteAllText(Path.Combine(root, "etc", "resolv.conf"), ImageResolvConf);
         });
     }
+
+    /// <summary>The base image's own /etc/resolv.conf, left alone when a spec has no DNS settings.</summary>
+    public const string ImageResolvConf = "# from the image\nnameserver 192.0.2.53\n";
 
     public string WorkDir { get; }
     public string BaseDisk { get; }

@@ -5,7 +5,7 @@ namespace Vic.Tether.Tests.Boot;
 /// <summary>Root disks for boot tests: a busybox-static userland made into ext4 with mkfs.ext4 -d, then qcow2.</summary>
 internal static class Disks
 {
-    private static readonly string[] Applets = ["sh", "echo", "ls", "cat", "id", "sleep", "tty", "stty", "pwd", "env", "true"];
+    private static readonly string[] Applets = ["sh", "echo", "ls", "cat", "id", "sleep", "tty", "stty", "pwd", "env", "true", "ip", "ping", "grep"];
 
     /// <summary>Builds a busybox root under <paramref name="workDir"/>; <paramref name="customize"/> may add files. Returns the qcow2 path.</summary>
     public static string BuildBusyboxRoot(string workDir, string name, Action<string>? customize = null)

@@ -38,8 +38,11 @@ internal static class TestVm
     /// </summary>
     public static string KernelCommandLine => $"console=ttyS0 panic=-1 tsc=reliable no_timer_check tsc_early_khz={HostTscKhz()} quiet";
 
+    /// <param name="extraArgs">More QEMU arguments (NICs for the network tests).</param>
+    /// <param name="debugConsole">Boot with vic.debug: the tether's timestamped progress lines land in <see cref="VmResult.Console"/>.</param>
     public static async Task<VmResult> RunAsync(string workDir, VmSpec spec, string rootDisk, string? tarDisk = null,
-        Func<Socket, Task>? control = null, TimeSpan? timeout = null, bool controlPortWithoutHost = false)
+        Func<Socket, Task>? control = null, TimeSpan? timeout = null, bool controlPortWithoutHost = false,
+        IReadOnlyList<string>? extraArgs = null, bool debugConsole = false)
     {
         string specPath = Path.Combine(workDir, "spec.json");
         string logPath = Path.Combine(workDir, "log.bin");
@@ -48,7 +51,14 @@ internal static class TestVm
         File.Delete(logPath);
 
         var psi = new ProcessStartInfo("qemu-system-x86_64") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (string arg in Arguments(spec, rootDisk, tarDisk, specPath, logPath, control is null && !controlPortWithoutHost ? null : socketPath))
+        List<string> arguments = Arguments(spec, rootDisk, tarDisk, specPath, logPath, control is null && !controlPortWithoutHost ? null : socketPath);
+        if (debugConsole)
+        {
+            int append = arguments.IndexOf("-append") + 1;
+            arguments[append] += " vic.debug";
+        }
+        arguments.AddRange(extraArgs ?? []);
+        foreach (string arg in arguments)
         {
             psi.ArgumentList.Add(arg);
         }

@@ -1,0 +1,80 @@
+using Vic.Tether.Native;
+using Vic.Tether.Protocol;
+
+namespace Vic.Tether;
+
+/// <summary>
+/// /etc/hostname, /etc/hosts and /etc/resolv.conf in the container root, written after the switch into it so
+/// every path (and any symlink in the image) resolves inside the container, never in the initramfs.
+/// </summary>
+internal static class HostFiles
+{
+    /// <summary>
+    /// Writes the files; /etc/resolv.conf only when the spec has DNS settings (else the image's stays). An image
+    /// whose /etc is missing is given one; a read-only or odd /etc is not fatal (the process may not care), so each
+    /// file that cannot be written comes back as a message to log.
+    /// </summary>
+    public static List<string> Write(VmSpec spec, string hostname)
+    {
+        var failures = new List<string>();
+        if (File.Exists("/etc"))
+        {
+            failures.Add("/etc in the image is not a directory: /etc/hostname, /etc/hosts and /etc/resolv.conf not written");
+            return failures;
+        }
+        try
+        {
+            Directory.CreateDirectory("/etc");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            failures.Add($"cannot create /etc: {Reason(e)}: /etc/hostname, /etc/hosts and /etc/resolv.conf not written");
+            return failures;
+        }
+        WriteFile("/etc/hostname", hostname + "\n", failures);
+        WriteFile("/etc/hosts", EtcHosts.Render(hostname, spec.Domainname, spec.Interfaces, spec.ExtraHosts), failures);
+        if (spec.Dns is DnsSpec dns)
+        {
+            WriteFile("/etc/resolv.conf", ResolvConf.Render(dns), failures);
+        }
+        return failures;
+    }
+
+    /// <summary>
+    /// Writes beside the target and renames over it: a symlink in the image (resolv.conf pointing at a resolver
+    /// stub that does not exist here) is replaced rather than followed, as a container runtime's bind mount hides it.
+    /// </summary>
+    private static void WriteFile(string path, string content, List<string> failures)
+    {
+        string temporary = Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + ".vic-tmp");
+        try
+        {
+            File.WriteAllText(temporary, content);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            failures.Add($"cannot write {path}: {Reason(e)}");
+            try
+            {
+                File.Delete(temporary);
+            }
+            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
+            {
+                // Nothing more to do on a root that refuses writes.
+            }
+        }
+    }
+
+    /// <summary>
+    /// errno's words: the tether is built without the BCL's message resources, so exception messages are bare
+    /// resource keys; an IOException from a failed call carries the errno in HResult.
+    /// </summary>
+    private static string Reason(Exception e) => e switch
+    {
+        UnauthorizedAccessException => "permission denied",
+        DirectoryNotFoundException or FileNotFoundException => "no such file or directory",
+        IOException io when io.HResult is > 0 and < 4096 => Sys.Describe(io.HResult),
+        _ => e.Message,
+    };
+}
