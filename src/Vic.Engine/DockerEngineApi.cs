@@ -65,6 +65,12 @@ public static class DockerEngineApi
         services.AddSingleton(images);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ContainerResolver>();
+        services.AddSingleton<Networks.NetworkService>();
+        services.AddHostedService(sp => sp.GetRequiredService<Networks.NetworkService>());
+        services.AddSingleton<Networks.PortPublisher>();
+        services.AddHostedService(sp => sp.GetRequiredService<Networks.PortPublisher>());
+        services.AddSingleton<Networks.DnsServer>();
+        services.AddHostedService(sp => sp.GetRequiredService<Networks.DnsServer>());
         services.AddSingleton<ContainerFactory>();
         services.AddSingleton<ContainerFilter>();
         services.AddSingleton<ImageFilter>();
@@ -85,6 +91,7 @@ public static class DockerEngineApi
         services.AddSingleton<IRouteGroup, ImageRoutes>();
         services.AddSingleton<IRouteGroup, EventRoutes>();
         services.AddSingleton<IRouteGroup, ExecRoutes>();
+        services.AddSingleton<IRouteGroup, NetworkRoutes>();
     }
 
     private static void ConfigureListeners(KestrelServerOptions kestrel, EngineOptions options)

@@ -15,6 +15,12 @@ public sealed record EngineOptions
     /// <summary>Shown in docker info (DockerRootDir, DriverStatus).</summary>
     public string DatastorePath { get; init; } = "";
 
+    /// <summary>Where networks without --subnet get their /16 from (vic-machine create --bridge-network-range).</summary>
+    public string BridgeNetworkPool { get; init; } = "172.16.0.0/12";
+
+    /// <summary>Resolvers the VCH's DNS forwards names it does not know to; empty reads the host's /etc/resolv.conf.</summary>
+    public IReadOnlyList<string> UpstreamDns { get; init; } = [];
+
     /// <summary>Extra plain-HTTP endpoints, "127.0.0.1:2375" (dockerd's -H tcp:// without --tls).</summary>
     public IReadOnlyList<string> TcpEndpoints { get; init; } = [];
 

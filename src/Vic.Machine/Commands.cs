@@ -107,6 +107,7 @@ internal static class Commands
             Console.WriteLine($"Stopping VCH daemon {vch.Name}");
             await DaemonControl.StopAsync(vch, TimeSpan.FromSeconds(15), ct);
             Directory.Delete(vch.Directory, recursive: true);
+            await RemoveNetworkNamespaceAsync(vch);
             if (vch.SystemdUnitFile is string unit && File.Exists(unit))
             {
                 File.Delete(unit);
@@ -176,5 +177,23 @@ internal static class Commands
                 Console.Error.WriteLine(e);
             return ExitCodes.Failure;
         }
+    }
+
+    /// <summary>
+    /// The daemon keeps its bridges and taps in a network namespace named after its datastore (vic-vch's default:
+    /// "vic-" and 12 hex of the path's SHA-256); deleting the VCH removes it with everything in it.
+    /// </summary>
+    private static async Task RemoveNetworkNamespaceAsync(VchRecord vch)
+    {
+        string name = "vic-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(vch.DatastorePath)))[..12];
+        if (!File.Exists(Path.Combine("/run/netns", name)))
+            return;
+        using var ip = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("ip", ["netns", "del", name]) { RedirectStandardError = true })
+            ?? throw new MachineException("could not run ip to remove the VCH's network namespace", ExitCodes.Failure);
+        string error = await ip.StandardError.ReadToEndAsync();
+        await ip.WaitForExitAsync();
+        if (ip.ExitCode != 0)
+            throw new MachineException($"could not remove network namespace {name}: {error.Trim()}", ExitCodes.Failure);
+        Console.WriteLine($"Removed network namespace {name}");
     }
 }

@@ -46,4 +46,10 @@ internal static partial class Log
 
     [LoggerMessage(14, LogLevel.Information, "Container {Id} found stopped while the VCH was down; exit code {ExitCode}")]
     public static partial void ExitedWhileDown(ILogger logger, string id, int exitCode);
+
+    [LoggerMessage(15, LogLevel.Information, "Bridge {Bridge} ({Gateway}) created in network namespace {Namespace}")]
+    public static partial void BridgeCreated(ILogger logger, string bridge, string gateway, string @namespace);
+
+    [LoggerMessage(16, LogLevel.Warning, "Could not remove tap {Tap} of container {Id}: {Message}")]
+    public static partial void TapCleanupFailed(ILogger logger, string tap, string id, string message);
 }

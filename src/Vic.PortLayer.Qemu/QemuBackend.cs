@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Vic.PortLayer.Qemu.Containers;
+using Vic.PortLayer.Qemu.Network;
 using Vic.PortLayer.Qemu.Storage;
 using Vic.PortLayer.Qemu.Vm;
 
@@ -31,11 +32,14 @@ public static class QemuBackend
 
         ILogger logger = loggerFactory.CreateLogger("Vic.PortLayer.Qemu");
         var host = HostResources.Read();
-        var launcher = new QemuLauncher(options.QemuBinary);
+        var launcher = new QemuLauncher(options.QemuBinary, options.IpBinary);
+        NamespaceFabric? fabric = options.NetworkNamespace is string ns
+            ? await NamespaceFabric.OpenAsync(ns, options.IpBinary, logger, cancellationToken)
+            : null;
         var qemuImg = new QemuImg(options.QemuImgBinary, options.MkfsExt4Binary);
         var accelerator = new AcceleratorProbe(options, layout, launcher, logger);
         var registry = new ContainerRegistry(layout, options.TimeProvider, logger);
-        var runner = new VmRunner(options, registry, launcher, accelerator, logger);
+        var runner = new VmRunner(options, registry, launcher, accelerator, fabric, logger);
         var applier = new LayerApplier(options, layout, launcher, accelerator);
         var layers = new LayerStore(layout, options, qemuImg, applier,
             () => registry.All.Where(e => !e.Removed).Select(e => e.Record.Spec.ImageLayerId), logger);
@@ -49,6 +53,7 @@ public static class QemuBackend
             new ContainerExec(options, registry, runner),
             layers,
             new MetadataStore(layout.MetadataDir),
-            new HostInfo(layout, host, accelerator));
+            new HostInfo(layout, host, accelerator),
+            fabric is null ? new NoFabric() : fabric);
     }
 }

@@ -14,6 +14,15 @@ public sealed record QemuBackendOptions
     public string QemuBinary { get; init; } = "qemu-system-x86_64";
     public string QemuImgBinary { get; init; } = "qemu-img";
 
+    /// <summary>
+    /// Name of the network namespace (in /run/netns) holding this VCH's bridges and taps; created when missing. Null
+    /// runs containers without NICs (the fabric reports itself unavailable).
+    /// </summary>
+    public string? NetworkNamespace { get; init; }
+
+    /// <summary>iproute2's ip, which manages the namespace, bridges and taps.</summary>
+    public string IpBinary { get; init; } = "ip";
+
     /// <summary>Formats the empty base disk; our own empty filesystem, never untrusted content.</summary>
     public string MkfsExt4Binary { get; init; } = "mkfs.ext4";
 

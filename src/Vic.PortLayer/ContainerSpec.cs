@@ -33,6 +33,15 @@ public sealed record ContainerSpec
     /// <summary>Seconds between the stop signal and the kill, when stop does not say.</summary>
     public int StopTimeoutSeconds { get; init; } = 10;
 
+    /// <summary>NICs in order (the first is eth0); empty for a container without network.</summary>
+    public IReadOnlyList<NicSpec> Nics { get; init; } = [];
+
+    /// <summary>The guest's /etc/resolv.conf; null leaves the image's.</summary>
+    public DnsConfig? Dns { get; init; }
+
+    /// <summary>Extra /etc/hosts lines (--add-host, links).</summary>
+    public IReadOnlyList<HostAlias> ExtraHosts { get; init; } = [];
+
     public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
 }
 

@@ -22,6 +22,7 @@ internal static class Daemon
                 DatastorePath = options.DatastorePath,
                 ContainerBasePath = options.ContainerBasePath,
                 Accelerator = options.Accelerator,
+                NetworkNamespace = options.NetworkNamespace,
             };
             var portLayer = ResourceLimiter.Apply(await QemuBackend.CreateAsync(backendOptions, loggerFactory, cancellationToken),
                 options.Limits, backendOptions.DefaultMemoryBytes, backendOptions.DefaultCpus, options.DatastorePath);
@@ -37,6 +38,7 @@ internal static class Daemon
                 UnixSocketPath = options.SocketPath,
                 VchName = options.Name,
                 DatastorePath = options.DatastorePath,
+                BridgeNetworkPool = options.BridgeNetworkRange,
                 TcpEndpoints = options.TcpEndpoint is string plain && options.Tls is null ? [plain] : [],
                 TlsEndpoints = options.TcpEndpoint is string secure && options.Tls is DaemonTls tls ? [TlsFiles.Load(secure, tls)] : [],
             }, portLayer, images, builder => ConfigureLogging(builder, options.Debug));

@@ -21,6 +21,15 @@ internal sealed record DaemonOptions
 
     public ResourceLimits Limits { get; init; } = new();
     public RegistryPolicy Registries { get; init; } = new();
+
+    /// <summary>Network namespace of the VCH's bridges; null runs containers without networking.</summary>
+    public string? NetworkNamespace { get; init; }
+
+    public string BridgeNetworkRange { get; init; } = "172.16.0.0/12";
+
+    /// <summary>One namespace per VCH, named after its datastore (VCHs of the same name under different roots stay apart).</summary>
+    public static string DefaultNetworkNamespace(string datastorePath) =>
+        "vic-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(datastorePath)))[..12];
 }
 
 /// <summary>PEM files for the TCP endpoint. <see cref="ClientCaPath"/> set means mutual TLS (dockerd's --tlsverify).</summary>

@@ -19,6 +19,9 @@ var maxMemory = new Option<long?>("--max-memory") { Description = "Bytes of gues
 var maxCpus = new Option<int?>("--max-cpus") { Description = "vCPUs all running containerVMs may use together" };
 var storageQuota = new Option<long?>("--storage-quota") { Description = "Bytes the datastore may hold before new images and containers are refused" };
 
+var netns = new Option<string?>("--network-namespace") { Description = "Network namespace for the VCH's bridges and taps (created when missing); default: vic-<hash of the datastore path>; \"none\" runs containers without networking" };
+var bridgeRange = new Option<string>("--bridge-network-range") { Description = "Pool that bridge networks without --subnet get a /16 from", DefaultValueFactory = _ => "172.16.0.0/12" };
+
 // Registry policy (vic-machine create passes what the admin chose); each may be repeated.
 var insecure = new Option<string[]>("--insecure-registry") { Description = "Registry (host[:port] or CIDR) used without TLS verification, or over HTTP" };
 var registryCa = new Option<string[]>("--registry-ca") { Description = "PEM file of a CA certificate trusted for registries" };
@@ -29,7 +32,7 @@ var mirror = new Option<string[]>("--registry-mirror") { Description = "Docker H
 var root = new RootCommand("vic-vch: a Virtual Container Host serving the Docker API; every container is a QEMU VM")
 {
     name, datastore, socket, containerBase, pidFile, accelerator, debug, tcp, tlsCert, tlsKey, tlsClientCa,
-    maxContainers, maxMemory, maxCpus, storageQuota, insecure, registryCa, whitelist, blacklist, mirror,
+    maxContainers, maxMemory, maxCpus, storageQuota, insecure, registryCa, whitelist, blacklist, mirror, netns, bridgeRange,
 };
 root.Validators.Add(result =>
 {
@@ -56,6 +59,13 @@ root.SetAction((parse, ct) => Daemon.RunAsync(new DaemonOptions
     PidFile = parse.GetValue(pidFile) is string p ? Path.GetFullPath(p) : null,
     Accelerator = parse.GetValue(accelerator)!,
     Debug = parse.GetValue(debug),
+    NetworkNamespace = parse.GetValue(netns) switch
+    {
+        "none" => null,
+        string named => named,
+        null => DaemonOptions.DefaultNetworkNamespace(Path.GetFullPath(parse.GetValue(datastore)!)),
+    },
+    BridgeNetworkRange = parse.GetValue(bridgeRange)!,
     TcpEndpoint = parse.GetValue(tcp),
     Tls = parse.GetValue(tlsCert) is string cert
         ? new DaemonTls(Path.GetFullPath(cert), Path.GetFullPath(parse.GetValue(tlsKey)!), parse.GetValue(tlsClientCa) is string ca ? Path.GetFullPath(ca) : null)

@@ -53,7 +53,7 @@ public sealed class SystemApiTests : IAsyncLifetime
     [Fact]
     public async Task Unknown_paths_are_404_page_not_found()
     {
-        var (response, json) = await _server.GetAsync("/v1.44/networks/bridge");
+        var (response, json) = await _server.GetAsync("/v1.44/no/such/path");
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType!.ToString());
         Assert.Equal("page not found", json.GetProperty("message").GetString());

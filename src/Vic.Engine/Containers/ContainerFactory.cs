@@ -9,7 +9,7 @@ namespace Vic.Engine.Containers;
 /// docker create: validates as dockerd does, merges the image's config, and turns the result into a port-layer
 /// ContainerSpec whose annotations keep the Docker config for inspect.
 /// </summary>
-internal sealed class ContainerFactory(PortLayerServices portLayer, IImageService images)
+internal sealed class ContainerFactory(PortLayerServices portLayer, IImageService images, Networks.NetworkService networks)
 {
     public async Task<ContainerCreateResponse> CreateAsync(string? requestedName, ContainerCreateRequest? request, CancellationToken cancellationToken)
     {
@@ -34,10 +34,16 @@ internal sealed class ContainerFactory(PortLayerServices portLayer, IImageServic
         if (!string.IsNullOrEmpty(config.StopSignal))
             stopSignal = Signals.Parse(config.StopSignal);
 
+        // Addresses are chosen and recorded under one lock, so two creates never get the same one.
+        using var networkLock = await networks.LockAsync(cancellationToken);
         var existing = await portLayer.Containers.ListAsync(cancellationToken);
         if (name is not null && existing.FirstOrDefault(c => c.Spec.Name == name) is { } holder)
             throw new ConflictException(ContainerNames.NameInUse(name, holder.Spec.Id));
         name ??= PickFreeName(existing);
+
+        var attachment = await Networks.ContainerNetworking.AttachAsync(networks, id, name, config.Hostname, hostConfig, request.NetworkingConfig, cancellationToken);
+        var annotations = DockerAnnotations.Encode(config, hostConfig, image.Id);
+        annotations[Networks.NetworkAnnotations.Key] = Networks.NetworkAnnotations.Write(attachment.Endpoints);
 
         var spec = new ContainerSpec
         {
@@ -60,7 +66,10 @@ internal sealed class ContainerFactory(PortLayerServices portLayer, IImageServic
             Cpus = cpus,
             StopSignal = stopSignal,
             StopTimeoutSeconds = config.StopTimeout ?? 10,
-            Annotations = DockerAnnotations.Encode(config, hostConfig, image.Id),
+            Annotations = annotations,
+            Nics = attachment.Nics,
+            Dns = attachment.Dns,
+            ExtraHosts = attachment.ExtraHosts,
         };
         try
         {

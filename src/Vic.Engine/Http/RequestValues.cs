@@ -65,4 +65,20 @@ internal static class RequestValues
             throw new InvalidArgumentException($"invalid value for {name}: \"{s}\" is not a Unix timestamp");
         return DateTimeOffset.UnixEpoch.AddTicks((long)(seconds * TimeSpan.TicksPerSecond));
     }
+
+    /// <summary>A filter's time value: Unix seconds (with fraction), RFC 3339, or a duration before now ("10m", "24h").</summary>
+    public static DateTimeOffset? ParseDockerTime(string value)
+    {
+        if (decimal.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds))
+            return DateTimeOffset.UnixEpoch.AddTicks((long)(seconds * TimeSpan.TicksPerSecond));
+        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when))
+            return when;
+        if (value.Length > 1 && double.TryParse(value[..^1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double amount))
+        {
+            TimeSpan? ago = value[^1] switch { 's' => TimeSpan.FromSeconds(amount), 'm' => TimeSpan.FromMinutes(amount), 'h' => TimeSpan.FromHours(amount), _ => null };
+            if (ago is TimeSpan span)
+                return DateTimeOffset.UtcNow - span;
+        }
+        throw new InvalidArgumentException($"invalid filter time value \"{value}\"");
+    }
 }

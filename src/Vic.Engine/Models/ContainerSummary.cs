@@ -65,4 +65,6 @@ public sealed record EndpointSettings
     public string IPAddress { get; init; } = "";
     public int IPPrefixLen { get; init; }
     public string MacAddress { get; init; } = "";
+    public List<string>? Aliases { get; init; }
+    public List<string>? DNSNames { get; init; }
 }

@@ -30,6 +30,11 @@ namespace Vic.Engine.Models;
 [JsonSerializable(typeof(ExecStartRequest))]
 [JsonSerializable(typeof(ExecInspect))]
 [JsonSerializable(typeof(ContainerTopResponse))]
+[JsonSerializable(typeof(NetworkCreateRequest))]
+[JsonSerializable(typeof(NetworkCreateResponse))]
+[JsonSerializable(typeof(NetworkResource))]
+[JsonSerializable(typeof(List<NetworkResource>))]
+[JsonSerializable(typeof(NetworkPruneResponse))]
 [JsonSerializable(typeof(AuthConfig))]
 [JsonSerializable(typeof(AuthResponse))]
 public sealed partial class EngineJson : JsonSerializerContext;

@@ -11,7 +11,8 @@ namespace Vic.Engine.Routes;
 
 /// <summary>Reading containers: ps, inspect and wait.</summary>
 internal sealed class ContainerQueryRoutes(
-    PortLayerServices portLayer, ContainerResolver resolver, ContainerFilter filter, TimeProvider time) : IRouteGroup
+    PortLayerServices portLayer, ContainerResolver resolver, ContainerFilter filter, TimeProvider time,
+    Networks.PortPublisher ports) : IRouteGroup
 {
     public void Map(IEndpointRouteBuilder routes)
     {
@@ -28,14 +29,15 @@ internal sealed class ContainerQueryRoutes(
             all, RequestValues.String(query, "filters"), RequestValues.Bool(query, "all"),
             RequestValues.Int(query, "limit") ?? -1, context.RequestAborted);
         var now = time.GetUtcNow();
-        var list = matches.Select(c => ContainerMapper.ToSummary(c, now)).ToList();
+        var list = matches.Select(c => NetworkMapper.WithNetworks(ContainerMapper.ToSummary(c, now), c, ports.PortsOf(c.Id))).ToList();
         await DockerResults.WriteJsonAsync(context, list, EngineJson.Default.ListContainerSummary);
     }
 
     private async Task InspectAsync(HttpContext context)
     {
         var c = await resolver.ResolveAsync(Id(context), context.RequestAborted);
-        await DockerResults.WriteJsonAsync(context, ContainerMapper.ToInspect(c), EngineJson.Default.ContainerInspect);
+        var inspect = NetworkMapper.WithNetworks(ContainerMapper.ToInspect(c), c, ports.PortsOf(c.Id));
+        await DockerResults.WriteJsonAsync(context, inspect, EngineJson.Default.ContainerInspect);
     }
 
     /// <summary>

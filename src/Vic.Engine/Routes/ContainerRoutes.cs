@@ -11,7 +11,8 @@ namespace Vic.Engine.Routes;
 
 /// <summary>Container lifecycle: create, start, stop, restart, kill, remove, rename, resize.</summary>
 internal sealed class ContainerRoutes(
-    PortLayerServices portLayer, ContainerResolver resolver, ContainerFactory factory, StartFailures startFailures) : IRouteGroup
+    PortLayerServices portLayer, ContainerResolver resolver, ContainerFactory factory, StartFailures startFailures,
+    Networks.PortPublisher ports) : IRouteGroup
 {
     private IContainerLifecycle Lifecycle => portLayer.Containers;
 
@@ -65,10 +66,13 @@ internal sealed class ContainerRoutes(
     {
         try
         {
+            // Published ports are bound first: a taken port fails the start before a VM boots.
+            ports.Publish(c);
             await Lifecycle.StartAsync(c.Id, cancellationToken);
         }
         catch (Exception e) when (e is PortLayerException)
         {
+            ports.Release(c.Id);
             // Attaches waiting for this run would otherwise wait for a run that never comes.
             startFailures.Signal(c.Id);
             if (c.HostConfig.AutoRemove)

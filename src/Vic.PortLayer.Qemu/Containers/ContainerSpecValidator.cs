@@ -27,6 +27,18 @@ internal static partial class ContainerSpecValidator
             throw new InvalidArgumentException($"range of CPUs is from 0.01 to {hostCpus}.00, as there are only {hostCpus} CPUs available");
         if (spec.StopSignal is < 1 or > 64)
             throw new InvalidArgumentException($"Invalid signal: {spec.StopSignal}");
+        foreach (NicSpec nic in spec.Nics)
+        {
+            if (!System.Text.RegularExpressions.Regex.IsMatch(nic.Mac, "^[0-9a-f]{2}(:[0-9a-f]{2}){5}$"))
+                throw new InvalidArgumentException($"invalid MAC address '{nic.Mac}'");
+            string[] parts = nic.Address.Split('/');
+            if (parts.Length != 2 || !System.Net.IPAddress.TryParse(parts[0], out var address)
+                || address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork
+                || !int.TryParse(parts[1], out int prefix) || prefix is < 1 or > 32)
+                throw new InvalidArgumentException($"invalid interface address '{nic.Address}': expected a.b.c.d/prefix");
+            if (nic.Gateway.Length > 0 && !System.Net.IPAddress.TryParse(nic.Gateway, out _))
+                throw new InvalidArgumentException($"invalid gateway '{nic.Gateway}'");
+        }
     }
 
     public static void ValidateName(string name)

@@ -17,6 +17,7 @@ internal sealed class VmRunner(
     ContainerRegistry registry,
     QemuLauncher launcher,
     AcceleratorProbe accelerator,
+    Network.NamespaceFabric? fabric,
     ILogger logger) : IAsyncDisposable
 {
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(3);
@@ -50,10 +51,12 @@ internal sealed class VmRunner(
 
             try
             {
+                await CreateTapsAsync(entry, cancellationToken);
                 pid = await launcher.StartDaemonAsync(BuildLaunch(entry, accel), cancellationToken);
             }
             catch (PortLayerException e)
             {
+                await DeleteTapsAsync(entry);
                 await registry.SaveAsync(entry, pending with { Status = pending.Status with { Error = e.Message } }, CancellationToken.None);
                 throw;
             }
@@ -339,6 +342,7 @@ internal sealed class VmRunner(
             exit = await ReadExitAsync(entry.LogPath, entry.Record.RunLogOffset, entry.KilledByUs, cancellationToken);
             await registry.SaveAsync(entry, entry.Record with { Status = ExitedStatus(entry.Record.Status, exit, Time.GetUtcNow()) }, CancellationToken.None);
             await CloseControlAsync(entry);
+            await DeleteTapsAsync(entry);
             // QEMU cannot unlink sockets it bound by relative path once it has chdir'd to "/".
             foreach (string stale in new[] { DatastoreLayout.QmpSocketFile, DatastoreLayout.ControlSocketFile, DatastoreLayout.PidFile })
                 File.Delete(Path.Combine(entry.Directory, stale));
@@ -386,7 +390,40 @@ internal sealed class VmRunner(
             TcgTranslationCacheMiB = options.TcgTranslationCacheMiB,
             TscKhz = HostTsc.KiloHertz,
             Disks = [new VmDisk(Path.Combine(entry.Directory, DatastoreLayout.DiskFile), "qcow2", ReadOnly: false)],
+            Nics = spec.Nics.Select((nic, i) => new VmNic(nic.Mac, Network.NamespaceFabric.TapName(entry.Id, i))).ToList(),
+            NetworkNamespace = spec.Nics.Count > 0 ? fabric?.Name : null,
         };
+    }
+
+    /// <summary>Plugs a fresh tap per NIC into its network's bridge, before QEMU opens them.</summary>
+    private async Task CreateTapsAsync(ContainerEntry entry, CancellationToken cancellationToken)
+    {
+        var nics = entry.Record.Spec.Nics;
+        if (nics.Count == 0)
+            return;
+        if (fabric is null)
+            throw new UnavailableException("container networking is not configured for this VCH (no network namespace)");
+        for (int i = 0; i < nics.Count; i++)
+            await fabric.CreateTapAsync(Network.NamespaceFabric.TapName(entry.Id, i), nics[i].NetworkId, cancellationToken);
+    }
+
+    /// <summary>Taps outlive QEMU (they are persistent), so each run's are removed when it ends.</summary>
+    private async Task DeleteTapsAsync(ContainerEntry entry)
+    {
+        if (fabric is null)
+            return;
+        for (int i = 0; i < entry.Record.Spec.Nics.Count; i++)
+        {
+            string tap = Network.NamespaceFabric.TapName(entry.Id, i);
+            try
+            {
+                await fabric.DeleteTapAsync(tap, CancellationToken.None);
+            }
+            catch (PortLayerException e)
+            {
+                Log.TapCleanupFailed(logger, tap, entry.Id, e.Message);
+            }
+        }
     }
 
     private static long FileLength(string path)

@@ -13,6 +13,16 @@ internal static class VmSpecFactory
         Domainname = spec.Domainname,
         HostTimeUnixMs = now.ToUnixTimeMilliseconds(),
         RootDevice = "/dev/vda",
+        Interfaces = spec.Nics.Select((nic, i) => new NetworkInterfaceSpec
+        {
+            Mac = nic.Mac,
+            Name = $"eth{i}",
+            Address = nic.Address,
+            Gateway = nic.Gateway,
+            Aliases = nic.Aliases,
+        }).ToList(),
+        Dns = spec.Dns is { } dns ? new DnsSpec { Nameservers = dns.Nameservers, Search = dns.Search, Options = dns.Options } : null,
+        ExtraHosts = spec.ExtraHosts.Select(h => new HostEntry(h.Address, h.Names)).ToList(),
         Process = new ProcessSpec
         {
             Args = spec.Process.Args,

@@ -28,6 +28,8 @@ internal sealed record VmLaunch
     public required IReadOnlyList<VmDisk> Disks { get; init; }
     /// <summary>The VM's NICs; the tether finds each by its MAC, so their order does not name them.</summary>
     public IReadOnlyList<VmNic> Nics { get; init; } = [];
+    /// <summary>Network namespace QEMU must run in to open the taps of <see cref="Nics"/>; null for none.</summary>
+    public string? NetworkNamespace { get; init; }
     /// <summary>Fork into the background with a pid file (containers); false for VMs the caller waits on (ApplyLayer).</summary>
     public bool Daemonize { get; init; } = true;
     /// <summary>Offer the vic.control port and the QMP socket (container VMs).</summary>

@@ -8,7 +8,7 @@ namespace Vic.PortLayer.Qemu.Vm;
 /// /dev/null), so they keep running when the VCH stops (DESIGN rule 2). ApplyLayer VMs run in the foreground:
 /// their only purpose is the caller's result.
 /// </summary>
-internal sealed class QemuLauncher(string qemuBinary)
+internal sealed class QemuLauncher(string qemuBinary, string ipBinary = "ip")
 {
     /// <summary>How long QEMU may take to set the VM up before we give up (its parent exits once the VM runs).</summary>
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
@@ -26,7 +26,10 @@ internal sealed class QemuLauncher(string qemuBinary)
         ToolResult result;
         try
         {
-            result = await ToolRunner.RunAsync(qemuBinary, QemuCommand.Build(vm), StartTimeout, cancellationToken, vm.Directory);
+            // A VM with NICs runs inside the VCH's network namespace, where its taps are.
+            result = vm.NetworkNamespace is string ns
+                ? await ToolRunner.RunAsync(ipBinary, ["netns", "exec", ns, qemuBinary, .. QemuCommand.Build(vm)], StartTimeout, cancellationToken, vm.Directory)
+                : await ToolRunner.RunAsync(qemuBinary, QemuCommand.Build(vm), StartTimeout, cancellationToken, vm.Directory);
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {

@@ -17,7 +17,9 @@ internal sealed partial class FakeBackend : IContainerLifecycle, IContainerInter
 
     public event EventHandler<ContainerStateChanged>? StateChanged;
 
-    public PortLayerServices Services => new(this, this, this, new FakeLayers(), new FakeMetadata(), this);
+    public FakeFabric Fabric { get; } = new();
+
+    public PortLayerServices Services => new(this, this, this, new FakeLayers(), new FakeMetadata(), this, Fabric);
 
     public FakeContainer Get(string id) =>
         _containers.TryGetValue(id, out var c) && !c.Removed ? c : throw new NotFoundException("No such container: " + id);

@@ -32,3 +32,27 @@ internal sealed class FakeMetadata : IMetadataStore
     public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<string>>(_values.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList());
 }
+
+/// <summary>A fabric whose bridges are only recorded; its sockets are ordinary host sockets (tests use loopback only).</summary>
+internal sealed class FakeFabric : INetworkFabric
+{
+    public System.Collections.Concurrent.ConcurrentDictionary<string, string> Bridges { get; } = new();
+
+    public bool Available => true;
+
+    public Task EnsureBridgeAsync(string networkId, string gatewayCidr, CancellationToken cancellationToken)
+    {
+        Bridges[networkId] = gatewayCidr;
+        return Task.CompletedTask;
+    }
+
+    public Task RemoveBridgeAsync(string networkId, CancellationToken cancellationToken)
+    {
+        Bridges.TryRemove(networkId, out _);
+        return Task.CompletedTask;
+    }
+
+    public Task<System.Net.Sockets.Socket> CreateSocketAsync(System.Net.Sockets.AddressFamily family, System.Net.Sockets.SocketType type,
+        System.Net.Sockets.ProtocolType protocol, CancellationToken cancellationToken) =>
+        Task.FromResult(new System.Net.Sockets.Socket(family, type, protocol));
+}

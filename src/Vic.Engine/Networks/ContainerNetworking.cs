@@ -1,0 +1,121 @@
+using System.Text.Json;
+using Vic.Engine.Models;
+using Vic.PortLayer;
+
+namespace Vic.Engine.Networks;
+
+/// <summary>What a new container gets from its network settings: endpoints (kept in its annotations), the NICs,
+/// resolv.conf and /etc/hosts lines its VM is given.</summary>
+internal sealed record NetworkAttachment(List<EndpointRecord> Endpoints, List<NicSpec> Nics, DnsConfig? Dns, List<HostAlias> ExtraHosts);
+
+/// <summary>Turns HostConfig.NetworkMode, NetworkingConfig, --dns*, --add-host into a <see cref="NetworkAttachment"/>.</summary>
+internal static class ContainerNetworking
+{
+    public static async Task<NetworkAttachment> AttachAsync(NetworkService networks, string containerId, string name, string hostname,
+        HostConfig hostConfig, JsonElement? networkingConfig, CancellationToken cancellationToken)
+    {
+        string mode = hostConfig.NetworkMode;
+        var requested = EndpointRequests(networkingConfig);
+        var extraHosts = ExtraHosts(hostConfig.ExtraHosts);
+        if (mode == "none")
+        {
+            if (requested.Count > 0)
+                throw new InvalidArgumentException("conflicting options: container cannot be connected to other networks with network mode none");
+            return new NetworkAttachment([], [], null, extraHosts);
+        }
+        if (mode == "host" || mode.StartsWith("container:", StringComparison.Ordinal))
+            throw new InvalidArgumentException($"network mode \"{mode}\" is not supported: every container is a VM with its own network stack; use a bridge network and published ports");
+        if (!networks.Available)
+            return new NetworkAttachment([], [], null, extraHosts);
+
+        string primaryName = mode is "default" or "" ? NetworkService.DefaultNetworkName : mode;
+        var primary = networks.Find(primaryName);
+        var wanted = new List<NetworkRecord> { primary };
+        // The CLI names the primary network's endpoint after the mode it sent ("default" included).
+        if (requested.Remove(mode, out var primaryRequest))
+            requested[primary.Name] = primaryRequest;
+        foreach (string other in requested.Keys)
+        {
+            var network = networks.Find(other);
+            if (!wanted.Any(w => w.Id == network.Id))
+                wanted.Add(network);
+        }
+
+        var endpoints = new List<EndpointRecord>();
+        foreach (var network in wanted)
+        {
+            var request = requested.FirstOrDefault(r => r.Key == network.Name || r.Key == network.Id).Value;
+            if (network.Predefined && request?.Aliases.Count > 0)
+                throw new InvalidArgumentException("network-scoped alias is supported only for containers in user defined networks");
+            endpoints.Add(await networks.AllocateAsync(network, request?.Address, request?.Aliases ?? [], cancellationToken));
+        }
+
+        // One default route: through the first network that has a way out.
+        string? routed = wanted.FirstOrDefault(n => !n.Internal)?.Id;
+        var nics = endpoints.Select(e => new NicSpec
+        {
+            NetworkId = e.NetworkId,
+            Mac = e.MacAddress,
+            Address = $"{e.IPAddress}/{e.PrefixLength}",
+            Gateway = e.NetworkId == routed ? e.Gateway : "",
+            Aliases = [name, .. e.Aliases.Where(a => a != name && a != hostname)],
+        }).ToList();
+
+        // The VCH answers DNS on the gateway of each network; the primary network's is the container's resolver.
+        var dns = new DnsConfig
+        {
+            Nameservers = hostConfig.Dns is { Count: > 0 } servers ? servers : [endpoints[0].Gateway],
+            Search = hostConfig.DnsSearch ?? [],
+            Options = hostConfig.DnsOptions ?? [],
+        };
+        foreach (var server in dns.Nameservers)
+            Ipv4Subnet.ParseAddress(server, "DNS server address");
+        string gatewayForHost = endpoints[0].Gateway;
+        extraHosts = extraHosts.Select(h => h.Address == "host-gateway" ? h with { Address = gatewayForHost } : h).ToList();
+        return new NetworkAttachment(endpoints, nics, dns, extraHosts);
+    }
+
+    private sealed record EndpointRequest(List<string> Aliases, string? Address);
+
+    /// <summary>NetworkingConfig.EndpointsConfig: per network, Aliases and IPAMConfig.IPv4Address.</summary>
+    private static Dictionary<string, EndpointRequest> EndpointRequests(JsonElement? networkingConfig)
+    {
+        var result = new Dictionary<string, EndpointRequest>(StringComparer.Ordinal);
+        if (networkingConfig is not { ValueKind: JsonValueKind.Object } config
+            || !config.TryGetProperty("EndpointsConfig", out var endpoints) || endpoints.ValueKind != JsonValueKind.Object)
+            return result;
+        foreach (var entry in endpoints.EnumerateObject())
+        {
+            var aliases = new List<string>();
+            string? address = null;
+            if (entry.Value.ValueKind == JsonValueKind.Object)
+            {
+                if (entry.Value.TryGetProperty("Aliases", out var list) && list.ValueKind == JsonValueKind.Array)
+                    aliases.AddRange(list.EnumerateArray().Select(a => a.GetString()).OfType<string>());
+                if (entry.Value.TryGetProperty("IPAMConfig", out var ipam) && ipam.ValueKind == JsonValueKind.Object
+                    && ipam.TryGetProperty("IPv4Address", out var ip) && ip.ValueKind == JsonValueKind.String)
+                    address = ip.GetString();
+            }
+            result[entry.Name] = new EndpointRequest(aliases, address);
+        }
+        return result;
+    }
+
+    /// <summary>--add-host name:ip (or name=ip); "host-gateway" stands for the VCH's address on the container's network.</summary>
+    private static List<HostAlias> ExtraHosts(List<string>? entries)
+    {
+        var result = new List<HostAlias>();
+        foreach (string entry in entries ?? [])
+        {
+            int split = entry.IndexOfAny([':', '=']);
+            if (split <= 0 || split == entry.Length - 1)
+                throw new InvalidArgumentException($"invalid extra host entry \"{entry}\": expected name:ip");
+            string host = entry[..split];
+            string address = entry[(split + 1)..];
+            if (address != "host-gateway" && !System.Net.IPAddress.TryParse(address, out _))
+                throw new InvalidArgumentException($"invalid IP address in add-host: \"{address}\"");
+            result.Add(new HostAlias(address, [host]));
+        }
+        return result;
+    }
+}

@@ -1,0 +1,35 @@
+namespace Vic.Engine.Networks;
+
+/// <summary>A Docker network as the VCH keeps it (metadata store, "networks/&lt;id&gt;").</summary>
+internal sealed record NetworkRecord
+{
+    public required string Id { get; init; }
+    public required string Name { get; init; }
+    public string Driver { get; init; } = "bridge";
+    public required string Subnet { get; init; }
+    public required string Gateway { get; init; }
+    /// <summary>Addresses are allocated from here (within Subnet); null means the whole subnet.</summary>
+    public string? IpRange { get; init; }
+    public bool Internal { get; init; }
+    public bool Attachable { get; init; }
+    public Dictionary<string, string> Labels { get; init; } = [];
+    public Dictionary<string, string> Options { get; init; } = [];
+    public DateTimeOffset Created { get; init; }
+    /// <summary>The default "bridge" network: cannot be removed, has no DNS by container name (as dockerd's).</summary>
+    public bool Predefined { get; init; }
+}
+
+/// <summary>A container's place on one network, kept in its annotations ("docker.networks").</summary>
+internal sealed record EndpointRecord
+{
+    public required string NetworkId { get; init; }
+    public required string NetworkName { get; init; }
+    public required string EndpointId { get; init; }
+    public required string IPAddress { get; init; }
+    public required int PrefixLength { get; init; }
+    public required string Gateway { get; init; }
+    public required string MacAddress { get; init; }
+    public List<string> Aliases { get; init; } = [];
+    /// <summary>Whether the user asked for this address (--ip); kept across restarts either way.</summary>
+    public bool Static { get; init; }
+}

@@ -1,0 +1,252 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Vic.PortLayer;
+
+namespace Vic.Engine.Networks;
+
+/// <summary>
+/// Docker networks of the VCH: kept in the metadata store, each backed by a bridge of the port layer's fabric.
+/// IPAM hands out /16s of the pool (default 172.16.0.0/12, as VIC did) to networks without --subnet and addresses
+/// to endpoints; an endpoint's address is stored with its container and kept across stop/start and restarts.
+/// </summary>
+internal sealed partial class NetworkService(PortLayerServices portLayer, EngineOptions options, TimeProvider time, ILogger<NetworkService> log) : IHostedService
+{
+    public const string DefaultNetworkName = "bridge";
+    private const string KeyPrefix = "networks";
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly Dictionary<string, NetworkRecord> _networks = new(StringComparer.Ordinal);
+
+    public bool Available => portLayer.Network.Available;
+
+    /// <summary>Raised after a network is created (true) or removed (false), for the DNS server.</summary>
+    public event Action<NetworkRecord, bool>? Changed;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (string key in await portLayer.Metadata.ListAsync(KeyPrefix, cancellationToken))
+        {
+            var bytes = await portLayer.Metadata.GetAsync(key, cancellationToken);
+            if (bytes is null)
+                continue;
+            try
+            {
+                if (JsonSerializer.Deserialize(bytes, NetworkJson.Default.NetworkRecord) is { } network)
+                    _networks[network.Id] = network;
+            }
+            catch (JsonException e)
+            {
+                LogUnreadable(log, key, e.Message);
+            }
+        }
+        if (!_networks.Values.Any(n => n.Predefined))
+        {
+            var subnet = NextFreeSubnet();
+            await SaveAsync(new NetworkRecord
+            {
+                Id = NewId(),
+                Name = DefaultNetworkName,
+                Subnet = subnet.ToString(),
+                Gateway = Ipv4Subnet.Format(subnet.FirstHost),
+                Created = time.GetUtcNow(),
+                Predefined = true,
+                Options = new() { ["com.docker.network.bridge.default_bridge"] = "true" },
+            }, cancellationToken);
+        }
+        if (!Available)
+            return;
+        foreach (var network in _networks.Values)
+        {
+            try
+            {
+                await EnsureBridgeAsync(network, cancellationToken);
+            }
+            catch (PortLayerException e)
+            {
+                LogBridgeFailed(log, network.Name, e.Message);
+            }
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public IReadOnlyList<NetworkRecord> All
+    {
+        get
+        {
+            lock (_networks)
+                return _networks.Values.OrderBy(n => n.Created).ToList();
+        }
+    }
+
+    /// <summary>By full ID, exact name, then unique ID prefix, as dockerd resolves networks.</summary>
+    public NetworkRecord Find(string nameOrId)
+    {
+        var all = All;
+        var match = all.FirstOrDefault(n => n.Id == nameOrId) ?? all.FirstOrDefault(n => n.Name == nameOrId);
+        if (match is not null)
+            return match;
+        var byPrefix = all.Where(n => n.Id.StartsWith(nameOrId, StringComparison.Ordinal)).Take(2).ToList();
+        return byPrefix.Count == 1 && nameOrId.Length > 0 ? byPrefix[0] : throw new NotFoundException($"network {nameOrId} not found");
+    }
+
+    /// <summary>Held by whoever allocates addresses and then records them (container create), so two creates never get one address.</summary>
+    public async Task<IDisposable> LockAsync(CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        return new Releaser(_lock);
+    }
+
+    public async Task<NetworkRecord> CreateAsync(string name, string driver, string? subnetText, string? gatewayText, string? ipRangeText,
+        bool isInternal, bool attachable, Dictionary<string, string> labels, Dictionary<string, string> driverOptions, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+            throw new InvalidArgumentException("network name cannot be empty");
+        if (driver is not ("" or "bridge"))
+            throw new NotFoundException($"plugin \"{driver}\" not found");
+        if (name is "host" or "none")
+            throw new ForbiddenException($"{name} is a pre-defined network and cannot be created");
+        using var held = await LockAsync(cancellationToken);
+        if (All.Any(n => n.Name == name))
+            throw new ConflictException($"network with name {name} already exists");
+        var subnet = subnetText is { Length: > 0 } ? Ipv4Subnet.Parse(subnetText) : NextFreeSubnet();
+        if (All.FirstOrDefault(n => Ipv4Subnet.Parse(n.Subnet).Overlaps(subnet)) is { } other)
+            throw new ForbiddenException($"Pool overlaps with other one on this address space ({other.Name}: {other.Subnet})");
+        uint gateway = gatewayText is { Length: > 0 } ? Ipv4Subnet.ParseAddress(gatewayText, "gateway") : subnet.FirstHost;
+        if (!subnet.Contains(gateway) || gateway == subnet.Network || gateway == subnet.Broadcast)
+            throw new InvalidArgumentException($"no matching subnet for gateway {Ipv4Subnet.Format(gateway)}");
+        if (ipRangeText is { Length: > 0 })
+        {
+            var range = Ipv4Subnet.Parse(ipRangeText, "ip-range");
+            if (!subnet.Contains(range.Network) || range.PrefixLength < subnet.PrefixLength)
+                throw new InvalidArgumentException($"ip-range {ipRangeText} is not within subnet {subnet}");
+        }
+        var network = new NetworkRecord
+        {
+            Id = NewId(),
+            Name = name,
+            Subnet = subnet.ToString(),
+            Gateway = Ipv4Subnet.Format(gateway),
+            IpRange = ipRangeText is { Length: > 0 } ? ipRangeText : null,
+            Internal = isInternal,
+            Attachable = attachable,
+            Labels = labels,
+            Options = driverOptions,
+            Created = time.GetUtcNow(),
+        };
+        if (Available)
+            await EnsureBridgeAsync(network, cancellationToken);
+        await SaveAsync(network, cancellationToken);
+        Changed?.Invoke(network, true);
+        return network;
+    }
+
+    public async Task RemoveAsync(NetworkRecord network, CancellationToken cancellationToken)
+    {
+        if (network.Predefined)
+            throw new ForbiddenException($"{network.Name} is a pre-defined network and cannot be removed");
+        using var held = await LockAsync(cancellationToken);
+        var users = await EndpointsOnAsync(network.Id, cancellationToken);
+        if (users.Count > 0)
+            throw new ForbiddenException($"error while removing network: network {network.Name} id {network.Id} has active endpoints");
+        await portLayer.Network.RemoveBridgeAsync(network.Id, cancellationToken);
+        await portLayer.Metadata.DeleteAsync($"{KeyPrefix}/{network.Id}", cancellationToken);
+        lock (_networks)
+            _networks.Remove(network.Id);
+        Changed?.Invoke(network, false);
+    }
+
+    /// <summary>Every container with an endpoint on the network, with that endpoint.</summary>
+    public async Task<List<(ContainerInfo Container, EndpointRecord Endpoint)>> EndpointsOnAsync(string networkId, CancellationToken cancellationToken)
+    {
+        var containers = await portLayer.Containers.ListAsync(cancellationToken);
+        return containers.SelectMany(c => NetworkAnnotations.Read(c).Where(e => e.NetworkId == networkId).Select(e => (c, e))).ToList();
+    }
+
+    /// <summary>
+    /// An endpoint on <paramref name="network"/>: the requested address when free and inside the network, else the
+    /// first free one of its range. Call while holding <see cref="LockAsync"/>.
+    /// </summary>
+    public async Task<EndpointRecord> AllocateAsync(NetworkRecord network, string? requestedAddress, IEnumerable<string> aliases, CancellationToken cancellationToken)
+    {
+        var subnet = Ipv4Subnet.Parse(network.Subnet);
+        var used = (await EndpointsOnAsync(network.Id, cancellationToken)).Select(u => Ipv4Subnet.ParseAddress(u.Endpoint.IPAddress)).ToHashSet();
+        uint gateway = Ipv4Subnet.ParseAddress(network.Gateway);
+        uint address;
+        if (requestedAddress is { Length: > 0 })
+        {
+            if (network.Predefined)
+                throw new InvalidArgumentException("user specified IP address is supported on user defined networks only");
+            address = Ipv4Subnet.ParseAddress(requestedAddress, "IPv4 address");
+            if (!subnet.Contains(address) || address == subnet.Network || address == subnet.Broadcast)
+                throw new InvalidArgumentException($"no available IPv4 address on network {network.Name}: {requestedAddress} is not in {network.Subnet}");
+            if (address == gateway || used.Contains(address))
+                throw new ConflictException($"Address already in use: {requestedAddress}");
+        }
+        else
+        {
+            var range = network.IpRange is string r ? Ipv4Subnet.Parse(r, "ip-range") : subnet;
+            address = 0;
+            for (uint candidate = Math.Max(range.FirstHost, subnet.FirstHost); candidate <= Math.Min(range.LastHost, subnet.LastHost); candidate++)
+            {
+                if (candidate != gateway && !used.Contains(candidate))
+                {
+                    address = candidate;
+                    break;
+                }
+            }
+            if (address == 0)
+                throw new ConflictException($"no available IPv4 addresses on network {network.Name}");
+        }
+        return new EndpointRecord
+        {
+            NetworkId = network.Id,
+            NetworkName = network.Name,
+            EndpointId = NewId(),
+            IPAddress = Ipv4Subnet.Format(address),
+            PrefixLength = subnet.PrefixLength,
+            Gateway = network.Gateway,
+            MacAddress = Ipv4Subnet.MacFor(address),
+            Aliases = aliases.Distinct().ToList(),
+            Static = requestedAddress is { Length: > 0 },
+        };
+    }
+
+    private Task EnsureBridgeAsync(NetworkRecord network, CancellationToken cancellationToken) =>
+        portLayer.Network.EnsureBridgeAsync(network.Id, $"{network.Gateway}/{Ipv4Subnet.Parse(network.Subnet).PrefixLength}", cancellationToken);
+
+    private Ipv4Subnet NextFreeSubnet()
+    {
+        var pool = Ipv4Subnet.Parse(options.BridgeNetworkPool, "bridge network range");
+        int size = Math.Max(pool.PrefixLength, 16);
+        var taken = All.Select(n => Ipv4Subnet.Parse(n.Subnet)).ToList();
+        for (ulong next = pool.Network; next <= pool.Broadcast; next += 1UL << (32 - size))
+        {
+            var candidate = new Ipv4Subnet((uint)next, size);
+            if (!taken.Any(t => t.Overlaps(candidate)))
+                return candidate;
+        }
+        throw new ForbiddenException($"could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network (pool {options.BridgeNetworkPool} is exhausted)");
+    }
+
+    private async Task SaveAsync(NetworkRecord network, CancellationToken cancellationToken)
+    {
+        await portLayer.Metadata.PutAsync($"{KeyPrefix}/{network.Id}", JsonSerializer.SerializeToUtf8Bytes(network, NetworkJson.Default.NetworkRecord), cancellationToken);
+        lock (_networks)
+            _networks[network.Id] = network;
+    }
+
+    private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+
+    private sealed class Releaser(SemaphoreSlim semaphore) : IDisposable
+    {
+        public void Dispose() => semaphore.Release();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "network record {Key} is unreadable and is ignored: {Reason}")]
+    private static partial void LogUnreadable(ILogger logger, string key, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "could not set up the bridge of network {Name}: {Reason}")]
+    private static partial void LogBridgeFailed(ILogger logger, string name, string reason);
+}

@@ -1,0 +1,245 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Vic.Engine.Containers;
+using Vic.PortLayer;
+
+namespace Vic.Engine.Networks;
+
+/// <summary>One published port: where the host listens, and the container port it reaches.</summary>
+internal sealed record PublishedPort(string ContainerPort, string Protocol, string HostIp, int HostPort);
+
+/// <summary>
+/// -p / -P: the VCH listens on the host and relays each TCP connection to the container's address inside the
+/// fabric (a userland proxy, as dockerd's docker-proxy: the host's firewall is never touched). Bound before the VM
+/// starts, so a taken port fails docker start with dockerd's message; released when the container stops; bound
+/// again for running containers when the VCH starts.
+/// </summary>
+internal sealed partial class PortPublisher(PortLayerServices portLayer, ContainerResolver resolver, ILogger<PortPublisher> log) : IHostedService
+{
+    private readonly ConcurrentDictionary<string, List<Listener>> _byContainer = new(StringComparer.Ordinal);
+    private readonly Lock _bindLock = new();
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        portLayer.Containers.StateChanged += OnStateChanged;
+        foreach (var c in await resolver.ListAsync(cancellationToken))
+        {
+            if (!c.IsRunning)
+                continue;
+            try
+            {
+                Publish(c);
+            }
+            catch (PortLayerException e)
+            {
+                LogRepublishFailed(log, c.Id, e.Message);
+            }
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        portLayer.Containers.StateChanged -= OnStateChanged;
+        foreach (string id in _byContainer.Keys)
+            Release(id);
+        return Task.CompletedTask;
+    }
+
+    public IReadOnlyList<PublishedPort> PortsOf(string containerId) =>
+        _byContainer.TryGetValue(containerId, out var listeners) ? listeners.Select(l => l.Port).ToList() : [];
+
+    private void OnStateChanged(object? sender, ContainerStateChanged change)
+    {
+        if (change.State is ContainerRunState.Exited or ContainerRunState.Removing or ContainerRunState.Dead)
+            Release(change.Id);
+    }
+
+    /// <summary>Binds every port the container publishes; on any failure nothing stays bound.</summary>
+    public void Publish(ContainerRecord container)
+    {
+        var wanted = Wanted(container);
+        if (wanted.Count == 0)
+            return;
+        var endpoints = NetworkAnnotations.Read(container.Info);
+        if (endpoints.Count == 0)
+            throw new InvalidArgumentException("published ports need a network: the container has none (--network none?)");
+        var target = IPAddress.Parse(endpoints[0].IPAddress);
+        Release(container.Id);
+        var bound = new List<Listener>();
+        lock (_bindLock)
+        {
+            try
+            {
+                foreach (var (containerPort, protocol, hostIp, hostPort) in wanted)
+                {
+                    if (protocol != "tcp")
+                        throw new InvalidArgumentException($"publishing {protocol} ports is not supported by this VCH yet (tcp only)");
+                    bound.Add(Listener.Start(container, containerPort, hostIp, hostPort, target, portLayer.Network, log));
+                }
+            }
+            catch
+            {
+                foreach (var listener in bound)
+                    listener.Dispose();
+                throw;
+            }
+        }
+        _byContainer[container.Id] = bound;
+    }
+
+    public void Release(string containerId)
+    {
+        if (_byContainer.TryRemove(containerId, out var listeners))
+        {
+            foreach (var listener in listeners)
+                listener.Dispose();
+        }
+    }
+
+    /// <summary>HostConfig.PortBindings, plus every exposed port with a random host port under -P.</summary>
+    private static List<(string ContainerPort, string Protocol, string HostIp, int HostPort)> Wanted(ContainerRecord c)
+    {
+        var result = new List<(string, string, string, int)>();
+        var bindings = c.HostConfig.PortBindings ?? [];
+        var keys = bindings.Keys.ToList();
+        if (c.HostConfig.PublishAllPorts && c.Config.ExposedPorts is { } exposed)
+            keys.AddRange(exposed.Keys.Where(k => !bindings.ContainsKey(k)));
+        foreach (string key in keys)
+        {
+            var (port, protocol) = SplitPort(key);
+            var list = bindings.GetValueOrDefault(key) is { Count: > 0 } b ? b : [new Models.PortBinding()];
+            foreach (var binding in list)
+            {
+                int hostPort = 0;
+                if (!string.IsNullOrEmpty(binding.HostPort) && !int.TryParse(binding.HostPort.Split('-')[0], NumberStyles.None, CultureInfo.InvariantCulture, out hostPort))
+                    throw new InvalidArgumentException($"invalid host port \"{binding.HostPort}\"");
+                result.Add((port, protocol, string.IsNullOrEmpty(binding.HostIp) ? "0.0.0.0" : binding.HostIp, hostPort));
+            }
+        }
+        return result;
+    }
+
+    public static (string Port, string Protocol) SplitPort(string key)
+    {
+        string[] parts = key.Split('/');
+        if (!int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
+            throw new InvalidArgumentException($"invalid port specification: \"{key}\"");
+        return (parts[0], parts.Length > 1 ? parts[1].ToLowerInvariant() : "tcp");
+    }
+
+    /// <summary>One host listener relaying to one container port.</summary>
+    private sealed class Listener : IDisposable
+    {
+        private readonly Socket _socket;
+        private readonly CancellationTokenSource _stop = new();
+
+        private Listener(Socket socket, PublishedPort port)
+        {
+            _socket = socket;
+            Port = port;
+        }
+
+        public PublishedPort Port { get; }
+
+        public static Listener Start(ContainerRecord container, string containerPort, string hostIp, int hostPort, IPAddress target,
+            INetworkFabric fabric, ILogger log)
+        {
+            if (!IPAddress.TryParse(hostIp, out var address))
+                throw new InvalidArgumentException($"invalid host IP \"{hostIp}\"");
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                socket.Bind(new IPEndPoint(address, hostPort));
+                socket.Listen(128);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            {
+                socket.Dispose();
+                throw new ConflictException($"driver failed programming external connectivity on endpoint {container.Name}: Bind for {hostIp}:{hostPort} failed: port is already allocated");
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                throw new InvalidArgumentException($"driver failed programming external connectivity on endpoint {container.Name}: listen tcp {hostIp}:{hostPort}: {e.Message}");
+            }
+            int actual = ((IPEndPoint)socket.LocalEndPoint!).Port;
+            var listener = new Listener(socket, new PublishedPort(containerPort, "tcp", hostIp, actual));
+            _ = listener.AcceptLoopAsync(new IPEndPoint(target, int.Parse(containerPort, CultureInfo.InvariantCulture)), fabric, log);
+            return listener;
+        }
+
+        private async Task AcceptLoopAsync(IPEndPoint target, INetworkFabric fabric, ILogger log)
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                Socket client;
+                try
+                {
+                    client = await _socket.AcceptAsync(_stop.Token);
+                }
+                catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+                {
+                    return;
+                }
+                _ = RelayAsync(client, target, fabric, log);
+            }
+        }
+
+        private async Task RelayAsync(Socket client, IPEndPoint target, INetworkFabric fabric, ILogger log)
+        {
+            using (client)
+            {
+                Socket inside;
+                try
+                {
+                    inside = await fabric.CreateSocketAsync(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp, _stop.Token);
+                    await inside.ConnectAsync(target, _stop.Token);
+                }
+                catch (Exception e) when (e is SocketException or OperationCanceledException or PortLayerException)
+                {
+                    LogConnectFailed(log, target.ToString(), e.Message);
+                    return;
+                }
+                using (inside)
+                {
+                    client.NoDelay = inside.NoDelay = true;
+                    await using var outer = new NetworkStream(client, ownsSocket: false);
+                    await using var inner = new NetworkStream(inside, ownsSocket: false);
+                    var up = PipeAsync(outer, inner, inside);
+                    var down = PipeAsync(inner, outer, client);
+                    await Task.WhenAll(up, down);
+                }
+            }
+        }
+
+        /// <summary>Copies one direction; at its end the other side's write half is shut, as a proxy should.</summary>
+        private async Task PipeAsync(Stream from, Stream to, Socket toSocket)
+        {
+            try
+            {
+                await from.CopyToAsync(to, 128 * 1024, _stop.Token);
+                toSocket.Shutdown(SocketShutdown.Send);
+            }
+            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+            {
+                // Either side went away; the relay ends.
+            }
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _socket.Dispose();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "could not publish the ports of running container {Id} again: {Reason}")]
+    private static partial void LogRepublishFailed(ILogger logger, string id, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "published port: cannot reach {Target}: {Reason}")]
+    private static partial void LogConnectFailed(ILogger logger, string target, string reason);
+}

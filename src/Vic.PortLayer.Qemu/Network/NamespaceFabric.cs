@@ -1,0 +1,197 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Vic.PortLayer.Qemu.Vm;
+
+namespace Vic.PortLayer.Qemu.Network;
+
+/// <summary>
+/// <see cref="INetworkFabric"/> in a network namespace of the VCH's own (/run/netns/NAME), managed with iproute2:
+/// a Linux bridge per network with the gateway address on it, a tap per containerVM NIC (QEMU runs inside the
+/// namespace to open it). Forwarding stays off in the namespace, so bridges cannot reach each other. Sockets the VCH
+/// needs inside are created on one thread that entered the namespace with setns (a socket keeps the namespace it
+/// was created in, so it can be used from any thread afterwards).
+/// </summary>
+internal sealed partial class NamespaceFabric : INetworkFabric, IDisposable
+{
+    private static readonly TimeSpan IpTimeout = TimeSpan.FromSeconds(20);
+    private const int CloneNewNet = 0x40000000;
+
+    private readonly string _ip;
+    private readonly ILogger _logger;
+    private readonly BlockingCollection<Action> _inside = new();
+    private readonly SemaphoreSlim _changes = new(1, 1);
+
+    private NamespaceFabric(string name, string ip, ILogger logger)
+    {
+        Name = name;
+        _ip = ip;
+        _logger = logger;
+    }
+
+    public string Name { get; }
+    public bool Available => true;
+
+    /// <summary>The tap a container's NIC uses; names live in the namespace, so only the VCH's own containers can clash.</summary>
+    public static string TapName(string containerId, int index) => $"vt{containerId[..10]}{index}";
+
+    public static string BridgeName(string networkId) => "br-" + networkId[..12];
+
+    /// <summary>Creates the namespace when missing (loopback up, forwarding off) and enters it on a worker thread.</summary>
+    public static async Task<NamespaceFabric> OpenAsync(string name, string ipBinary, ILogger logger, CancellationToken cancellationToken)
+    {
+        if (name.Length is 0 or > 64 || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+            throw new InvalidArgumentException($"invalid network namespace name \"{name}\"");
+        var fabric = new NamespaceFabric(name, ipBinary, logger);
+        string path = Path.Combine("/run/netns", name);
+        if (!File.Exists(path))
+            await fabric.RunIpAsync(["netns", "add", name], cancellationToken);
+        await fabric.RunIpAsync(["-n", name, "link", "set", "lo", "up"], cancellationToken);
+        fabric.StartInsideThread(path);
+        return fabric;
+    }
+
+    public async Task EnsureBridgeAsync(string networkId, string gatewayCidr, CancellationToken cancellationToken)
+    {
+        string bridge = BridgeName(networkId);
+        await _changes.WaitAsync(cancellationToken);
+        try
+        {
+            if (!await LinkExistsAsync(bridge, cancellationToken))
+            {
+                await IpInsideAsync(["link", "add", bridge, "type", "bridge"], cancellationToken);
+                Log.BridgeCreated(_logger, bridge, gatewayCidr, Name);
+            }
+            var addresses = await IpInsideAsync(["-o", "-4", "addr", "show", "dev", bridge], cancellationToken);
+            if (!addresses.Contains(" " + gatewayCidr + " ", StringComparison.Ordinal))
+            {
+                await IpInsideAsync(["addr", "flush", "dev", bridge], cancellationToken);
+                await IpInsideAsync(["addr", "add", gatewayCidr, "dev", bridge], cancellationToken);
+            }
+            await IpInsideAsync(["link", "set", bridge, "up"], cancellationToken);
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    public async Task RemoveBridgeAsync(string networkId, CancellationToken cancellationToken)
+    {
+        string bridge = BridgeName(networkId);
+        await _changes.WaitAsync(cancellationToken);
+        try
+        {
+            if (await LinkExistsAsync(bridge, cancellationToken))
+                await IpInsideAsync(["link", "del", bridge], cancellationToken);
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    /// <summary>Makes a fresh tap on the network's bridge (a stale one of a crashed run is replaced).</summary>
+    public async Task CreateTapAsync(string tap, string networkId, CancellationToken cancellationToken)
+    {
+        string bridge = BridgeName(networkId);
+        await _changes.WaitAsync(cancellationToken);
+        try
+        {
+            if (!await LinkExistsAsync(bridge, cancellationToken))
+                throw new NotFoundException($"network {networkId} has no bridge in {Name}");
+            if (await LinkExistsAsync(tap, cancellationToken))
+                await IpInsideAsync(["link", "del", tap], cancellationToken);
+            await IpInsideAsync(["tuntap", "add", "dev", tap, "mode", "tap"], cancellationToken);
+            await IpInsideAsync(["link", "set", tap, "master", bridge, "up"], cancellationToken);
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    public async Task DeleteTapAsync(string tap, CancellationToken cancellationToken)
+    {
+        await _changes.WaitAsync(cancellationToken);
+        try
+        {
+            if (await LinkExistsAsync(tap, cancellationToken))
+                await IpInsideAsync(["link", "del", tap], cancellationToken);
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    public Task<Socket> CreateSocketAsync(AddressFamily family, SocketType type, ProtocolType protocol, CancellationToken cancellationToken)
+    {
+        var created = new TaskCompletionSource<Socket>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _inside.Add(() =>
+        {
+            try
+            {
+                created.TrySetResult(new Socket(family, type, protocol));
+            }
+            catch (Exception e)
+            {
+                created.TrySetException(e);
+            }
+        }, cancellationToken);
+        return created.Task;
+    }
+
+    private async Task<bool> LinkExistsAsync(string link, CancellationToken cancellationToken)
+    {
+        var result = await ToolRunner.RunAsync(_ip, ["-n", Name, "link", "show", "dev", link], IpTimeout, cancellationToken);
+        return result.ExitCode == 0;
+    }
+
+    private Task<string> IpInsideAsync(IEnumerable<string> args, CancellationToken cancellationToken) =>
+        RunIpAsync(["-n", Name, .. args], cancellationToken);
+
+    private async Task<string> RunIpAsync(string[] args, CancellationToken cancellationToken)
+    {
+        ToolResult result;
+        try
+        {
+            result = await ToolRunner.RunAsync(_ip, args, IpTimeout, cancellationToken);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new UnavailableException($"cannot run {_ip} (iproute2) for container networking: {e.Message}", e);
+        }
+        if (result.ExitCode != 0)
+            throw new InternalException($"ip {string.Join(' ', args)} failed: {result.Message.Trim()}");
+        return result.StandardOutput;
+    }
+
+    private void StartInsideThread(string namespacePath)
+    {
+        var entered = new TaskCompletionSource();
+        var thread = new Thread(() =>
+        {
+            using (var handle = File.OpenHandle(namespacePath))
+            {
+                if (SetNs((int)handle.DangerousGetHandle(), CloneNewNet) != 0)
+                {
+                    entered.SetException(new UnavailableException($"cannot enter network namespace {Name} (errno {Marshal.GetLastPInvokeError()})"));
+                    return;
+                }
+            }
+            entered.SetResult();
+            foreach (var work in _inside.GetConsumingEnumerable())
+                work();
+        })
+        { IsBackground = true, Name = "netns-" + Name };
+        thread.Start();
+        entered.Task.GetAwaiter().GetResult();
+    }
+
+    public void Dispose() => _inside.CompleteAdding();
+
+    [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
+    private static partial int SetNs(int fd, int nstype);
+}

@@ -1,0 +1,53 @@
+using System.Net.Sockets;
+
+namespace Vic.PortLayer;
+
+/// <summary>One virtio NIC of a containerVM and how the guest configures it (IPv4).</summary>
+public sealed record NicSpec
+{
+    /// <summary>The network (bridge) the NIC is plugged into.</summary>
+    public required string NetworkId { get; init; }
+
+    /// <summary>Locally administered unicast MAC, lowercase ("02:42:ac:10:00:02").</summary>
+    public required string Mac { get; init; }
+
+    /// <summary>Address with prefix length ("172.16.0.2/16").</summary>
+    public required string Address { get; init; }
+
+    /// <summary>Default route via this address; empty for none (an internal network, or a NIC that is not the first).</summary>
+    public string Gateway { get; init; } = "";
+
+    /// <summary>Names the container has on this network (written to the guest's /etc/hosts with the address).</summary>
+    public IReadOnlyList<string> Aliases { get; init; } = [];
+}
+
+public sealed record DnsConfig
+{
+    public IReadOnlyList<string> Nameservers { get; init; } = [];
+    public IReadOnlyList<string> Search { get; init; } = [];
+    public IReadOnlyList<string> Options { get; init; } = [];
+}
+
+/// <summary>An /etc/hosts line for the guest.</summary>
+public sealed record HostAlias(string Address, IReadOnlyList<string> Names);
+
+/// <summary>
+/// The VCH's private L2/L3 world: one bridge per network, which containerVM NICs plug into. Locally it lives in a
+/// network namespace of the VCH's own, so the host's interfaces, routes and firewall are never touched; bridges in
+/// it do not route to each other, so networks are isolated. Sockets the personality needs inside it (its DNS server on
+/// each gateway address, connections for published ports) are made through <see cref="CreateSocketAsync"/>.
+/// </summary>
+public interface INetworkFabric
+{
+    /// <summary>False when this backend was set up without networking; containers then get no NICs.</summary>
+    bool Available { get; }
+
+    /// <summary>Creates the network's bridge with the gateway address on it ("172.16.0.1/16"), or checks an existing one.</summary>
+    Task EnsureBridgeAsync(string networkId, string gatewayCidr, CancellationToken cancellationToken);
+
+    /// <summary>Removes the network's bridge; a missing one is not an error.</summary>
+    Task RemoveBridgeAsync(string networkId, CancellationToken cancellationToken);
+
+    /// <summary>A socket that lives in the fabric (binds and connects happen there).</summary>
+    Task<Socket> CreateSocketAsync(AddressFamily family, SocketType type, ProtocolType protocol, CancellationToken cancellationToken);
+}
