@@ -1,0 +1,129 @@
+using System.Net.Sockets;
+
+namespace Vic.Integration.Tests;
+
+/// <summary>Container networking through the real CLI: every containerVM has a virtio NIC on a bridge in the VCH's own
+/// network namespace; names resolve through the VCH's DNS; published ports are relayed from the host (loopback only here).</summary>
+[Collection("vch")]
+public sealed class NetworkTests(VchFixture vch)
+{
+    private static string Unique(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..6];
+
+    [Fact]
+    public async Task Containers_on_a_network_reach_each_other_by_name_and_alias_and_networks_are_isolated()
+    {
+        string net = Unique("app"), other = Unique("iso"), server = Unique("srv");
+        await vch.OkAsync("network", "create", net);
+        await vch.OkAsync("network", "create", "--internal", "--subnet", "10.231.7.0/24", other);
+        try
+        {
+            await vch.OkAsync("run", "-d", "--name", server, "--network", net, "--network-alias", "web", "busybox", "httpd", "-f", "-p", "8080", "-h", "/etc");
+            string byName = await vch.OkAsync("run", "--rm", "--network", net, "busybox", "wget", "-qO-", $"http://{server}:8080/hostname");
+            string byAlias = await vch.OkAsync("run", "--rm", "--network", net, "busybox", "wget", "-qO-", "http://web:8080/hostname");
+            string id = await vch.OkAsync("inspect", "-f", "{{.Id}}", server);
+            Assert.Equal(id[..12], byName);
+            Assert.Equal(id[..12], byAlias);
+
+            string address = await vch.OkAsync("inspect", "-f", $"{{{{(index .NetworkSettings.Networks \"{net}\").IPAddress}}}}", server);
+            Assert.Matches(@"^172\.(1[6-9]|2\d|3[01])\.\d+\.\d+$", address);
+            // Another network: the name does not resolve and the address is unreachable (no route off an internal network).
+            var cross = await vch.DockerAsync("run", "--rm", "--network", other, "busybox", "sh", "-c", $"nslookup {server} || echo no-name; ping -c1 -W2 {address} || echo no-route");
+            Assert.Contains("no-name", cross.Stdout);
+            Assert.Contains("no-route", cross.Stdout);
+            string own = await vch.OkAsync("run", "--rm", "--network", other, "--ip", "10.231.7.77", "busybox", "sh", "-c", "ip -4 -o addr show eth0; ip route");
+            Assert.Contains("10.231.7.77/24", own);
+            Assert.DoesNotContain("default", own);
+
+            var inUse = await vch.DockerAsync("network", "rm", net);
+            Assert.Contains("has active endpoints", inUse.Stderr);
+            var inspect = await vch.OkAsync("network", "inspect", "-f", "{{range .Containers}}{{.Name}} {{end}}", net);
+            Assert.Contains(server, inspect);
+        }
+        finally
+        {
+            await vch.DockerAsync("rm", "-f", server);
+            await vch.DockerAsync("network", "rm", net);
+            await vch.DockerAsync("network", "rm", other);
+        }
+        var gone = await vch.DockerAsync("network", "inspect", net);
+        Assert.Contains($"network {net} not found", gone.Stderr);
+    }
+
+    [Fact]
+    public async Task An_address_survives_stop_and_start_and_dns_follows_a_rename()
+    {
+        string name = Unique("keep"), renamed = Unique("renamed"), net = Unique("keepnet");
+        await vch.OkAsync("network", "create", net);
+        try
+        {
+            await vch.OkAsync("run", "-d", "--name", name, "--network", net, "busybox", "sleep", "600");
+            string before = await vch.OkAsync("inspect", "-f", $"{{{{(index .NetworkSettings.Networks \"{net}\").IPAddress}}}}", name);
+            await vch.OkAsync("stop", "-t", "1", name);
+            await vch.OkAsync("start", name);
+            string after = await vch.OkAsync("inspect", "-f", $"{{{{(index .NetworkSettings.Networks \"{net}\").IPAddress}}}}", name);
+            Assert.Equal(before, after);
+            await vch.OkAsync("rename", name, renamed);
+            string resolved = await vch.OkAsync("run", "--rm", "--network", net, "busybox", "nslookup", "-type=a", renamed);
+            Assert.Contains(after, resolved);
+        }
+        finally
+        {
+            await vch.DockerAsync("rm", "-f", name);
+            await vch.DockerAsync("rm", "-f", renamed);
+            await vch.DockerAsync("network", "rm", net);
+        }
+    }
+
+    [Fact]
+    public async Task Published_ports_are_reached_from_the_host_and_a_taken_port_is_refused()
+    {
+        int port = FreePort();
+        string name = Unique("pub");
+        await vch.OkAsync("run", "-d", "--name", name, "-p", $"127.0.0.1:{port}:8080", "-p", "8080", "busybox", "httpd", "-f", "-p", "8080", "-h", "/etc");
+        try
+        {
+            string id = await vch.OkAsync("inspect", "-f", "{{.Id}}", name);
+            // docker run -d returns once httpd is launched; it listens a moment later.
+            await Eventually.ThatAsync(async () => (await Shell.RunAsync("curl", ["-s", "--max-time", "10", $"http://127.0.0.1:{port}/hostname"])).Stdout.Trim() == id[..12],
+                "the published port to reach httpd");
+            string mappings = await vch.OkAsync("port", name);
+            Assert.Contains($"8080/tcp -> 127.0.0.1:{port}", mappings);
+            string random = mappings.Split('\n').Single(l => !l.Contains($":{port}", StringComparison.Ordinal)).Split(':')[^1];
+            var randomPort = await Shell.RunAsync("curl", ["-s", "--max-time", "10", $"http://127.0.0.1:{random}/hostname"]);
+            Assert.Equal(id[..12], randomPort.Stdout.Trim());
+            Assert.Contains($"127.0.0.1:{port}->8080/tcp", await vch.OkAsync("ps", "--filter", $"name={name}", "--format", "{{.Ports}}"));
+
+            var taken = await vch.DockerAsync("run", "-d", "-p", $"127.0.0.1:{port}:80", "busybox", "true");
+            Assert.NotEqual(0, taken.ExitCode);
+            Assert.Contains($"Bind for 127.0.0.1:{port} failed: port is already allocated", taken.Stderr);
+
+            // Stopping releases the port.
+            await vch.OkAsync("stop", "-t", "1", name);
+            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            probe.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
+        }
+        finally
+        {
+            await vch.DockerAsync("rm", "-f", name);
+            foreach (string leftover in (await vch.DockerAsync("ps", "-aq", "--filter", "status=created")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                await vch.DockerAsync("rm", leftover);
+        }
+    }
+
+    [Fact]
+    public async Task Network_none_gives_loopback_only_and_host_networking_is_refused_clearly()
+    {
+        string links = await vch.OkAsync("run", "--rm", "--network", "none", "busybox", "sh", "-c", "ls /sys/class/net");
+        Assert.Equal("lo", links.Trim());
+        var host = await vch.DockerAsync("run", "--rm", "--network", "host", "busybox", "true");
+        Assert.NotEqual(0, host.ExitCode);
+        Assert.Contains("every container is a VM with its own network stack", host.Stderr);
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        return ((System.Net.IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+}
