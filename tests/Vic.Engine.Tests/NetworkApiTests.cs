@@ -1,0 +1,116 @@
+using System.Net;
+using System.Text.Json;
+using Vic.Engine.Networks;
+
+namespace Vic.Engine.Tests;
+
+public sealed class NetworkApiTests : IAsyncLifetime
+{
+    private EngineServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await EngineServer.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task The_default_bridge_gets_the_first_16_of_the_pool_and_containers_get_addresses_in_order()
+    {
+        var (_, networks) = await _server.GetAsync("/v1.44/networks");
+        var bridge = networks.EnumerateArray().Single(n => n.GetProperty("Name").GetString() == "bridge");
+        Assert.Equal("172.16.0.0/16", bridge.GetProperty("IPAM").GetProperty("Config")[0].GetProperty("Subnet").GetString());
+        Assert.Contains(networks.EnumerateArray(), n => n.GetProperty("Name").GetString() == "none");
+        Assert.Equal("172.16.0.1/16", _server.Backend.Fabric.Bridges[bridge.GetProperty("Id").GetString()!]);
+
+        string first = await _server.CreateAsync("one", """["sleep"]""");
+        string second = await _server.CreateAsync("two", """["sleep"]""");
+        var (_, one) = await _server.GetAsync($"/v1.44/containers/{first}/json");
+        var (_, two) = await _server.GetAsync($"/v1.44/containers/{second}/json");
+        Assert.Equal("172.16.0.2", one.GetProperty("NetworkSettings").GetProperty("Networks").GetProperty("bridge").GetProperty("IPAddress").GetString());
+        Assert.Equal("172.16.0.3", two.GetProperty("NetworkSettings").GetProperty("IPAddress").GetString());
+        Assert.Equal("02:42:ac:10:00:03", two.GetProperty("NetworkSettings").GetProperty("MacAddress").GetString());
+
+        var nics = _server.Backend.Get(second).Info.Spec.Nics;
+        Assert.Equal("172.16.0.3/16", Assert.Single(nics).Address);
+        Assert.Equal("172.16.0.1", nics[0].Gateway);
+        Assert.Equal(["172.16.0.1"], _server.Backend.Get(second).Info.Spec.Dns!.Nameservers);
+    }
+
+    [Fact]
+    public async Task User_networks_are_created_listed_refused_when_they_overlap_and_removed()
+    {
+        var (created, json) = await _server.PostAsync("/v1.44/networks/create", """{"Name":"appnet","Labels":{"team":"a"}}""");
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        string id = json.GetProperty("Id").GetString()!;
+        var (_, inspect) = await _server.GetAsync("/v1.44/networks/appnet");
+        Assert.Equal("172.17.0.0/16", inspect.GetProperty("IPAM").GetProperty("Config")[0].GetProperty("Subnet").GetString());
+
+        var (duplicate, duplicateJson) = await _server.PostAsync("/v1.44/networks/create", """{"Name":"appnet"}""");
+        Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
+        Assert.Equal("network with name appnet already exists", duplicateJson.GetProperty("message").GetString());
+        var (overlap, overlapJson) = await _server.PostAsync("/v1.44/networks/create", """{"Name":"x","IPAM":{"Config":[{"Subnet":"172.17.5.0/24"}]}}""");
+        Assert.Equal(HttpStatusCode.Forbidden, overlap.StatusCode);
+        Assert.StartsWith("Pool overlaps with other one on this address space", overlapJson.GetProperty("message").GetString());
+        var (badDriver, _) = await _server.PostAsync("/v1.44/networks/create", """{"Name":"y","Driver":"overlay"}""");
+        Assert.Equal(HttpStatusCode.NotFound, badDriver.StatusCode);
+
+        var (_, filtered) = await _server.GetAsync("/v1.44/networks?filters=" + Uri.EscapeDataString("""{"label":["team=a"]}"""));
+        Assert.Equal(["appnet"], filtered.EnumerateArray().Select(n => n.GetProperty("Name").GetString()));
+
+        string c = await _server.CreateAsync(null, """["sleep"]""", "\"HostConfig\":{\"NetworkMode\":\"appnet\"},\"NetworkingConfig\":{\"EndpointsConfig\":{\"appnet\":{\"Aliases\":[\"svc\"],\"IPAMConfig\":{\"IPv4Address\":\"172.17.0.50\"}}}}");
+        var (_, container) = await _server.GetAsync($"/v1.44/containers/{c}/json");
+        var endpoint = container.GetProperty("NetworkSettings").GetProperty("Networks").GetProperty("appnet");
+        Assert.Equal("172.17.0.50", endpoint.GetProperty("IPAddress").GetString());
+        Assert.Contains("svc", endpoint.GetProperty("Aliases").EnumerateArray().Select(a => a.GetString()));
+
+        var (busy, busyJson) = await _server.SendJsonAsync(HttpMethod.Delete, "/v1.44/networks/appnet");
+        Assert.Equal(HttpStatusCode.Forbidden, busy.StatusCode);
+        Assert.Equal($"error while removing network: network appnet id {id} has active endpoints", busyJson.GetProperty("message").GetString());
+        await _server.SendJsonAsync(HttpMethod.Delete, $"/v1.44/containers/{c}");
+        Assert.Equal(HttpStatusCode.NoContent, (await _server.SendJsonAsync(HttpMethod.Delete, "/v1.44/networks/appnet")).Response.StatusCode);
+        Assert.False(_server.Backend.Fabric.Bridges.ContainsKey(id));
+
+        var (predefined, predefinedJson) = await _server.SendJsonAsync(HttpMethod.Delete, "/v1.44/networks/bridge");
+        Assert.Equal(HttpStatusCode.Forbidden, predefined.StatusCode);
+        Assert.Equal("bridge is a pre-defined network and cannot be removed", predefinedJson.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task Static_addresses_on_the_default_bridge_and_host_mode_are_refused()
+    {
+        var (response, json) = await _server.PostAsync("/v1.44/containers/create", """{"Image":"busybox","Cmd":["sleep"],"HostConfig":{"NetworkMode":"host"}}""");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("every container is a VM", json.GetProperty("message").GetString());
+        var (staticIp, staticJson) = await _server.PostAsync("/v1.44/containers/create",
+            """{"Image":"busybox","Cmd":["sleep"],"NetworkingConfig":{"EndpointsConfig":{"bridge":{"IPAMConfig":{"IPv4Address":"172.16.0.9"}}}}}""");
+        Assert.Equal(HttpStatusCode.BadRequest, staticIp.StatusCode);
+        Assert.Equal("user specified IP address is supported on user defined networks only", staticJson.GetProperty("message").GetString());
+        Assert.Empty(_server.Backend.All);
+    }
+
+    [Fact]
+    public void Dns_answers_carry_the_question_id_and_a_records()
+    {
+        // A query for "web." type A, ID 0x1234, recursion desired.
+        byte[] query = [0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 3, (byte)'w', (byte)'e', (byte)'b', 0, 0, 1, 0, 1];
+        Assert.True(DnsMessage.TryReadQuestion(query, out string name, out ushort type, out int end));
+        Assert.Equal(("web", (ushort)1, query.Length), (name, type, end));
+        byte[] answer = DnsMessage.Answer(query, end, [IPAddress.Parse("172.16.0.2"), IPAddress.Parse("172.16.0.3")], 600);
+        Assert.Equal([0x12, 0x34, 0x81, 0x80, 0, 1, 0, 2, 0, 0, 0, 0], answer[..12]);
+        Assert.Equal([172, 16, 0, 3], answer[^4..]);
+        Assert.Equal(query.Length + 2 * 16, answer.Length);
+        byte[] failure = DnsMessage.Failure(query, end, DnsMessage.ServerFailure);
+        Assert.Equal(0x82, failure[3]);
+        Assert.False(DnsMessage.TryReadQuestion([1, 2, 3], out _, out _, out _));
+    }
+
+    [Theory]
+    [InlineData("10.0.0.0/8", "10.0.0.1", "10.255.255.254")]
+    [InlineData("192.168.4.0/22", "192.168.4.1", "192.168.7.254")]
+    public void Subnets_know_their_hosts(string cidr, string first, string last)
+    {
+        var subnet = Ipv4Subnet.Parse(cidr);
+        Assert.Equal(first, Ipv4Subnet.Format(subnet.FirstHost));
+        Assert.Equal(last, Ipv4Subnet.Format(subnet.LastHost));
+        Assert.Throws<Vic.PortLayer.InvalidArgumentException>(() => Ipv4Subnet.Parse("10.0.0.1/8"));
+    }
+}
