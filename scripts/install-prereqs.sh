@@ -14,6 +14,7 @@ packages=(
   docker-registry skopeo umoci          # loopback registry and image tooling for tests
   iproute2 procps psmisc curl ca-certificates
   python3-docker python3-pytest         # docker-py, for API fidelity checks
+  docker-compose                        # compose v1 (Debian), brings up multi-service apps in tests
   hyperfine                             # benchmarks
   systemd                               # systemd-analyze verify checks vic-machine's unit files
 )

@@ -127,3 +127,38 @@ public sealed class NetworkTests(VchFixture vch)
         return ((System.Net.IPEndPoint)socket.LocalEndPoint!).Port;
     }
 }
+
+/// <summary>docker-compose (Debian's v1) brings up an app whose services reach each other by service name.</summary>
+[Collection("vch")]
+public sealed class ComposeTests(VchFixture vch)
+{
+    [Fact]
+    public async Task A_two_service_app_talks_by_service_name()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "vic-compose-" + Guid.NewGuid().ToString("N")[..6]);
+        Directory.CreateDirectory(dir);
+        await File.WriteAllTextAsync(Path.Combine(dir, "docker-compose.yml"), """
+            version: "3"
+            services:
+              web:
+                image: busybox
+                command: httpd -f -p 8080 -h /etc
+              client:
+                image: busybox
+                command: sh -c "for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://web:8080/hostname && echo reached-web && exit 0; sleep 1; done; exit 1"
+                depends_on: [web]
+            """);
+        var env = new Dictionary<string, string> { ["DOCKER_HOST"] = vch.DockerHost, ["COMPOSE_PROJECT_NAME"] = "vicit" + Path.GetFileName(dir)[^6..] };
+        try
+        {
+            var up = await Shell.RunAsync("docker-compose", ["-f", Path.Combine(dir, "docker-compose.yml"), "up", "--abort-on-container-exit", "--exit-code-from", "client"], env);
+            Assert.True(up.ExitCode == 0, up.ToString());
+            Assert.Contains("reached-web", up.Stdout);
+        }
+        finally
+        {
+            await Shell.RunAsync("docker-compose", ["-f", Path.Combine(dir, "docker-compose.yml"), "down"], env);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
