@@ -46,4 +46,10 @@ internal static partial class Log
 
     [LoggerMessage(14, LogLevel.Information, "Container {Id} found stopped while the VCH was down; exit code {ExitCode}")]
     public static partial void ExitedWhileDown(ILogger logger, string id, int exitCode);
+
+    [LoggerMessage(15, LogLevel.Information, "Container {Id} restarted at VCH startup by its restart policy ({Policy})")]
+    public static partial void RestartAtStartup(ILogger logger, string id, string policy);
+
+    [LoggerMessage(16, LogLevel.Warning, "Container {Id} could not be restarted by its restart policy: {Message}")]
+    public static partial void RestartFailed(ILogger logger, string id, string message);
 }

@@ -49,6 +49,7 @@ public static class QemuBackend
             new ContainerExec(options, registry, runner),
             layers,
             new MetadataStore(layout.MetadataDir),
-            new HostInfo(layout, host, accelerator));
+            new HostInfo(layout, host, accelerator),
+            new ContainerStatsSampler(options, registry));
     }
 }

@@ -7,4 +7,5 @@ public sealed record PortLayerServices(
     IContainerExec Exec,
     IImageLayerStore Layers,
     IMetadataStore Metadata,
-    IHostInfo Host);
+    IHostInfo Host,
+    IContainerStats Stats);
