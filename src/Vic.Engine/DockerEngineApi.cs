@@ -83,6 +83,7 @@ public static class DockerEngineApi
         services.AddSingleton<IRouteGroup, ContainerQueryRoutes>();
         services.AddSingleton<IRouteGroup, ContainerStreamRoutes>();
         services.AddSingleton<IRouteGroup, ContainerStatsRoutes>();
+        services.AddSingleton<IRouteGroup, ContainerMaintenanceRoutes>();
         services.AddSingleton<IRouteGroup, ImageRoutes>();
         services.AddSingleton<IRouteGroup, EventRoutes>();
         services.AddSingleton<IRouteGroup, ExecRoutes>();

@@ -35,7 +35,7 @@ public sealed record ContainerSpec
 
     /// <summary>Whether the backend runs the container again when its process ends on its own. Kept with the VM,
     /// so the backend that finds the VM ended (now or after a VCH restart) acts on it.</summary>
-    public RestartPolicy Restart { get; init; } = RestartPolicy.No;
+    public ContainerRestartPolicy Restart { get; init; } = ContainerRestartPolicy.No;
 
     public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
 }
@@ -43,7 +43,7 @@ public sealed record ContainerSpec
 /// <summary>A change to a container's configuration (docker update); null members stay as they are.</summary>
 public sealed record ContainerUpdate
 {
-    public RestartPolicy? Restart { get; init; }
+    public ContainerRestartPolicy? Restart { get; init; }
     /// <summary>New guest memory in bytes; only while the VM is not running.</summary>
     public long? MemoryBytes { get; init; }
     /// <summary>New vCPU count; only while the VM is not running.</summary>

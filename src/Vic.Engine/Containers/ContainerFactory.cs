@@ -60,6 +60,7 @@ internal sealed class ContainerFactory(PortLayerServices portLayer, IImageServic
             Cpus = cpus,
             StopSignal = stopSignal,
             StopTimeoutSeconds = config.StopTimeout ?? 10,
+            Restart = RestartPolicies.ToSpec(hostConfig.RestartPolicy),
             Annotations = DockerAnnotations.Encode(config, hostConfig, image.Id),
         };
         try

@@ -30,7 +30,6 @@ internal sealed class ContainerRoutes(
         foreach (var verb in (string[])["export", "changes"])
             routes.MapMethods($"/containers/{{id}}/{verb}", [HttpMethods.Get, HttpMethods.Post], NotYet($"docker {verb}"));
         routes.MapMethods("/containers/{id}/archive", [HttpMethods.Get, HttpMethods.Put, HttpMethods.Head], NotYet("docker cp"));
-        routes.MapPost("/containers/prune", NotYet("docker container prune"));
     }
 
     private static RequestDelegate NotYet(string what) =>

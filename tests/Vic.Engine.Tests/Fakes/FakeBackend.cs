@@ -17,7 +17,7 @@ internal sealed partial class FakeBackend : IContainerLifecycle, IContainerInter
 
     public event EventHandler<ContainerStateChanged>? StateChanged;
 
-    public PortLayerServices Services => new(this, this, this, new FakeLayers(), new FakeMetadata(), this);
+    public PortLayerServices Services => new(this, this, this, new FakeLayers(), new FakeMetadata(), this, this);
 
     public FakeContainer Get(string id) =>
         _containers.TryGetValue(id, out var c) && !c.Removed ? c : throw new NotFoundException("No such container: " + id);

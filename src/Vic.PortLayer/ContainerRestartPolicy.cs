@@ -9,9 +9,9 @@ public enum RestartMode
 }
 
 /// <summary>What the backend does when a container's process ends without being asked to (docker run --restart).</summary>
-public sealed record RestartPolicy(RestartMode Mode, int MaximumRetryCount = 0)
+public sealed record ContainerRestartPolicy(RestartMode Mode, int MaximumRetryCount = 0)
 {
-    public static readonly RestartPolicy No = new(RestartMode.No);
+    public static readonly ContainerRestartPolicy No = new(RestartMode.No);
 }
 
 /// <summary>
@@ -29,7 +29,7 @@ public static class RestartRules
     /// unless-stopped: a stop also cancels the restart of the run it ended, which callers check before asking.
     /// <paramref name="restartCount"/> is the number of policy restarts since the last start by the user.
     /// </summary>
-    public static bool ShouldRestart(RestartPolicy policy, int exitCode, bool manuallyStopped, int restartCount) => policy.Mode switch
+    public static bool ShouldRestart(ContainerRestartPolicy policy, int exitCode, bool manuallyStopped, int restartCount) => policy.Mode switch
     {
         RestartMode.Always => true,
         RestartMode.UnlessStopped => !manuallyStopped,
