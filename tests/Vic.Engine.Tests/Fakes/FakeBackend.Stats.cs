@@ -35,8 +35,8 @@ internal sealed partial class FakeBackend : IContainerStats
             CpuTotalNs = n * CpuStepNs,
             CpuUserNs = n * CpuStepNs,
             MemoryUsageBytes = MemoryUsage,
-            Disks = [new DiskStats(0, "disk0", 4096 * n, 512 * n, n, n)],
-            Networks = [new NicStats("eth0", 1000 * n, 10 * n, 0, 0, 2000 * n, 20 * n, 0, 0)],
+            Disks = [new DiskStats(0, "disk0", 4096, 512, 1, 1)],
+            Networks = [new NicStats("eth0", 1000, 10, 0, 0, 2000, 20, 0, 0)],
         });
     }
 
