@@ -88,6 +88,8 @@ public static class DockerEngineApi
         services.AddSingleton<IRouteGroup, ContainerRoutes>();
         services.AddSingleton<IRouteGroup, ContainerQueryRoutes>();
         services.AddSingleton<IRouteGroup, ContainerStreamRoutes>();
+        services.AddSingleton<IRouteGroup, ContainerStatsRoutes>();
+        services.AddSingleton<IRouteGroup, ContainerMaintenanceRoutes>();
         services.AddSingleton<IRouteGroup, ImageRoutes>();
         services.AddSingleton<IRouteGroup, EventRoutes>();
         services.AddSingleton<IRouteGroup, ExecRoutes>();

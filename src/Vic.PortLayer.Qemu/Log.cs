@@ -52,4 +52,10 @@ internal static partial class Log
 
     [LoggerMessage(16, LogLevel.Warning, "Could not remove tap {Tap} of container {Id}: {Message}")]
     public static partial void TapCleanupFailed(ILogger logger, string tap, string id, string message);
+
+    [LoggerMessage(17, LogLevel.Information, "Container {Id} restarted at VCH startup by its restart policy ({Policy})")]
+    public static partial void RestartAtStartup(ILogger logger, string id, string policy);
+
+    [LoggerMessage(18, LogLevel.Warning, "Container {Id} could not be restarted by its restart policy: {Message}")]
+    public static partial void RestartFailed(ILogger logger, string id, string message);
 }

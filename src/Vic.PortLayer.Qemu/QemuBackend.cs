@@ -54,6 +54,7 @@ public static class QemuBackend
             layers,
             new MetadataStore(layout.MetadataDir),
             new HostInfo(layout, host, accelerator),
-            fabric is null ? new NoFabric() : fabric);
+            fabric is null ? new NoFabric() : fabric,
+            new ContainerStatsSampler(options, registry));
     }
 }

@@ -42,7 +42,23 @@ public sealed record ContainerSpec
     /// <summary>Extra /etc/hosts lines (--add-host, links).</summary>
     public IReadOnlyList<HostAlias> ExtraHosts { get; init; } = [];
 
+    /// <summary>Whether the backend runs the container again when its process ends on its own. Kept with the VM,
+    /// so the backend that finds the VM ended (now or after a VCH restart) acts on it.</summary>
+    public ContainerRestartPolicy Restart { get; init; } = ContainerRestartPolicy.No;
+
     public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary>A change to a container's configuration (docker update); null members stay as they are.</summary>
+public sealed record ContainerUpdate
+{
+    public ContainerRestartPolicy? Restart { get; init; }
+    /// <summary>New guest memory in bytes; only while the VM is not running.</summary>
+    public long? MemoryBytes { get; init; }
+    /// <summary>New vCPU count; only while the VM is not running.</summary>
+    public int? Cpus { get; init; }
+    /// <summary>Replaces the personality's annotations in the same write, so they never disagree with the spec.</summary>
+    public IReadOnlyDictionary<string, string>? Annotations { get; init; }
 }
 
 public sealed record ProcessConfig

@@ -15,7 +15,8 @@ public interface IContainerLifecycle
     /// hypervisor's message when the VM cannot boot.</summary>
     Task StartAsync(string id, CancellationToken cancellationToken);
 
-    /// <summary>Sends the stop signal, waits up to <paramref name="timeout"/> (null: the spec's), then kills. No-op when not running.</summary>
+    /// <summary>Stops are manual: the restart policy does not restart the container (unless-stopped not even after a
+    /// VCH restart) until it is started again. Sends the stop signal, waits up to <paramref name="timeout"/> (null: the spec's), then kills. No-op when not running.</summary>
     Task StopAsync(string id, TimeSpan? timeout, CancellationToken cancellationToken);
 
     /// <summary>Delivers <paramref name="signal"/> to the container's process. Throws Conflict when not running.</summary>
@@ -41,6 +42,13 @@ public interface IContainerLifecycle
 
     /// <summary>Replaces name and annotations (rename, personality metadata). Throws AlreadyExists on a taken name.</summary>
     Task<ContainerInfo> UpdateMetadataAsync(string id, string name, IReadOnlyDictionary<string, string> annotations, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Changes what can change (docker update). The restart policy applies from the next exit; memory and CPUs of a
+    /// running VM cannot change and are refused with Conflict, nothing changed. Throws NotFound, InvalidArgument for
+    /// impossible resources.
+    /// </summary>
+    Task<ContainerInfo> UpdateAsync(string id, ContainerUpdate update, CancellationToken cancellationToken);
 
     /// <summary>Raised after every state change (created, started, died, removed); for events and restart logic.</summary>
     event EventHandler<ContainerStateChanged>? StateChanged;

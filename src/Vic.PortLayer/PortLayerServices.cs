@@ -8,4 +8,5 @@ public sealed record PortLayerServices(
     IImageLayerStore Layers,
     IMetadataStore Metadata,
     IHostInfo Host,
-    INetworkFabric Network);
+    INetworkFabric Network,
+    IContainerStats Stats);

@@ -245,7 +245,7 @@ public sealed class ContainerLifecycleTests : IAsyncLifetime
     public async Task Operations_not_built_yet_say_so_with_501()
     {
         await _server.CreateAsync("pz", """["sleep"]""");
-        var (response, json) = await _server.PostAsync("/containers/pz/update", "{}");
+        var (response, json) = await _server.GetAsync("/containers/pz/export");
         Assert.Equal(HttpStatusCode.NotImplemented, response.StatusCode);
         Assert.Contains("not supported", json.GetProperty("message").GetString());
     }

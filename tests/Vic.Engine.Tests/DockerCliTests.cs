@@ -85,6 +85,43 @@ public sealed class DockerCliTests : IAsyncLifetime
     }
 
     [DockerCliFact]
+    public async Task Stats_no_stream_shows_cpu_percent_and_memory_usage_over_limit()
+    {
+        var run = await DockerAsync("run -d --name busy -m 256m busybox sleep");
+        Assert.True(run.Exit == 0, run.Stderr);
+        var stats = await DockerAsync("stats --no-stream --format '{{.Name}} {{.CPUPerc}} {{.MemUsage}} {{.BlockIO}} {{.NetIO}}' busy");
+        Assert.True(stats.Exit == 0, stats.Stderr);
+        // The fake's VM used half a CPU-second per host second on a 4-CPU host: 0.5 / 4 × 4 CPUs = 50 %.
+        Assert.Equal("busy 50.00% 100MiB / 256MiB 4.1kB / 512B 1kB / 2kB\n", stats.Stdout);
+    }
+
+    [DockerCliFact]
+    public async Task Update_prune_and_wait_conditions_through_the_cli()
+    {
+        var run = await DockerAsync("run -d --name upd busybox sleep");
+        Assert.True(run.Exit == 0, run.Stderr);
+        var update = await DockerAsync("update --restart on-failure:2 upd");
+        Assert.Equal((0, "upd\n"), (update.Exit, update.Stdout));
+        var policy = await DockerAsync("inspect --format '{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}' upd");
+        Assert.Equal("on-failure:2\n", policy.Stdout);
+        var resize = await DockerAsync("update -m 300m upd");
+        Assert.NotEqual(0, resize.Exit);
+        Assert.Contains("the memory and CPUs of a running containerVM cannot be changed", resize.Stderr);
+
+        // The CLI's wait has no --condition (docker run uses next-exit and removed over the API; see the wait tests).
+        var wait = DockerAsync("wait upd");
+        await Task.Delay(300);
+        Assert.Equal(0, (await DockerAsync("stop -t 0 upd")).Exit);
+        Assert.Equal((0, "143\n"), ((await wait).Exit, (await wait).Stdout));
+
+        var prune = await DockerAsync("container prune -f");
+        Assert.True(prune.Exit == 0, prune.Stderr);
+        Assert.Contains("Deleted Containers:", prune.Stdout);
+        Assert.Contains(run.Stdout.Trim(), prune.Stdout);
+        Assert.Empty(_server.Backend.All);
+    }
+
+    [DockerCliFact]
     public async Task Version_info_and_images_parse()
     {
         var version = await DockerAsync("version");

@@ -70,6 +70,7 @@ internal sealed class ContainerFactory(PortLayerServices portLayer, IImageServic
             Nics = attachment.Nics,
             Dns = attachment.Dns,
             ExtraHosts = attachment.ExtraHosts,
+            Restart = RestartPolicies.ToSpec(hostConfig.RestartPolicy),
         };
         try
         {

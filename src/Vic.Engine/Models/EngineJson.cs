@@ -37,4 +37,8 @@ namespace Vic.Engine.Models;
 [JsonSerializable(typeof(NetworkPruneResponse))]
 [JsonSerializable(typeof(AuthConfig))]
 [JsonSerializable(typeof(AuthResponse))]
+[JsonSerializable(typeof(ContainerStatsResponse))]
+[JsonSerializable(typeof(ContainerUpdateRequest))]
+[JsonSerializable(typeof(ContainerUpdateResponse))]
+[JsonSerializable(typeof(ContainerPruneResponse))]
 public sealed partial class EngineJson : JsonSerializerContext;

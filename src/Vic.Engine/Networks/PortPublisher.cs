@@ -56,6 +56,23 @@ internal sealed partial class PortPublisher(PortLayerServices portLayer, Contain
     {
         if (change.State is ContainerRunState.Exited or ContainerRunState.Removing or ContainerRunState.Dead)
             Release(change.Id);
+        // A run the start route did not make (a restart policy acting) needs its ports again.
+        else if (change.State == ContainerRunState.Running && !_byContainer.ContainsKey(change.Id))
+            _ = RepublishAsync(change.Id);
+    }
+
+    private async Task RepublishAsync(string id)
+    {
+        try
+        {
+            var container = await resolver.ResolveAsync(id, CancellationToken.None);
+            if (container.IsRunning && !_byContainer.ContainsKey(id))
+                Publish(container);
+        }
+        catch (PortLayerException e)
+        {
+            LogRepublishFailed(log, id, e.Message);
+        }
     }
 
     /// <summary>Binds every port the container publishes; on any failure nothing stays bound.</summary>

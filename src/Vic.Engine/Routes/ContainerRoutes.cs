@@ -28,10 +28,9 @@ internal sealed class ContainerRoutes(
         routes.MapPost("/containers/{id}/resize", ResizeAsync);
         routes.MapPost("/containers/{id}/pause", PauseAsync);
         routes.MapPost("/containers/{id}/unpause", UnpauseAsync);
-        foreach (var verb in (string[])["update", "export", "changes", "stats"])
+        foreach (var verb in (string[])["export", "changes"])
             routes.MapMethods($"/containers/{{id}}/{verb}", [HttpMethods.Get, HttpMethods.Post], NotYet($"docker {verb}"));
         routes.MapMethods("/containers/{id}/archive", [HttpMethods.Get, HttpMethods.Put, HttpMethods.Head], NotYet("docker cp"));
-        routes.MapPost("/containers/prune", NotYet("docker container prune"));
     }
 
     private static RequestDelegate NotYet(string what) =>

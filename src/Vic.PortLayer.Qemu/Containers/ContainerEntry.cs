@@ -28,6 +28,11 @@ internal sealed class ContainerEntry(string id, string directory, ContainerRecor
     /// <summary>Set when the VCH forced the VM off: a run without an Exit record then reads as 137, not a crash.</summary>
     public bool KilledByUs { get; set; }
 
+    /// <summary>The delay before the last policy restart (dockerd's back-off); in memory, as in dockerd.</summary>
+    public TimeSpan RestartDelay { get; set; }
+    /// <summary>Cancels the policy restart waiting out its delay; set while the state is Restarting.</summary>
+    public CancellationTokenSource? PendingRestart { get; set; }
+
     public ControlChannel? Control { get; set; }
     public CancellationTokenSource? WatcherCancellation { get; set; }
 

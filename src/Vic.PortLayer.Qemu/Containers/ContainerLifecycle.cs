@@ -136,6 +136,7 @@ internal sealed class ContainerLifecycle(
             if (entry.IsRunning)
                 throw new ConflictException($"cannot remove container \"/{entry.Record.Spec.Name}\": container is running");
             entry.WatcherCancellation?.Cancel();
+            VmRunner.CancelPendingRestart(entry);
             DatastoreLayout.DeleteAtomically(entry.Directory);
             registry.Remove(entry);
             entry.SignalRemoved();
@@ -180,6 +181,35 @@ internal sealed class ContainerLifecycle(
         finally
         {
             registry.NamesLock.Release();
+        }
+    }
+
+    public async Task<ContainerInfo> UpdateAsync(string id, ContainerUpdate update, CancellationToken cancellationToken)
+    {
+        ContainerEntry entry = registry.Get(id);
+        await entry.Lock.WaitAsync(cancellationToken);
+        try
+        {
+            ContainerSpec spec = entry.Record.Spec;
+            bool resize = (update.MemoryBytes is { } m && m != spec.MemoryBytes) || (update.Cpus is { } c && c != spec.Cpus);
+            // A running VM's memory and CPUs are fixed at boot (no balloon or hotplug on microvm): refuse, change nothing.
+            if (resize && entry.IsRunning)
+                throw new ConflictException(
+                    $"Cannot update container {id}: the memory and CPUs of a running containerVM cannot be changed; stop the container, update it, then start it");
+            var updated = spec with
+            {
+                Restart = update.Restart ?? spec.Restart,
+                MemoryBytes = update.MemoryBytes ?? spec.MemoryBytes,
+                Cpus = update.Cpus ?? spec.Cpus,
+                Annotations = update.Annotations is null ? spec.Annotations : new Dictionary<string, string>(update.Annotations),
+            };
+            ContainerSpecValidator.Validate(updated, host.MemoryBytes, host.Cpus);
+            await registry.SaveAsync(entry, entry.Record with { Spec = updated }, cancellationToken);
+            return registry.ToInfo(entry);
+        }
+        finally
+        {
+            entry.Lock.Release();
         }
     }
 

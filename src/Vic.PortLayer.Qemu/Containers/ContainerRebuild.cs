@@ -87,5 +87,6 @@ internal static class ContainerRebuild
             Log.ExitedWhileDown(logger, entry.Id, exit.ExitCode);
         }
         registry.Add(entry);
+        await runner.ApplyPolicyAtStartupAsync(entry, endedWhileDown: wasUp, cancellationToken);
     }
 }

@@ -14,4 +14,8 @@ internal sealed record ContainerRecord
 
     /// <summary>Length of output.log when the current (or last) run began: that run's records start here.</summary>
     public long RunLogOffset { get; init; }
+
+    /// <summary>Set by stop and kill, cleared by start: the restart policy leaves a manually stopped container alone
+    /// (and unless-stopped keeps it stopped across VCH restarts).</summary>
+    public bool ManuallyStopped { get; init; }
 }

@@ -25,6 +25,8 @@ internal static partial class ContainerSpecValidator
             throw new InvalidArgumentException($"memory {spec.MemoryBytes} bytes exceeds the host's {hostMemoryBytes} bytes");
         if (spec.Cpus < 0 || spec.Cpus > hostCpus)
             throw new InvalidArgumentException($"range of CPUs is from 0.01 to {hostCpus}.00, as there are only {hostCpus} CPUs available");
+        if (spec.Restart.MaximumRetryCount < 0)
+            throw new InvalidArgumentException("invalid restart policy: maximum retry count cannot be negative");
         if (spec.StopSignal is < 1 or > 64)
             throw new InvalidArgumentException($"Invalid signal: {spec.StopSignal}");
         foreach (NicSpec nic in spec.Nics)

@@ -24,7 +24,11 @@ internal sealed class VmRunner(
     private readonly CancellationTokenSource _shutdown = new();
     private TimeProvider Time => options.TimeProvider;
 
-    public async Task StartAsync(ContainerEntry entry, CancellationToken cancellationToken)
+    /// <summary>
+    /// Boots the VM. A start by the user clears the manual stop and the restart count (as docker start does); a start
+    /// by the restart policy (<paramref name="byPolicy"/>) only proceeds while the container is still Restarting.
+    /// </summary>
+    public async Task StartAsync(ContainerEntry entry, CancellationToken cancellationToken, bool byPolicy = false)
     {
         int pid;
         long runLogOffset;
@@ -35,6 +39,13 @@ internal sealed class VmRunner(
                 throw new NotFoundException($"No such container: {entry.Id}");
             if (entry.IsRunning)
                 return;
+            if (byPolicy && (entry.Record.ManuallyStopped || entry.Record.Status.State != ContainerRunState.Restarting))
+                return; // stopped or started by the user meanwhile
+            if (!byPolicy)
+            {
+                CancelPendingRestart(entry);
+                entry.RestartDelay = TimeSpan.Zero;
+            }
             if (!File.Exists(Path.Combine(entry.Directory, DatastoreLayout.DiskFile)))
                 throw new InternalException($"container {entry.Id} has lost its disk");
             string accel = await accelerator.GetAsync().WaitAsync(cancellationToken);
@@ -46,7 +57,7 @@ internal sealed class VmRunner(
             // The run's first byte in output.log is recorded before QEMU exists, so even a VCH crash right after
             // launch leaves a record that tells this run's output (and Exit record) from earlier runs'.
             runLogOffset = FileLength(entry.LogPath);
-            var pending = entry.Record with { RunLogOffset = runLogOffset };
+            var pending = entry.Record with { RunLogOffset = runLogOffset, ManuallyStopped = false };
             await registry.SaveAsync(entry, pending, cancellationToken);
 
             try
@@ -57,7 +68,9 @@ internal sealed class VmRunner(
             catch (PortLayerException e)
             {
                 await DeleteTapsAsync(entry);
-                await registry.SaveAsync(entry, pending with { Status = pending.Status with { Error = e.Message } }, CancellationToken.None);
+                // A policy restart that cannot launch ends the restarting: the container reads as exited, with why.
+                var failed = pending.Status with { Error = e.Message, State = pending.Status.State == ContainerRunState.Restarting ? ContainerRunState.Exited : pending.Status.State };
+                await registry.SaveAsync(entry, pending with { Status = failed }, CancellationToken.None);
                 throw;
             }
 
@@ -66,7 +79,7 @@ internal sealed class VmRunner(
                 State = ContainerRunState.Running,
                 Pid = pid,
                 StartedAt = now,
-                RestartCount = pending.Status.RestartCount,
+                RestartCount = byPolicy ? pending.Status.RestartCount : 0,
             };
             try
             {
@@ -208,6 +221,7 @@ internal sealed class VmRunner(
     public async Task StopAsync(ContainerEntry entry, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         Task<ContainerExit> exited = entry.NextExit;
+        await MarkManuallyStoppedAsync(entry, cancellationToken);
         if (!entry.IsRunning)
             return;
         await ResumeIfPausedAsync(entry, cancellationToken);
@@ -229,6 +243,8 @@ internal sealed class VmRunner(
         if (signal is < 1 or > 64)
             throw new InvalidArgumentException($"Invalid signal: {signal}");
         Task<ContainerExit> exited = entry.NextExit;
+        if (await MarkManuallyStoppedAsync(entry, cancellationToken))
+            return; // it was waiting to restart: cancelling that restart is the whole kill
         if (!entry.IsRunning)
             throw new ConflictException($"Container {entry.Id} is not running");
         if (entry.IsPaused)
@@ -246,6 +262,41 @@ internal sealed class VmRunner(
         else if (!sent)
         {
             throw new ConflictException($"Container {entry.Id} is not accepting signals");
+        }
+    }
+
+    /// <summary>
+    /// Records that the user stopped the container, before any signal goes out, so the exit that follows is not
+    /// restarted. A container waiting to restart becomes Exited at once; true when that happened.
+    /// </summary>
+    private async Task<bool> MarkManuallyStoppedAsync(ContainerEntry entry, CancellationToken cancellationToken)
+    {
+        bool wasRestarting;
+        await entry.Lock.WaitAsync(cancellationToken);
+        try
+        {
+            if (entry.Removed || (!entry.IsRunning && entry.Record.Status.State != ContainerRunState.Restarting))
+                return false;
+            CancelPendingRestart(entry);
+            wasRestarting = entry.Record.Status.State == ContainerRunState.Restarting;
+            var status = wasRestarting ? entry.Record.Status with { State = ContainerRunState.Exited } : entry.Record.Status;
+            await registry.SaveAsync(entry, entry.Record with { ManuallyStopped = true, Status = status }, CancellationToken.None);
+        }
+        finally
+        {
+            entry.Lock.Release();
+        }
+        if (wasRestarting)
+            registry.Raise(entry.Id, ContainerRunState.Exited, entry.Record.Status.ExitCode);
+        return wasRestarting;
+    }
+
+    public static void CancelPendingRestart(ContainerEntry entry)
+    {
+        lock (entry)
+        {
+            entry.PendingRestart?.Cancel();
+            entry.PendingRestart = null;
         }
     }
 
@@ -334,13 +385,24 @@ internal sealed class VmRunner(
     private async Task RecordExitAsync(ContainerEntry entry, int pid, CancellationToken cancellationToken)
     {
         ContainerExit exit;
+        bool restart;
         await entry.Lock.WaitAsync(cancellationToken);
         try
         {
             if (!entry.IsRunning || entry.Record.Status.Pid != pid)
                 return;
             exit = await ReadExitAsync(entry.LogPath, entry.Record.RunLogOffset, entry.KilledByUs, cancellationToken);
-            await registry.SaveAsync(entry, entry.Record with { Status = ExitedStatus(entry.Record.Status, exit, Time.GetUtcNow()) }, CancellationToken.None);
+            DateTimeOffset now = Time.GetUtcNow();
+            ContainerStatus exited = ExitedStatus(entry.Record.Status, exit, now);
+            // A stop or kill by the user cancels the policy for this exit, whatever the policy (as dockerd's does).
+            restart = !entry.Record.ManuallyStopped
+                && RestartRules.ShouldRestart(entry.Record.Spec.Restart, exit.ExitCode, manuallyStopped: false, exited.RestartCount);
+            if (restart)
+            {
+                entry.RestartDelay = RestartRules.NextDelay(entry.RestartDelay, now - (entry.Record.Status.StartedAt ?? now));
+                exited = exited with { State = ContainerRunState.Restarting, RestartCount = exited.RestartCount + 1 };
+            }
+            await registry.SaveAsync(entry, entry.Record with { Status = exited }, CancellationToken.None);
             await CloseControlAsync(entry);
             await DeleteTapsAsync(entry);
             // QEMU cannot unlink sockets it bound by relative path once it has chdir'd to "/".
@@ -354,6 +416,83 @@ internal sealed class VmRunner(
         Log.VmExited(logger, entry.Id, exit.ExitCode, exit.Error);
         entry.SignalExited(exit);
         registry.Raise(entry.Id, ContainerRunState.Exited, exit.ExitCode);
+        if (restart)
+            ScheduleRestart(entry, entry.RestartDelay);
+    }
+
+    /// <summary>
+    /// Applies the restart policy to a container found not running when the backend starts (DESIGN rule 2: policies
+    /// outlive the VCH process). A VM that ended while the VCH was down, or was waiting to restart, is restarted as
+    /// its policy says and counts as a restart; a container that was already stopped is started the way dockerd does
+    /// at daemon start (always; unless-stopped when not stopped by the user; on-failure after a failure).
+    /// </summary>
+    public async Task ApplyPolicyAtStartupAsync(ContainerEntry entry, bool endedWhileDown, CancellationToken cancellationToken)
+    {
+        ContainerRecord record = entry.Record;
+        ContainerStatus status = record.Status;
+        bool wasRestarting = status.State == ContainerRunState.Restarting;
+        if (status.State is not (ContainerRunState.Exited or ContainerRunState.Restarting)
+            || !RestartRules.ShouldRestart(record.Spec.Restart, status.ExitCode, record.ManuallyStopped, status.RestartCount))
+        {
+            if (wasRestarting)
+                await registry.SaveAsync(entry, record with { Status = status with { State = ContainerRunState.Exited } }, cancellationToken);
+            return;
+        }
+        bool countsAsRestart = endedWhileDown || wasRestarting;
+        if (endedWhileDown && !wasRestarting)
+            status = status with { RestartCount = status.RestartCount + 1 };
+        else if (!countsAsRestart)
+            status = status with { RestartCount = 0 };
+        await registry.SaveAsync(entry, record with { Status = status with { State = ContainerRunState.Restarting } }, cancellationToken);
+        Log.RestartAtStartup(logger, entry.Id, record.Spec.Restart.Mode.ToString());
+        ScheduleRestart(entry, TimeSpan.Zero);
+    }
+
+    private void ScheduleRestart(ContainerEntry entry, TimeSpan delay)
+    {
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
+        lock (entry)
+        {
+            entry.PendingRestart?.Cancel();
+            entry.PendingRestart = cts;
+        }
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await Task.Delay(delay, Time, cts.Token);
+                await StartAsync(entry, cts.Token, byPolicy: true);
+            }
+            catch (OperationCanceledException) when (cts.IsCancellationRequested)
+            {
+                // Stopped, removed or started by the user meanwhile, or the backend is shutting down (the next one
+                // finds the container Restarting and carries on).
+            }
+            catch (PortLayerException e)
+            {
+                Log.RestartFailed(logger, entry.Id, e.Message);
+                if (e is InvalidArgumentException)
+                    return; // the tether could not launch the process: that run's exit is recorded and may restart again
+                await SettleFailedRestartAsync(entry);
+            }
+        }, CancellationToken.None);
+    }
+
+    /// <summary>A policy restart that failed before the VM ran leaves the container Exited, not Restarting forever.</summary>
+    private async Task SettleFailedRestartAsync(ContainerEntry entry)
+    {
+        await entry.Lock.WaitAsync();
+        try
+        {
+            if (entry.Removed || entry.Record.Status.State != ContainerRunState.Restarting)
+                return;
+            await registry.SaveAsync(entry, entry.Record with { Status = entry.Record.Status with { State = ContainerRunState.Exited } }, CancellationToken.None);
+        }
+        finally
+        {
+            entry.Lock.Release();
+        }
+        registry.Raise(entry.Id, ContainerRunState.Exited, entry.Record.Status.ExitCode);
     }
 
     /// <summary>How a run ended: the tether's Exit record, else 137 when we forced it off, else a crash (255).</summary>

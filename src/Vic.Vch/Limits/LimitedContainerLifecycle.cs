@@ -38,5 +38,9 @@ internal sealed class LimitedContainerLifecycle(IContainerLifecycle inner, Resou
     public Task<ContainerInfo> UpdateMetadataAsync(string id, string name, IReadOnlyDictionary<string, string> annotations, CancellationToken cancellationToken) =>
         inner.UpdateMetadataAsync(id, name, annotations, cancellationToken);
 
+    /// <summary>Resizes are checked against the limits at the next start, like any stopped container's size.</summary>
+    public Task<ContainerInfo> UpdateAsync(string id, ContainerUpdate update, CancellationToken cancellationToken) =>
+        inner.UpdateAsync(id, update, cancellationToken);
+
     public ValueTask DisposeAsync() => inner is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
 }

@@ -44,10 +44,13 @@ public sealed class QemuFixture : IAsyncLifetime
         LayerWriteTime = clock.Elapsed;
     }
 
-    /// <summary>Swaps in a new backend over the same datastore, as a VCH restart does.</summary>
-    public async Task<PortLayerServices> RestartAsync()
+    /// <summary>Swaps in a new backend over the same datastore, as a VCH restart does; <paramref name="whileDown"/>
+    /// runs while no backend watches the VMs.</summary>
+    public async Task<PortLayerServices> RestartAsync(Func<Task>? whileDown = null)
     {
         await BackendFactory.ShutdownAsync(Backend);
+        if (whileDown is not null)
+            await whileDown();
         Backend = await BackendFactory.CreateAsync(Options);
         return Backend;
     }

@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Vic.Engine.Http;
+
+namespace Vic.Engine.Containers;
+
+/// <summary>docker container prune's filters: until (created before), label and label! (as dockerd reads them).</summary>
+internal sealed partial class PruneFilter
+{
+    private static readonly IReadOnlySet<string> Keys = new HashSet<string> { "until", "label", "label!" };
+    private readonly DockerFilters _filters;
+    private readonly DateTimeOffset? _until;
+
+    private PruneFilter(DockerFilters filters, DateTimeOffset? until) => (_filters, _until) = (filters, until);
+
+    public static PruneFilter Parse(string? json, DateTimeOffset now)
+    {
+        var filters = DockerFilters.Parse(json, Keys);
+        var until = filters.Get("until");
+        if (until.Count > 1)
+            throw new PortLayer.InvalidArgumentException("more than one until filter specified");
+        return new PruneFilter(filters, until.Count == 1 ? ParseTime(until[0], now) : null);
+    }
+
+    public bool Matches(ContainerRecord c)
+    {
+        if (_until is { } until && c.Info.Created >= until)
+            return false;
+        if (!_filters.MatchesLabels("label", c.Config.Labels))
+            return false;
+        // label!: a container carrying any of the listed labels (or label=value pairs) is kept.
+        foreach (string unwanted in _filters.Get("label!"))
+        {
+            int eq = unwanted.IndexOf('=');
+            string name = eq < 0 ? unwanted : unwanted[..eq];
+            if (c.Config.Labels is { } labels && labels.TryGetValue(name, out var value) && (eq < 0 || value == unwanted[(eq + 1)..]))
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>A Go duration before now ("10m", "1h30m"), Unix seconds ("1700000000.5") or an RFC 3339 date/time.</summary>
+    public static DateTimeOffset ParseTime(string value, DateTimeOffset now)
+    {
+        if (GoDuration().Match(value) is { Success: true } m)
+        {
+            var total = TimeSpan.Zero;
+            foreach (Capture part in m.Groups["part"].Captures)
+            {
+                var p = GoDurationPart().Match(part.Value);
+                double n = double.Parse(p.Groups[1].Value, CultureInfo.InvariantCulture);
+                total += p.Groups[2].Value switch
+                {
+                    "h" => TimeSpan.FromHours(n),
+                    "m" => TimeSpan.FromMinutes(n),
+                    "s" => TimeSpan.FromSeconds(n),
+                    "ms" => TimeSpan.FromMilliseconds(n),
+                    "us" or "µs" => TimeSpan.FromMicroseconds(n),
+                    _ => TimeSpan.FromTicks((long)(n / 100)),
+                };
+            }
+            return now - total;
+        }
+        if (decimal.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out decimal seconds))
+            return DateTimeOffset.UnixEpoch.AddTicks((long)(seconds * TimeSpan.TicksPerSecond));
+        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal, out var date))
+            return date;
+        throw new PortLayer.InvalidArgumentException($"invalid filter 'until={value}': not a timestamp or a duration");
+    }
+
+    [GeneratedRegex(@"^(?<part>[0-9]+(\.[0-9]+)?(h|ms|m|s|us|µs|ns))+$")]
+    private static partial Regex GoDuration();
+
+    [GeneratedRegex(@"^([0-9]+(?:\.[0-9]+)?)(h|ms|m|s|us|µs|ns)$")]
+    private static partial Regex GoDurationPart();
+}
