@@ -35,11 +35,12 @@ public sealed class RegistryPolicyTests : IAsyncLifetime
         Assert.Contains("invalid --registry-mirror", invalid.Stderr);
         Assert.Empty(Directory.GetFileSystemEntries(_root));
 
-        var created = await MachineAsync("create", "--name", "policy",
+        var created = await MachineAsync("create", "--name", "policy", "--endpoint-port", "0",
             "--insecure-registry", "10.0.0.0/8", "--insecure-registry", "registry.internal:5000",
             "--whitelist-registry", "registry.internal:5000", "--registry-mirror", "http://127.0.0.1:1");
         Assert.True(created.ExitCode == 0, created.ToString());
-        _dockerHost = created.Stdout.Split('\n').Single(l => l.StartsWith("export DOCKER_HOST=", StringComparison.Ordinal))["export DOCKER_HOST=".Length..].Trim();
+        // The unix socket: the TCP endpoint wants the VCH's client certificate (see TlsTests).
+        _dockerHost = "unix://" + Path.Combine(_root, "policy", "docker.sock");
 
         var info = await DockerAsync("info");
         Assert.True(info.ExitCode == 0, info.ToString());
