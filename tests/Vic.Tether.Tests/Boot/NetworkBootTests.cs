@@ -55,6 +55,9 @@ public sealed partial class NetworkBootTests(BootFixture fixture, ITestOutputHel
                 echo ---; cat /etc/resolv.conf; echo ---
                 i=0; until ping -c 1 -W 1 peer-a >/dev/null 2>&1; do i=$((i+1)); [ $i -ge 90 ] && { echo A unreachable; ping -c 1 -W 1 peer-a; exit 1; }; done
                 echo ping-a-by-alias-ok
+                # Stay up until A's ping of B has arrived (ICMP InEchos in /proc/net/snmp), or A would find B gone.
+                echos() { awk '/^Icmp:/ { if (!n) { for (f = 1; f <= NF; f++) if ($f == "InEchos") n = f } else { print $n; exit } }' /proc/net/snmp; }
+                i=0; until [ "$(echos)" -ge 1 ]; do i=$((i+1)); [ $i -ge 450 ] && break; sleep 0.2; done
                 """],
         }) with
         {
