@@ -34,6 +34,9 @@ public sealed record ContainerSpec
     public int StopTimeoutSeconds { get; init; } = 10;
 
     public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Volumes, bind mounts and tmpfs mounts, mounted in this order (a parent path before its children).</summary>
+    public IReadOnlyList<MountSpec> Mounts { get; init; } = [];
 }
 
 public sealed record ProcessConfig

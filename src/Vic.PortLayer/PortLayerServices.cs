@@ -7,4 +7,8 @@ public sealed record PortLayerServices(
     IContainerExec Exec,
     IImageLayerStore Layers,
     IMetadataStore Metadata,
-    IHostInfo Host);
+    IHostInfo Host)
+{
+    /// <summary>Named volumes; a backend without them refuses every call (NotSupported).</summary>
+    public IVolumeStore Volumes { get; init; } = UnsupportedVolumeStore.Instance;
+}
