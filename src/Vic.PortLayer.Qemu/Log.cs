@@ -46,4 +46,13 @@ internal static partial class Log
 
     [LoggerMessage(14, LogLevel.Information, "Container {Id} found stopped while the VCH was down; exit code {ExitCode}")]
     public static partial void ExitedWhileDown(ILogger logger, string id, int exitCode);
+
+    [LoggerMessage(15, LogLevel.Information, "Created volume {Name} in store {Store} ({CapacityBytes} bytes)")]
+    public static partial void VolumeCreated(ILogger logger, string name, string store, long capacityBytes);
+
+    [LoggerMessage(16, LogLevel.Information, "Removed volume {Name}")]
+    public static partial void VolumeRemoved(ILogger logger, string name);
+
+    [LoggerMessage(17, LogLevel.Warning, "virtiofsd for {Directory} did not stop: {Message}")]
+    public static partial void ShareStopFailed(ILogger logger, string directory, string message);
 }

@@ -35,7 +35,10 @@ public static class QemuBackend
         var qemuImg = new QemuImg(options.QemuImgBinary, options.MkfsExt4Binary);
         var accelerator = new AcceleratorProbe(options, layout, launcher, logger);
         var registry = new ContainerRegistry(layout, options.TimeProvider, logger);
-        var runner = new VmRunner(options, registry, launcher, accelerator, logger);
+        var volumes = new VolumeStore(VolumeStoresOf(options, layout), qemuImg, options.TimeProvider,
+            () => registry.All.Where(e => !e.Removed).Select(e => e.Record.Spec), logger);
+        volumes.EnsureCreated();
+        var runner = new VmRunner(options, registry, launcher, accelerator, volumes, logger);
         var applier = new LayerApplier(options, layout, launcher, accelerator);
         var layers = new LayerStore(layout, options, qemuImg, applier,
             () => registry.All.Where(e => !e.Removed).Select(e => e.Record.Spec.ImageLayerId), logger);
@@ -44,11 +47,20 @@ public static class QemuBackend
         _ = accelerator.GetAsync(); // decide early, off the request path
 
         return new PortLayerServices(
-            new ContainerLifecycle(options, registry, runner, layers, qemuImg, host, logger),
+            new ContainerLifecycle(options, registry, runner, layers, qemuImg, host, logger) { Volumes = volumes },
             new ContainerInteraction(options, registry, runner),
             new ContainerExec(options, registry, runner),
             layers,
             new MetadataStore(layout.MetadataDir),
-            new HostInfo(layout, host, accelerator));
+            new HostInfo(layout, host, accelerator))
+        {
+            Volumes = volumes,
+        };
     }
+
+    /// <summary>The configured stores, or one "default" store inside the datastore.</summary>
+    private static List<VolumeStoreInfo> VolumeStoresOf(QemuBackendOptions options, DatastoreLayout layout) =>
+        options.VolumeStores.Count == 0
+            ? [new VolumeStoreInfo(VolumeStore.DefaultStore, layout.VolumesDir)]
+            : options.VolumeStores.Select(s => new VolumeStoreInfo(s.Key, Path.TrimEndingDirectorySeparator(s.Value))).ToList();
 }

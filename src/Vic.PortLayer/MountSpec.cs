@@ -16,10 +16,13 @@ public sealed record MountSpec
     /// <summary>Volume: do not copy the image's content at <see cref="Target"/> into the volume on its first mount (nocopy).</summary>
     public bool NoCopy { get; init; }
 
+    /// <summary>Bind: create a missing host directory (docker -v does; --mount type=bind refuses instead).</summary>
+    public bool CreateMissingSource { get; init; }
+
     /// <summary>Tmpfs: size limit in bytes (0: the kernel's default, half of the VM's memory).</summary>
     public long TmpfsSizeBytes { get; init; }
 
-    /// <summary>Tmpfs: mode of the mount's root (octal, e.g. 1777); 0 keeps the default 1777.</summary>
+    /// <summary>Tmpfs: permission bits of the mount's root (e.g. 0o1777 = 1023); 0 keeps the default 1777.</summary>
     public int TmpfsMode { get; init; }
 
     /// <summary>Tmpfs: mount flags as docker --tmpfs takes them ("noexec", "nosuid", "nodev", "exec"...).</summary>

@@ -47,7 +47,7 @@ internal static class ContainerMounts
     /// <summary>
     /// The volume is mounted aside first: when it is new (empty) and <see cref="MountPointSpec.CopyUp"/> is set, the
     /// image's files at the target are copied in (with owners, modes and times, and the target directory's own),
-    /// then the mount is moved over the target and made read-only if asked.
+    /// then the mount is moved over the target.
     /// </summary>
     private static void MountDisk(MountPointSpec m, string target, string staging, Action<string> debug)
     {
@@ -56,9 +56,10 @@ internal static class ContainerMounts
             throw new TetherException($"volume device {m.Source} for {m.Target} did not appear");
         }
         Directory.CreateDirectory(staging);
-        Sys.Check(Libc.mount(m.Source, staging, "ext4", 0, null), $"mount volume {m.Source} for {m.Target}");
-        var names = Directory.EnumerateFileSystemEntries(staging).Select(Path.GetFileName).ToList();
-        if (MountPlan.LooksFresh(names!))
+        // A read-only attachment is a read-only disk: it is mounted read-only and never copied into.
+        Sys.Check(Libc.mount(m.Source, staging, "ext4", m.ReadOnly ? Consts.MS_RDONLY : 0, null), $"mount volume {m.Source} for {m.Target}");
+        var names = Directory.EnumerateFileSystemEntries(staging).Select(p => Path.GetFileName(p)).ToList();
+        if (!m.ReadOnly && MountPlan.LooksFresh(names))
         {
             // mkfs's lost+found is not part of what users put in a volume; e2fsck recreates it when it needs one.
             string lostFound = Path.Combine(staging, "lost+found");
@@ -74,10 +75,6 @@ internal static class ContainerMounts
             }
         }
         Sys.Check(Libc.mount(staging, target, null, Consts.MS_MOVE, null), $"move volume onto {m.Target}");
-        if (m.ReadOnly)
-        {
-            Sys.Check(Libc.mount(null, target, null, Consts.MS_REMOUNT | Consts.MS_RDONLY, null), $"make {m.Target} read-only");
-        }
     }
 
     /// <summary>
