@@ -66,6 +66,7 @@ public static class DockerEngineApi
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ContainerResolver>();
         services.AddSingleton<ContainerFactory>();
+        services.AddSingleton<Volumes.MountResolver>();
         services.AddSingleton<ContainerFilter>();
         services.AddSingleton<ImageFilter>();
         services.AddSingleton<StartFailures>();
@@ -85,6 +86,7 @@ public static class DockerEngineApi
         services.AddSingleton<IRouteGroup, ImageRoutes>();
         services.AddSingleton<IRouteGroup, EventRoutes>();
         services.AddSingleton<IRouteGroup, ExecRoutes>();
+        services.AddSingleton<IRouteGroup, VolumeRoutes>();
     }
 
     private static void ConfigureListeners(KestrelServerOptions kestrel, EngineOptions options)

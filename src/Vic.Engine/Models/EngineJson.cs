@@ -32,4 +32,9 @@ namespace Vic.Engine.Models;
 [JsonSerializable(typeof(ContainerTopResponse))]
 [JsonSerializable(typeof(AuthConfig))]
 [JsonSerializable(typeof(AuthResponse))]
+[JsonSerializable(typeof(Volume))]
+[JsonSerializable(typeof(VolumeListResponse))]
+[JsonSerializable(typeof(VolumeCreateRequest))]
+[JsonSerializable(typeof(VolumePruneResponse))]
+[JsonSerializable(typeof(List<MountRequest>))]
 public sealed partial class EngineJson : JsonSerializerContext;

@@ -165,7 +165,27 @@ internal sealed class ContainerRoutes(
                 $"cannot remove container \"/{c.Name}\": container is running: stop the container before removing or force remove");
         await Lifecycle.RemoveAsync(c.Id, force, context.RequestAborted);
         startFailures.Forget(c.Id);
+        if (RequestValues.Bool(context.Request.Query, "v"))
+            await RemoveAnonymousVolumesAsync(c.Info.Spec.Mounts);
         await DockerResults.WriteStatusAsync(context, StatusCodes.Status204NoContent);
+    }
+
+    /// <summary>rm -v: the container's anonymous volumes go with it; named ones stay, and so does one another container still uses.</summary>
+    private async Task RemoveAnonymousVolumesAsync(IReadOnlyList<MountSpec> mounts)
+    {
+        foreach (var m in mounts.Where(m => m.Kind == MountKind.Volume).DistinctBy(m => m.Source))
+        {
+            try
+            {
+                var volume = await portLayer.Volumes.InspectAsync(m.Source, CancellationToken.None);
+                if (volume.Labels.ContainsKey(Volumes.VolumeDrivers.AnonymousLabel))
+                    await portLayer.Volumes.RemoveAsync(m.Source, force: true, CancellationToken.None);
+            }
+            catch (PortLayerException)
+            {
+                // In use elsewhere (--volumes-from) or already gone: dockerd leaves it too.
+            }
+        }
     }
 
     private async Task RenameAsync(HttpContext context)
