@@ -22,6 +22,7 @@ internal static class Daemon
                 DatastorePath = options.DatastorePath,
                 ContainerBasePath = options.ContainerBasePath,
                 Accelerator = options.Accelerator,
+                VolumeStores = options.VolumeStores,
             };
             var portLayer = ResourceLimiter.Apply(await QemuBackend.CreateAsync(backendOptions, loggerFactory, cancellationToken),
                 options.Limits, backendOptions.DefaultMemoryBytes, backendOptions.DefaultCpus, options.DatastorePath);

@@ -21,6 +21,9 @@ internal sealed record DaemonOptions
 
     public ResourceLimits Limits { get; init; } = new();
     public RegistryPolicy Registries { get; init; } = new();
+
+    /// <summary>Volume stores by label (absolute directories); empty: "default" inside the datastore.</summary>
+    public Dictionary<string, string> VolumeStores { get; init; } = [];
 }
 
 /// <summary>PEM files for the TCP endpoint. <see cref="ClientCaPath"/> set means mutual TLS (dockerd's --tlsverify).</summary>
