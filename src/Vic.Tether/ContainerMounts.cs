@@ -10,6 +10,10 @@ namespace Vic.Tether;
 internal static class ContainerMounts
 {
     private const string Staging = "/vic/mnt";
+    private static readonly List<string> DiskTargets = [];
+
+    /// <summary>Where volume disks are mounted, as paths inside the container root (valid after the switch_root).</summary>
+    public static IReadOnlyList<string> VolumeTargets => DiskTargets;
 
     public static void MountAll(IReadOnlyList<MountPointSpec> mounts, Action<string> debug)
     {
@@ -57,7 +61,18 @@ internal static class ContainerMounts
         }
         Directory.CreateDirectory(staging);
         // A read-only attachment is a read-only disk: it is mounted read-only and never copied into.
-        Sys.Check(Libc.mount(m.Source, staging, "ext4", m.ReadOnly ? Consts.MS_RDONLY : 0, null), $"mount volume {m.Source} for {m.Target}");
+        if (m.ReadOnly)
+        {
+            // A read-only disk cannot replay a journal a crashed writer left; the data then reads as of its last commit.
+            if (Libc.mount(m.Source, staging, "ext4", Consts.MS_RDONLY, null) < 0)
+            {
+                Sys.Check(Libc.mount(m.Source, staging, "ext4", Consts.MS_RDONLY, "norecovery"), $"mount volume {m.Source} for {m.Target}");
+            }
+        }
+        else
+        {
+            Sys.Check(Libc.mount(m.Source, staging, "ext4", 0, null), $"mount volume {m.Source} for {m.Target}");
+        }
         var names = Directory.EnumerateFileSystemEntries(staging).Select(p => Path.GetFileName(p)).ToList();
         if (!m.ReadOnly && MountPlan.LooksFresh(names))
         {
@@ -75,6 +90,10 @@ internal static class ContainerMounts
             }
         }
         Sys.Check(Libc.mount(staging, target, null, Consts.MS_MOVE, null), $"move volume onto {m.Target}");
+        if (!m.ReadOnly)
+        {
+            DiskTargets.Add(target[RootFilesystem.NewRoot.Length..]);
+        }
     }
 
     /// <summary>

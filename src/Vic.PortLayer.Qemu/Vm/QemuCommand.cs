@@ -96,6 +96,9 @@ internal static class QemuCommand
         }
 
         // vhost-user-fs needs guest RAM the daemon can map: the memfd backend above is shared (share=on is its default).
+        // virtiofsd (libvhost-user) refuses legacy virtio, microvm's default transport: VMs with shares use virtio 1.0.
+        if (vm.Shares.Count > 0)
+            a.AddRange(["-global", "virtio-mmio.force-legacy=false"]);
         for (int i = 0; i < vm.Shares.Count; i++)
         {
             VmShare share = vm.Shares[i];
