@@ -80,14 +80,14 @@ public sealed class VolumeStoreTests : IDisposable
     }
 
     [Theory]
-    [InlineData("bogus=1", "create v: invalid option: \"bogus\"")]
-    [InlineData("Capacity=lots", "create v: invalid capacity \"lots\"")]
-    [InlineData("Capacity=1KB", "create v: invalid capacity \"1KB\": must be between 8MiB and 16TiB")]
-    [InlineData("Capacity=3parsecs", "create v: invalid capacity \"3parsecs\": unknown unit \"parsecs\"")]
-    [InlineData("VolumeStore=nope", "create v: no volume store named \"nope\" (this VCH has: default, fast)")]
+    [InlineData("bogus=1", "create vv: invalid option: \"bogus\"")]
+    [InlineData("Capacity=lots", "create vv: invalid capacity \"lots\"")]
+    [InlineData("Capacity=1KB", "create vv: invalid capacity \"1KB\": must be between 8MiB and 16TiB")]
+    [InlineData("Capacity=3parsecs", "create vv: invalid capacity \"3parsecs\": unknown unit \"parsecs\"")]
+    [InlineData("VolumeStore=nope", "create vv: no volume store named \"nope\" (this VCH has: default, fast)")]
     public async Task BadOptionsAreRefusedAndLeaveNothing(string option, string message)
     {
-        var e = await Assert.ThrowsAsync<InvalidArgumentException>(() => _store.CreateAsync(new VolumeCreateSpec { Name = "v", Options = Opts(option) }, default));
+        var e = await Assert.ThrowsAsync<InvalidArgumentException>(() => _store.CreateAsync(new VolumeCreateSpec { Name = "vv", Options = Opts(option) }, default));
         Assert.StartsWith(message, e.Message);
         Assert.Empty(await _store.ListAsync(default));
     }
