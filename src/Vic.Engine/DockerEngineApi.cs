@@ -87,6 +87,7 @@ public static class DockerEngineApi
         services.AddSingleton<IRouteGroup, EventRoutes>();
         services.AddSingleton<IRouteGroup, ExecRoutes>();
         services.AddSingleton<IRouteGroup, VolumeRoutes>();
+        services.AddSingleton<IRouteGroup, DiskUsageRoutes>();
     }
 
     private static void ConfigureListeners(KestrelServerOptions kestrel, EngineOptions options)

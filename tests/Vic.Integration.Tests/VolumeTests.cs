@@ -141,6 +141,8 @@ public sealed class VolumeTests(VolumeVchFixture fixture) : IClassFixture<Volume
         Assert.Contains($"VolumeStore: fast: {VolumeVchFixture.FastStore}", info);
         await _vch.OkAsync("volume", "create", "--opt", "VolumeStore=fast", "--opt", "Capacity=16M", "in-fast");
         Assert.True(File.Exists(Path.Combine(VolumeVchFixture.FastStore, "in-fast", "disk.raw")));
+        Assert.Contains("Local Volumes", await _vch.OkAsync("system", "df"));
+        Assert.Contains("in-fast", await _vch.OkAsync("system", "df", "-v"));
         await _vch.OkAsync("volume", "rm", "in-fast");
         Assert.False(Directory.Exists(Path.Combine(VolumeVchFixture.FastStore, "in-fast")));
     }

@@ -37,4 +37,5 @@ namespace Vic.Engine.Models;
 [JsonSerializable(typeof(VolumeCreateRequest))]
 [JsonSerializable(typeof(VolumePruneResponse))]
 [JsonSerializable(typeof(List<MountRequest>))]
+[JsonSerializable(typeof(DiskUsage))]
 public sealed partial class EngineJson : JsonSerializerContext;

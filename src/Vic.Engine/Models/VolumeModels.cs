@@ -65,3 +65,13 @@ public sealed record MountTmpfsOptions
     public long SizeBytes { get; set; }
     public int Mode { get; set; }
 }
+
+/// <summary>GET /system/df (docker system df): what images, containers and volumes take.</summary>
+public sealed record DiskUsage
+{
+    public long LayersSize { get; init; }
+    public List<ImageSummary> Images { get; init; } = [];
+    public List<ContainerSummary> Containers { get; init; } = [];
+    public List<Volume> Volumes { get; init; } = [];
+    public List<EmptyObject> BuildCache { get; init; } = [];
+}
