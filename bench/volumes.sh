@@ -22,7 +22,7 @@ mkdir -p "$root/bind" "$root/host"
 
 # One shell script for every place: prints "write_s read_s files_s" (seconds, from the guest's or host's clock).
 cat > "$root/io.sh" <<'SH'
-dir=$1; size=$2; files=$3
+dir=$1; size=$2; files=$3; mkdir -p $dir
 now() { date +%s.%N 2>/dev/null || cat /proc/uptime | cut -d' ' -f1; }
 t0=$(now); dd if=/dev/zero of=$dir/big bs=1M count=$size conv=fsync 2>/dev/null; t1=$(now)
 sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true
@@ -32,13 +32,16 @@ t4=$(now); i=0; while [ $i -lt $files ]; do : > $dir/small/f$i; i=$((i+1)); done
 rm -rf $dir/small
 echo "$t0 $t1 $t2 $t3 $t4 $t5" | awk '{printf "%.2f %.2f %.2f\n", $2-$1, $4-$3, $6-$5}'
 SH
-inguest() { docker run --rm "$@" busybox sh -c "$(cat "$root/io.sh")" sh; }
+guest() { # guest DIR [docker run options...]
+  local dir=$1; shift
+  docker run --rm "$@" busybox sh -c "$(cat "$root/io.sh")" sh "$dir" "$size" "$files"
+}
 report() { # place write_s read_s files_s
   awk -v p="$1" -v w="$2" -v r="$3" -v f="$4" -v s="$size" -v n="$files" \
     'BEGIN { printf "%-22s write %7.1f MiB/s   read %7.1f MiB/s   creates %8.0f files/s\n", p, s/w, s/r, n/f }'
 }
 echo "vic volumes benchmark: ${size} MiB sequential, ${files} small files ($(nproc) cores, $(out/machine/vic-machine version 2>/dev/null | head -1))"
 report "host filesystem" $(sh "$root/io.sh" "$root/host" "$size" "$files")
-report "containerVM root disk" $(inguest /tmp "$size" "$files" 2>/dev/null || inguest "/" "$size" "$files")
-report "containerVM volume" $(docker run --rm -v benchvol:/v busybox sh -c "$(cat "$root/io.sh")" sh /v "$size" "$files")
-report "containerVM bind mount" $(docker run --rm -v "$root/bind:/b" busybox sh -c "$(cat "$root/io.sh")" sh /b "$size" "$files")
+report "containerVM root disk" $(guest /bench)
+report "containerVM volume" $(guest /v -v benchvol:/v)
+report "containerVM bind mount" $(guest /b -v "$root/bind:/b")
