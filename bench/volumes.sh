@@ -23,7 +23,7 @@ mkdir -p "$root/bind" "$root/host"
 # One shell script for every place: prints "write_s read_s files_s" (seconds, from the guest's or host's clock).
 cat > "$root/io.sh" <<'SH'
 dir=$1; size=$2; files=$3; mkdir -p $dir
-now() { date +%s.%N 2>/dev/null || cat /proc/uptime | cut -d' ' -f1; }
+now() { cut -d' ' -f1 /proc/uptime; }  # 10 ms resolution, in the guest and on the host
 t0=$(now); dd if=/dev/zero of=$dir/big bs=1M count=$size conv=fsync 2>/dev/null; t1=$(now)
 sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true
 t2=$(now); dd if=$dir/big of=/dev/null bs=1M 2>/dev/null; t3=$(now)
