@@ -85,6 +85,10 @@ public sealed class VolumeTests(VolumeVchFixture fixture) : IClassFixture<Volume
         string left = await _vch.OkAsync("volume", "ls", "-q");
         Assert.DoesNotContain(anonymous, left);
         Assert.Contains("named-kept", left);
+
+        // --rm takes the container's anonymous volumes with it, as dockerd does.
+        Assert.Equal("from the image", await _vch.OkAsync("run", "--rm", "volimg", "cat", "/data/seed"));
+        await Eventually.ThatAsync(async () => await _vch.OkAsync("volume", "ls", "-q") == left, "the --rm container's anonymous volume was removed");
         await _vch.OkAsync("volume", "rm", "named-kept", "seeded");
     }
 

@@ -83,7 +83,9 @@ internal sealed class ContainerRoutes(
     {
         try
         {
+            var mounts = (await Lifecycle.InspectAsync(id, CancellationToken.None)).Spec.Mounts;
             await Lifecycle.RemoveAsync(id, force: true, CancellationToken.None);
+            await Volumes.AnonymousVolumes.RemoveAsync(portLayer.Volumes, mounts);
         }
         catch (PortLayerException)
         {
@@ -166,26 +168,8 @@ internal sealed class ContainerRoutes(
         await Lifecycle.RemoveAsync(c.Id, force, context.RequestAborted);
         startFailures.Forget(c.Id);
         if (RequestValues.Bool(context.Request.Query, "v"))
-            await RemoveAnonymousVolumesAsync(c.Info.Spec.Mounts);
+            await Volumes.AnonymousVolumes.RemoveAsync(portLayer.Volumes, c.Info.Spec.Mounts);
         await DockerResults.WriteStatusAsync(context, StatusCodes.Status204NoContent);
-    }
-
-    /// <summary>rm -v: the container's anonymous volumes go with it; named ones stay, and so does one another container still uses.</summary>
-    private async Task RemoveAnonymousVolumesAsync(IReadOnlyList<MountSpec> mounts)
-    {
-        foreach (var m in mounts.Where(m => m.Kind == MountKind.Volume).DistinctBy(m => m.Source))
-        {
-            try
-            {
-                var volume = await portLayer.Volumes.InspectAsync(m.Source, CancellationToken.None);
-                if (volume.Labels.ContainsKey(Volumes.VolumeDrivers.AnonymousLabel))
-                    await portLayer.Volumes.RemoveAsync(m.Source, force: true, CancellationToken.None);
-            }
-            catch (PortLayerException)
-            {
-                // In use elsewhere (--volumes-from) or already gone: dockerd leaves it too.
-            }
-        }
     }
 
     private async Task RenameAsync(HttpContext context)
