@@ -7,6 +7,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 packages=(
   qemu-system-x86 qemu-utils            # the hypervisor and qcow2 tooling
+  qemu-system-common                    # /usr/lib/qemu/virtiofsd: bind mounts (Debian 12 has no separate virtiofsd package)
   e2fsprogs                             # mkfs.ext4 for the empty base layer, debugfs for tests
   cpio kmod zstd                        # container base: initramfs, depmod
   clang lld zlib1g-dev                  # NativeAOT toolchain for the tether

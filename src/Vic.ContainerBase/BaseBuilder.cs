@@ -21,7 +21,9 @@ internal sealed class BaseBuilder(BuildOptions options, TextWriter log)
         ["virtio_ring", "virtio", "virtio_mmio", "qemu_fw_cfg", "virtio_console", "virtio_blk", "failover", "net_failover", "virtio_net",
          // Feeds the kernel random pool when the VM has a virtio-rng device: without RDRAND (TCG's default CPU)
          // the first getrandom() in the guest otherwise waits a second or more for entropy.
-         "virtio_rng"];
+         "virtio_rng",
+         // Bind mounts: host directories shared over virtio-fs (the kernel has no 9p); fuse is its dependency.
+         "virtiofs"];
 
     // Fixed timestamp for every archive entry (2020-01-01T00:00:00Z): deterministic output.
     private const long FixedMtime = 1577836800;

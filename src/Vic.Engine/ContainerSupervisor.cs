@@ -65,6 +65,8 @@ internal sealed partial class ContainerSupervisor(
             if (!record.HostConfig.AutoRemove || record.State is not (ContainerRunState.Exited or ContainerRunState.Dead))
                 return;
             await Lifecycle.RemoveAsync(id, force: false, cancellationToken);
+            // As dockerd does for --rm: the container's anonymous volumes go with it.
+            await Volumes.AnonymousVolumes.RemoveAsync(portLayer.Volumes, record.Info.Spec.Mounts);
             LogAutoRemoved(log, id);
         }
         catch (NotFoundException)

@@ -72,6 +72,7 @@ public static class DockerEngineApi
         services.AddSingleton<Networks.DnsServer>();
         services.AddHostedService(sp => sp.GetRequiredService<Networks.DnsServer>());
         services.AddSingleton<ContainerFactory>();
+        services.AddSingleton<Volumes.MountResolver>();
         services.AddSingleton<ContainerFilter>();
         services.AddSingleton<ImageFilter>();
         services.AddSingleton<StartFailures>();
@@ -94,6 +95,8 @@ public static class DockerEngineApi
         services.AddSingleton<IRouteGroup, EventRoutes>();
         services.AddSingleton<IRouteGroup, ExecRoutes>();
         services.AddSingleton<IRouteGroup, NetworkRoutes>();
+        services.AddSingleton<IRouteGroup, VolumeRoutes>();
+        services.AddSingleton<IRouteGroup, DiskUsageRoutes>();
     }
 
     private static void ConfigureListeners(KestrelServerOptions kestrel, EngineOptions options)

@@ -11,6 +11,10 @@ internal sealed class CreateCommand
     private readonly Option<string?> _certPath = new("--tls-cert-path") { Description = "Directory for the certificates (default: certs/ in the VCH's directory); existing ones that fit are reused" };
     private readonly Option<bool> _systemd = new("--systemd") { Description = "Also write a systemd unit that starts the VCH at boot (enable it with systemctl)" };
     private readonly Option<string> _unitDir = new("--systemd-unit-dir") { Description = "Where --systemd writes the unit", DefaultValueFactory = _ => SystemdUnit.DefaultDirectory };
+    private readonly Option<string[]> _volumeStores = new("--volume-store")
+    {
+        Description = "Volume store as <directory>:<label> (repeatable); docker volume create uses \"default\" unless given --opt VolumeStore=<label>",
+    };
     private readonly SettingsOptions _settings = new(creating: true);
     private readonly RegistryFlags _registries = new();
 
@@ -18,7 +22,7 @@ internal sealed class CreateCommand
     {
         var command = new Command("create", "Create a local VCH: Docker API over mutual TLS on TCP (and a unix socket), then start its daemon")
         {
-            _name, _containerBase, _certPath, _systemd, _unitDir, Commands.TimeoutOption, Commands.FormatOption,
+            _name, _containerBase, _certPath, _systemd, _unitDir, _volumeStores, Commands.TimeoutOption, Commands.FormatOption,
         };
         _settings.AddTo(command);
         foreach (var option in _registries.All)
@@ -54,11 +58,35 @@ internal sealed class CreateCommand
             RegistryMirrors = registry.Mirrors,
             // The sources until create copies them into the VCH directory (RunAsync).
             RegistryCaFiles = registry.Cas,
+            VolumeStores = ValidateVolumeStores(parse.GetValue(_volumeStores) ?? []),
         };
         var vch = _settings.Apply(parse, blank);
         if (parse.GetValue(_systemd))
             vch = vch with { SystemdUnitFile = Path.Combine(Path.GetFullPath(parse.GetValue(_unitDir)!), SystemdUnit.NameFor(vch)) };
         return vch;
+    }
+
+    /// <summary>"&lt;directory&gt;:&lt;label&gt;" each, labels unique; directories made absolute (the daemon runs elsewhere).</summary>
+    internal static List<string> ValidateVolumeStores(IEnumerable<string> values)
+    {
+        var labels = new HashSet<string>(StringComparer.Ordinal);
+        var stores = new List<string>();
+        foreach (string value in values)
+        {
+            int colon = value.LastIndexOf(':');
+            string path = colon < 0 ? "" : value[..colon], label = colon < 0 ? "" : value[(colon + 1)..];
+            if (path.Length == 0 || label.Length == 0)
+                throw new MachineException($"--volume-store \"{value}\": expected <directory>:<label>, e.g. /srv/volumes:default", ExitCodes.InvalidArgument);
+            if (!System.Text.RegularExpressions.Regex.IsMatch(label, "^[a-zA-Z0-9][a-zA-Z0-9_.-]*$"))
+                throw new MachineException($"--volume-store \"{value}\": the label may hold letters, digits, '_', '.' and '-'", ExitCodes.InvalidArgument);
+            if (!labels.Add(label))
+                throw new MachineException($"--volume-store: label \"{label}\" is given twice", ExitCodes.InvalidArgument);
+            string full = Path.GetFullPath(path);
+            if (File.Exists(full))
+                throw new MachineException($"--volume-store \"{value}\": {full} is a file, not a directory", ExitCodes.InvalidArgument);
+            stores.Add($"{full}:{label}");
+        }
+        return stores;
     }
 
     private async Task RunAsync(ParseResult parse, CancellationToken ct)

@@ -52,6 +52,8 @@ internal static class CreateCommandLine
             args.AddRange(["--whitelist-registry", registry]);
         foreach (string mirror in vch.RegistryMirrors)
             args.AddRange(["--registry-mirror", mirror]);
+        foreach (string store in vch.VolumeStores)
+            args.AddRange(["--volume-store", store]);
         if (vch.SystemdUnitFile is string unit)
         {
             args.Add("--systemd");

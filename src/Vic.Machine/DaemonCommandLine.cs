@@ -35,6 +35,8 @@ internal static class DaemonCommandLine
         if (vch.StorageQuotaBytes is long quota)
             args.AddRange(["--storage-quota", quota.ToString(CultureInfo.InvariantCulture)]);
         args.AddRange(RegistryArgs(vch));
+        foreach (string store in vch.VolumeStores)
+            args.AddRange(["--volume-store", store]);
         return args;
     }
 

@@ -48,6 +48,9 @@ internal sealed record VchRecord
     public List<string> WhitelistRegistries { get; init; } = [];
     public List<string> RegistryMirrors { get; init; } = [];
 
+    /// <summary>Volume stores as "&lt;absolute directory&gt;:&lt;label&gt;"; empty: "default" inside the datastore.</summary>
+    public List<string> VolumeStores { get; init; } = [];
+
     [JsonIgnore] public string PidFile => Path.Combine(Directory, "vch.pid");
     [JsonIgnore] public string LogFile => Path.Combine(Directory, "vch.log");
     [JsonIgnore] public string EnvFile => Path.Combine(Directory, "docker.env");

@@ -58,4 +58,13 @@ internal static partial class Log
 
     [LoggerMessage(18, LogLevel.Warning, "Container {Id} could not be restarted by its restart policy: {Message}")]
     public static partial void RestartFailed(ILogger logger, string id, string message);
+
+    [LoggerMessage(19, LogLevel.Information, "Created volume {Name} in store {Store} ({CapacityBytes} bytes)")]
+    public static partial void VolumeCreated(ILogger logger, string name, string store, long capacityBytes);
+
+    [LoggerMessage(20, LogLevel.Information, "Removed volume {Name}")]
+    public static partial void VolumeRemoved(ILogger logger, string name);
+
+    [LoggerMessage(21, LogLevel.Warning, "virtiofsd for {Directory} did not stop: {Message}")]
+    public static partial void ShareStopFailed(ILogger logger, string directory, string message);
 }

@@ -39,7 +39,10 @@ public static class QemuBackend
         var qemuImg = new QemuImg(options.QemuImgBinary, options.MkfsExt4Binary);
         var accelerator = new AcceleratorProbe(options, layout, launcher, logger);
         var registry = new ContainerRegistry(layout, options.TimeProvider, logger);
-        var runner = new VmRunner(options, registry, launcher, accelerator, fabric, logger);
+        var volumes = new VolumeStore(VolumeStoresOf(options, layout), qemuImg, options.TimeProvider,
+            () => registry.All.Where(e => !e.Removed).Select(e => e.Record.Spec), logger);
+        volumes.EnsureCreated();
+        var runner = new VmRunner(options, registry, launcher, accelerator, fabric, volumes, logger);
         var applier = new LayerApplier(options, layout, launcher, accelerator);
         var layers = new LayerStore(layout, options, qemuImg, applier,
             () => registry.All.Where(e => !e.Removed).Select(e => e.Record.Spec.ImageLayerId), logger);
@@ -48,13 +51,22 @@ public static class QemuBackend
         _ = accelerator.GetAsync(); // decide early, off the request path
 
         return new PortLayerServices(
-            new ContainerLifecycle(options, registry, runner, layers, qemuImg, host, logger),
+            new ContainerLifecycle(options, registry, runner, layers, qemuImg, host, logger) { Volumes = volumes },
             new ContainerInteraction(options, registry, runner),
             new ContainerExec(options, registry, runner),
             layers,
             new MetadataStore(layout.MetadataDir),
             new HostInfo(layout, host, accelerator),
             fabric is null ? new NoFabric() : fabric,
-            new ContainerStatsSampler(options, registry));
+            new ContainerStatsSampler(options, registry))
+        {
+            Volumes = volumes,
+        };
     }
+
+    /// <summary>The configured stores, or one "default" store inside the datastore.</summary>
+    private static List<VolumeStoreInfo> VolumeStoresOf(QemuBackendOptions options, DatastoreLayout layout) =>
+        options.VolumeStores.Count == 0
+            ? [new VolumeStoreInfo(VolumeStore.DefaultStore, layout.VolumesDir)]
+            : options.VolumeStores.Select(s => new VolumeStoreInfo(s.Key, Path.TrimEndingDirectorySeparator(s.Value))).ToList();
 }

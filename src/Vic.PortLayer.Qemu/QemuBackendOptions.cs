@@ -26,6 +26,14 @@ public sealed record QemuBackendOptions
     /// <summary>Formats the empty base disk; our own empty filesystem, never untrusted content.</summary>
     public string MkfsExt4Binary { get; init; } = "mkfs.ext4";
 
+    /// <summary>Serves bind-mounted host directories to VMs over vhost-user-fs (QEMU 7.2's C daemon; Debian 12
+    /// ships it in qemu-system-common).</summary>
+    public string VirtiofsdBinary { get; init; } = "/usr/lib/qemu/virtiofsd";
+
+    /// <summary>Volume stores by label, each a directory (created when missing). Empty: one store, "default", at
+    /// &lt;datastore&gt;/volumes.</summary>
+    public IReadOnlyDictionary<string, string> VolumeStores { get; init; } = new Dictionary<string, string>();
+
     /// <summary>"auto" (KVM only when /dev/kvm exists and a probe guest finishes in time, else TCG), "kvm" or "tcg".</summary>
     public string Accelerator { get; init; } = "auto";
 
@@ -77,6 +85,13 @@ public sealed record QemuBackendOptions
             throw new InvalidArgumentException("RootDiskBytes must be at least 64 MiB");
         if (TcgTranslationCacheMiB is < 1 or > 2048)
             throw new InvalidArgumentException("TcgTranslationCacheMiB must be between 1 and 2048");
+        foreach (var (label, path) in VolumeStores)
+        {
+            if (!System.Text.RegularExpressions.Regex.IsMatch(label, "^[a-zA-Z0-9][a-zA-Z0-9_.-]*$"))
+                throw new InvalidArgumentException($"volume store label '{label}' must be letters, digits, '_', '.' or '-'");
+            if (!Path.IsPathFullyQualified(path))
+                throw new InvalidArgumentException($"volume store '{label}' must be an absolute path, got '{path}'");
+        }
         if (AcceleratorProbeTimeout <= TimeSpan.Zero || LayerApplyTimeout <= TimeSpan.Zero || PollInterval <= TimeSpan.Zero)
             throw new InvalidArgumentException("timeouts and intervals must be positive");
     }

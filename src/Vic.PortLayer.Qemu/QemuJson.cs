@@ -11,4 +11,5 @@ namespace Vic.PortLayer.Qemu;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ContainerRecord))]
 [JsonSerializable(typeof(LayerMeta))]
+[JsonSerializable(typeof(VolumeMeta))]
 internal sealed partial class QemuJson : JsonSerializerContext;

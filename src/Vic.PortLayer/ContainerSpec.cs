@@ -47,6 +47,9 @@ public sealed record ContainerSpec
     public ContainerRestartPolicy Restart { get; init; } = ContainerRestartPolicy.No;
 
     public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Volumes, bind mounts and tmpfs mounts, mounted in this order (a parent path before its children).</summary>
+    public IReadOnlyList<MountSpec> Mounts { get; init; } = [];
 }
 
 /// <summary>A change to a container's configuration (docker update); null members stay as they are.</summary>

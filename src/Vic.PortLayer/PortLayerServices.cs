@@ -9,4 +9,8 @@ public sealed record PortLayerServices(
     IMetadataStore Metadata,
     IHostInfo Host,
     INetworkFabric Network,
-    IContainerStats Stats);
+    IContainerStats Stats)
+{
+    /// <summary>Named volumes; a backend without them refuses every call (NotSupported).</summary>
+    public IVolumeStore Volumes { get; init; } = UnsupportedVolumeStore.Instance;
+}

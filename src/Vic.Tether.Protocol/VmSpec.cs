@@ -34,6 +34,9 @@ public sealed record VmSpec
     /// <summary>Extra /etc/hosts entries (--add-host, --link aliases), after localhost and the container's own names.</summary>
     public IReadOnlyList<HostEntry> ExtraHosts { get; init; } = [];
 
+    /// <summary>Filesystems mounted inside the container root before the process starts (Mode = Container), in order.</summary>
+    public IReadOnlyList<MountPointSpec> Mounts { get; init; } = [];
+
     /// <summary>The process to run (Mode = Container).</summary>
     public ProcessSpec? Process { get; init; }
 
@@ -104,6 +107,43 @@ public sealed record DnsSpec
     public IReadOnlyList<string> Nameservers { get; init; } = [];
     public IReadOnlyList<string> Search { get; init; } = [];
     public IReadOnlyList<string> Options { get; init; } = [];
+}
+
+/// <summary>One filesystem of the container besides its root: a volume disk, a tmpfs or a shared host directory.</summary>
+public sealed record MountPointSpec
+{
+    public required MountSourceKind Kind { get; init; }
+
+    /// <summary>Disk: the block device ("/dev/vdb"). Virtiofs: the device's tag. Tmpfs: unused.</summary>
+    public string Source { get; init; } = "";
+
+    /// <summary>Absolute path inside the container; created (with missing parents) when absent.</summary>
+    public required string Target { get; init; }
+
+    public bool ReadOnly { get; init; }
+
+    /// <summary>Disk: when the volume is empty, copy what the image has at <see cref="Target"/> into it first (Docker's
+    /// copy-up of a new volume).</summary>
+    public bool CopyUp { get; init; }
+
+    /// <summary>Filesystem data string (tmpfs: "size=65536k,mode=1777").</summary>
+    public string Options { get; init; } = "";
+
+    /// <summary>Mount flags by name: "nosuid", "nodev", "noexec" (others are ignored).</summary>
+    public IReadOnlyList<string> Flags { get; init; } = [];
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<MountSourceKind>))]
+public enum MountSourceKind
+{
+    /// <summary>An ext4 volume disk.</summary>
+    Disk,
+
+    /// <summary>A tmpfs in the VM's memory.</summary>
+    Tmpfs,
+
+    /// <summary>A host directory shared over virtio-fs (vhost-user-fs device with <see cref="MountPointSpec.Source"/> as tag).</summary>
+    Virtiofs,
 }
 
 /// <summary>One /etc/hosts line: an address and its names.</summary>

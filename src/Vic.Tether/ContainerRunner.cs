@@ -19,6 +19,7 @@ internal static unsafe class ContainerRunner
         ProcessSpec process = spec.Process!;
         RootFilesystem.MountRootDisk(spec.RootDevice);
         RootFilesystem.MountContainerFilesystems();
+        ContainerMounts.MountAll(spec.Mounts, log.Debug);
         string hostname = spec.Hostname.Length > 0 ? spec.Hostname : spec.Id[..Math.Min(12, spec.Id.Length)];
         RootFilesystem.SetHostname(hostname, spec.Domainname);
         long networkStart = Clock.MonotonicMs();

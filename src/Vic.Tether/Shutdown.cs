@@ -10,6 +10,11 @@ internal static class Shutdown
         Libc.sync();
         // Remounting read-only completes the ext4 journal; it fails when something still holds a file
         // open for writing, and sync above already made the data durable, so the result is ignored.
+        // Volumes too: a cleanly closed journal lets the next VM attach the volume read-only.
+        foreach (string volume in ContainerMounts.VolumeTargets)
+        {
+            Libc.mount(null, volume, null, Consts.MS_REMOUNT | Consts.MS_RDONLY, null);
+        }
         Libc.mount(null, "/", null, Consts.MS_REMOUNT | Consts.MS_RDONLY, null);
         Libc.sync();
         Libc.reboot(Consts.RB_POWER_OFF);

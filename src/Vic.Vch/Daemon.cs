@@ -23,6 +23,7 @@ internal static class Daemon
                 ContainerBasePath = options.ContainerBasePath,
                 Accelerator = options.Accelerator,
                 NetworkNamespace = options.NetworkNamespace,
+                VolumeStores = options.VolumeStores,
             };
             var portLayer = ResourceLimiter.Apply(await QemuBackend.CreateAsync(backendOptions, loggerFactory, cancellationToken),
                 options.Limits, backendOptions.DefaultMemoryBytes, backendOptions.DefaultCpus, options.DatastorePath);

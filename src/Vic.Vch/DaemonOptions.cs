@@ -30,6 +30,9 @@ internal sealed record DaemonOptions
     /// <summary>One namespace per VCH, named after its datastore (VCHs of the same name under different roots stay apart).</summary>
     public static string DefaultNetworkNamespace(string datastorePath) =>
         "vic-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(datastorePath)))[..12];
+
+    /// <summary>Volume stores by label (absolute directories); empty: "default" inside the datastore.</summary>
+    public Dictionary<string, string> VolumeStores { get; init; } = [];
 }
 
 /// <summary>PEM files for the TCP endpoint. <see cref="ClientCaPath"/> set means mutual TLS (dockerd's --tlsverify).</summary>

@@ -29,10 +29,16 @@ var whitelist = new Option<string[]>("--whitelist-registry") { Description = "Al
 var blacklist = new Option<string[]>("--blacklist-registry") { Description = "Refuse these registries (host[:port], CIDR or *.domain)" };
 var mirror = new Option<string[]>("--registry-mirror") { Description = "Docker Hub mirror URL, tried before Docker Hub" };
 
+var volumeStore = new Option<string[]>("--volume-store")
+{
+    Description = "Volume store as <directory>:<label>; may be repeated; volumes go to the one labelled \"default\" unless "
+        + "created with --opt VolumeStore=<label> (none given: \"default\" inside the datastore)",
+};
+
 var root = new RootCommand("vic-vch: a Virtual Container Host serving the Docker API; every container is a QEMU VM")
 {
     name, datastore, socket, containerBase, pidFile, accelerator, debug, tcp, tlsCert, tlsKey, tlsClientCa,
-    maxContainers, maxMemory, maxCpus, storageQuota, insecure, registryCa, whitelist, blacklist, mirror, netns, bridgeRange,
+    maxContainers, maxMemory, maxCpus, storageQuota, insecure, registryCa, whitelist, blacklist, mirror, netns, bridgeRange, volumeStore,
 };
 root.Validators.Add(result =>
 {
@@ -43,6 +49,8 @@ root.Validators.Add(result =>
         result.AddError("TLS options need --tcp");
     if (result.GetValue(tlsClientCa) is not null && !cert)
         result.AddError("--tls-client-ca needs --tls-cert and --tls-key");
+    if (VolumeStores.TryParse(result.GetValue(volumeStore) ?? [], out _, out string? storeError) is false)
+        result.AddError(storeError!);
     foreach (var limit in new[] { result.GetValue(maxContainers), result.GetValue(maxCpus) })
         if (limit is < 1)
             result.AddError("limits must be at least 1");
@@ -77,6 +85,7 @@ root.SetAction((parse, ct) => Daemon.RunAsync(new DaemonOptions
         Cpus = parse.GetValue(maxCpus),
         StorageBytes = parse.GetValue(storageQuota),
     },
+    VolumeStores = VolumeStores.TryParse(parse.GetValue(volumeStore) ?? [], out var stores, out _) ? stores : [],
     Registries = new Vic.ImageC.RegistryPolicy
     {
         InsecureRegistries = parse.GetValue(insecure) ?? [],

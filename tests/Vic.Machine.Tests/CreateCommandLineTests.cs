@@ -45,6 +45,7 @@ public sealed class CreateCommandLineTests : IDisposable
     [InlineData("--endpoint-address", "0.0.0.0", "--endpoint-port", "2376", "--tls-cname", "vch.example.test", "--tls-cname", "10.0.0.5", "--containers", "5", "--memory", "1536m", "--cpu", "4", "--storage-quota", "20g")]
     [InlineData("--endpoint-port", "2400", "--no-tlsverify", "--accelerator", "tcg", "--systemd", "--systemd-unit-dir", "/tmp/units")]
     [InlineData("--endpoint-port", "2401", "--no-tls")]
+    [InlineData("--endpoint-port", "2403", "--volume-store", "/srv/vols:default", "--volume-store", "/mnt/fast:fast")]
     [InlineData("--endpoint-port", "2402", "--tls-ca", "CA", "--tls-server-cert", "SCERT", "--tls-server-key", "SKEY", "--tls-cert-path", "/tmp/elsewhere/certs")]
     public void Inspect_config_reproduces_the_vch(params string[] settings)
     {
@@ -84,6 +85,9 @@ public sealed class CreateCommandLineTests : IDisposable
     [InlineData("invalid --containers \"0\"", "--containers", "0")]
     [InlineData("invalid --endpoint-port 70000", "--endpoint-port", "70000")]
     [InlineData("--tls-ca /nonexistent/ca.pem: no such file", "--tls-ca", "/nonexistent/ca.pem")]
+    [InlineData("--volume-store \"/srv/vols\": expected <directory>:<label>", "--volume-store", "/srv/vols")]
+    [InlineData("--volume-store: label \"a\" is given twice", "--volume-store", "/x:a", "--volume-store", "/y:a")]
+    [InlineData("the label may hold letters", "--volume-store", "/x:a b")]
     public void Bad_settings_are_refused_as_invalid_arguments(string message, params string[] settings)
     {
         var error = Assert.Throws<MachineException>(() =>
@@ -91,6 +95,17 @@ public sealed class CreateCommandLineTests : IDisposable
         Assert.Equal(ExitCodes.InvalidArgument, error.ExitCode);
         Assert.Contains(message, error.Message);
         Assert.False(Directory.Exists(_temp.File("root")));
+    }
+
+    [Fact]
+    public void Volume_stores_are_absolute_and_reach_the_daemon_command_line()
+    {
+        var vch = Parse(["vic-machine", "--root", _temp.File("root"), "create", "--name", "v", "--container-base", _base, "--vch-binary", _daemon,
+            "--volume-store", "rel/vols:default", "--volume-store", "/srv/a:b:fast"]);
+        Assert.Equal([Path.GetFullPath("rel/vols") + ":default", "/srv/a:b:fast"], vch.VolumeStores);
+        var daemon = DaemonCommandLine.For(vch);
+        Assert.Equal(["--volume-store", Path.GetFullPath("rel/vols") + ":default", "--volume-store", "/srv/a:b:fast"],
+            daemon.SkipWhile(a => a != "--volume-store").Take(4));
     }
 
     [Fact]

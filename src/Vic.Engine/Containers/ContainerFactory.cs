@@ -1,6 +1,7 @@
 using Vic.Engine.Images;
 using Vic.Engine.Models;
 using Vic.ImageC;
+using Vic.Engine.Volumes;
 using Vic.PortLayer;
 
 namespace Vic.Engine.Containers;
@@ -9,7 +10,7 @@ namespace Vic.Engine.Containers;
 /// docker create: validates as dockerd does, merges the image's config, and turns the result into a port-layer
 /// ContainerSpec whose annotations keep the Docker config for inspect.
 /// </summary>
-internal sealed class ContainerFactory(PortLayerServices portLayer, IImageService images, Networks.NetworkService networks)
+internal sealed class ContainerFactory(PortLayerServices portLayer, IImageService images, Networks.NetworkService networks, MountResolver mountResolver)
 {
     public async Task<ContainerCreateResponse> CreateAsync(string? requestedName, ContainerCreateRequest? request, CancellationToken cancellationToken)
     {
@@ -40,8 +41,9 @@ internal sealed class ContainerFactory(PortLayerServices portLayer, IImageServic
         if (name is not null && existing.FirstOrDefault(c => c.Spec.Name == name) is { } holder)
             throw new ConflictException(ContainerNames.NameInUse(name, holder.Spec.Id));
         name ??= PickFreeName(existing);
-
+        // Networks first: they only choose addresses, while mounts may create volumes that a later refusal must undo.
         var attachment = await Networks.ContainerNetworking.AttachAsync(networks, id, name, config.Hostname, hostConfig, request.NetworkingConfig, cancellationToken);
+        var (mounts, createdVolumes) = await mountResolver.ResolveAsync(config, hostConfig, cancellationToken);
         var annotations = DockerAnnotations.Encode(config, hostConfig, image.Id);
         annotations[Networks.NetworkAnnotations.Key] = Networks.NetworkAnnotations.Write(attachment.Endpoints);
 
@@ -71,13 +73,18 @@ internal sealed class ContainerFactory(PortLayerServices portLayer, IImageServic
             Dns = attachment.Dns,
             ExtraHosts = attachment.ExtraHosts,
             Restart = RestartPolicies.ToSpec(hostConfig.RestartPolicy),
+            Mounts = mounts,
         };
         try
         {
             await portLayer.Containers.CreateAsync(spec, cancellationToken);
         }
-        catch (AlreadyExistsException)
+        catch (PortLayerException e)
         {
+            // Volumes made for this container go with it (bad input changes nothing).
+            await mountResolver.RemoveQuietlyAsync(createdVolumes);
+            if (e is not AlreadyExistsException)
+                throw;
             // Lost a race for the name: answer with dockerd's wording when we can name the holder.
             var now = await portLayer.Containers.ListAsync(cancellationToken);
             if (now.FirstOrDefault(c => c.Spec.Name == name && c.Spec.Id != id) is { } winner)

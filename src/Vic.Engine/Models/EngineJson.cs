@@ -41,4 +41,10 @@ namespace Vic.Engine.Models;
 [JsonSerializable(typeof(ContainerUpdateRequest))]
 [JsonSerializable(typeof(ContainerUpdateResponse))]
 [JsonSerializable(typeof(ContainerPruneResponse))]
+[JsonSerializable(typeof(Volume))]
+[JsonSerializable(typeof(VolumeListResponse))]
+[JsonSerializable(typeof(VolumeCreateRequest))]
+[JsonSerializable(typeof(VolumePruneResponse))]
+[JsonSerializable(typeof(List<MountRequest>))]
+[JsonSerializable(typeof(DiskUsage))]
 public sealed partial class EngineJson : JsonSerializerContext;

@@ -29,16 +29,24 @@ internal sealed class ContainerQueryRoutes(
             all, RequestValues.String(query, "filters"), RequestValues.Bool(query, "all"),
             RequestValues.Int(query, "limit") ?? -1, context.RequestAborted);
         var now = time.GetUtcNow();
-        var list = matches.Select(c => NetworkMapper.WithNetworks(ContainerMapper.ToSummary(c, now), c, ports.PortsOf(c.Id))).ToList();
+        var volumes = await VolumesByNameAsync(matches.Any(c => c.Info.Spec.Mounts.Count > 0), context.RequestAborted);
+        var list = matches.Select(c => NetworkMapper.WithNetworks(ContainerMapper.ToSummary(c, now) with { Mounts = VolumeMapper.ToMountPoints(c.Info.Spec.Mounts, volumes) }, c, ports.PortsOf(c.Id))).ToList();
         await DockerResults.WriteJsonAsync(context, list, EngineJson.Default.ListContainerSummary);
     }
 
     private async Task InspectAsync(HttpContext context)
     {
         var c = await resolver.ResolveAsync(Id(context), context.RequestAborted);
-        var inspect = NetworkMapper.WithNetworks(ContainerMapper.ToInspect(c), c, ports.PortsOf(c.Id));
+        var volumes = await VolumesByNameAsync(c.Info.Spec.Mounts.Count > 0, context.RequestAborted);
+        var inspect = NetworkMapper.WithNetworks(ContainerMapper.ToInspect(c) with { Mounts = VolumeMapper.ToMountPoints(c.Info.Spec.Mounts, volumes) }, c, ports.PortsOf(c.Id));
         await DockerResults.WriteJsonAsync(context, inspect, EngineJson.Default.ContainerInspect);
     }
+
+    /// <summary>Volume locations for the Mounts' Source, read only when some container has mounts.</summary>
+    private async Task<IReadOnlyDictionary<string, VolumeInfo>> VolumesByNameAsync(bool needed, CancellationToken cancellationToken) =>
+        needed
+            ? (await portLayer.Volumes.ListAsync(cancellationToken)).ToDictionary(v => v.Name, StringComparer.Ordinal)
+            : new Dictionary<string, VolumeInfo>();
 
     /// <summary>
     /// The CLI issues wait before start and proceeds once the response headers arrive, so the wait is registered

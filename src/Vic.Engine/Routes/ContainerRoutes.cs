@@ -86,7 +86,9 @@ internal sealed class ContainerRoutes(
     {
         try
         {
+            var mounts = (await Lifecycle.InspectAsync(id, CancellationToken.None)).Spec.Mounts;
             await Lifecycle.RemoveAsync(id, force: true, CancellationToken.None);
+            await Volumes.AnonymousVolumes.RemoveAsync(portLayer.Volumes, mounts);
         }
         catch (PortLayerException)
         {
@@ -168,6 +170,8 @@ internal sealed class ContainerRoutes(
                 $"cannot remove container \"/{c.Name}\": container is running: stop the container before removing or force remove");
         await Lifecycle.RemoveAsync(c.Id, force, context.RequestAborted);
         startFailures.Forget(c.Id);
+        if (RequestValues.Bool(context.Request.Query, "v"))
+            await Volumes.AnonymousVolumes.RemoveAsync(portLayer.Volumes, c.Info.Spec.Mounts);
         await DockerResults.WriteStatusAsync(context, StatusCodes.Status204NoContent);
     }
 

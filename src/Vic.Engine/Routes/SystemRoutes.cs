@@ -92,6 +92,8 @@ internal sealed class SystemRoutes(EngineOptions options, PortLayerServices port
             ["Accelerator", facts.Accelerator],
             ["Datastore", datastore],
             .. RegistryInfo.Status(images.RegistryPolicy),
+            // dockerd has no field for where volumes live; a VCH names its stores here ("label: path").
+            .. portLayer.Volumes.Stores.Select(s => (List<string>)["VolumeStore", $"{s.Label}: {s.Location}"]),
         ];
         await DockerResults.WriteJsonAsync(context, new SystemInfo
         {
@@ -114,6 +116,7 @@ internal sealed class SystemRoutes(EngineOptions options, PortLayerServices port
             ServerVersion = options.ProductVersion,
             Warnings = [.. facts.Warnings],
             RegistryConfig = RegistryInfo.From(images.RegistryPolicy),
+            Plugins = new PluginsInfo { Volume = [Volumes.VolumeDrivers.Local] },
         }, EngineJson.Default.SystemInfo);
     }
 

@@ -18,6 +18,9 @@ internal sealed class ContainerLifecycle(
     HostResources host,
     ILogger logger) : IContainerLifecycle, IAsyncDisposable
 {
+    /// <summary>The volumes containers may name; set by the backend's composition.</summary>
+    public required VolumeStore Volumes { get; init; }
+
     public event EventHandler<ContainerStateChanged>? StateChanged
     {
         add => registry.StateChanged += value;
@@ -27,10 +30,19 @@ internal sealed class ContainerLifecycle(
     public async Task<ContainerInfo> CreateAsync(ContainerSpec spec, CancellationToken cancellationToken)
     {
         ContainerSpecValidator.Validate(spec, host.MemoryBytes, host.Cpus);
+        ContainerSpecValidator.ValidateMounts(spec.Mounts);
+        BindSources.Prepare(spec);
         ContainerEntry entry;
+        // Volumes first, then names: a volume this container names cannot be removed until it is registered.
+        await Volumes.Lock.WaitAsync(cancellationToken);
         await registry.NamesLock.WaitAsync(cancellationToken);
         try
         {
+            foreach (MountSpec m in spec.Mounts.Where(m => m.Kind == MountKind.Volume))
+            {
+                if (!Volumes.Exists(m.Source))
+                    throw new NotFoundException($"get {m.Source}: no such volume");
+            }
             if (registry.Contains(spec.Id) || Directory.Exists(registry.Layout.ContainerDir(spec.Id)))
                 throw new AlreadyExistsException($"container {spec.Id} already exists");
             if (registry.FindByName(spec.Name) is { } other)
@@ -73,6 +85,7 @@ internal sealed class ContainerLifecycle(
         finally
         {
             registry.NamesLock.Release();
+            Volumes.Lock.Release();
         }
         Log.ContainerCreated(logger, spec.Id, spec.Name);
         registry.Raise(spec.Id, ContainerRunState.Created, 0);

@@ -48,4 +48,20 @@ internal static partial class ContainerSpecValidator
         if (!NamePattern().IsMatch(name))
             throw new InvalidArgumentException($"Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
     }
+
+    /// <summary>Targets absolute, below "/" and distinct (dockerd: "Duplicate mount point"); sources given where needed.</summary>
+    public static void ValidateMounts(IReadOnlyList<MountSpec> mounts)
+    {
+        var targets = new HashSet<string>(StringComparer.Ordinal);
+        foreach (MountSpec m in mounts)
+        {
+            string target = m.Target.Length > 1 ? m.Target.TrimEnd('/') : m.Target;
+            if (!target.StartsWith('/') || target == "/" || target.Split('/').Contains(".."))
+                throw new InvalidArgumentException($"invalid mount config: invalid mount path: '{m.Target}' mount path must be absolute");
+            if (!targets.Add(target))
+                throw new InvalidArgumentException($"Duplicate mount point: {target}");
+            if (m.Kind is MountKind.Volume or MountKind.Bind && m.Source.Length == 0)
+                throw new InvalidArgumentException($"invalid mount config for type \"{m.Kind.ToString().ToLowerInvariant()}\": field Source must not be empty");
+        }
+    }
 }

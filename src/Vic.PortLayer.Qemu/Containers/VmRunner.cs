@@ -18,8 +18,11 @@ internal sealed class VmRunner(
     QemuLauncher launcher,
     AcceleratorProbe accelerator,
     Network.NamespaceFabric? fabric,
+    VolumeStore volumes,
     ILogger logger) : IAsyncDisposable
 {
+    // Held from the volume-use check until the VM is recorded as running, so two starts cannot both find a volume free.
+    private readonly SemaphoreSlim _attachLock = new(1, 1);
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(3);
     private readonly CancellationTokenSource _shutdown = new();
     private TimeProvider Time => options.TimeProvider;
@@ -51,8 +54,9 @@ internal sealed class VmRunner(
             string accel = await accelerator.GetAsync().WaitAsync(cancellationToken);
             DateTimeOffset now = Time.GetUtcNow();
             ContainerSpec spec = entry.Record.Spec;
+            VmMounts mounts = VmMounts.Plan(spec, volumes);
 
-            byte[] vmSpec = JsonSerializer.SerializeToUtf8Bytes(VmSpecFactory.ForContainer(spec, now), ProtocolJson.Default.VmSpec);
+            byte[] vmSpec = JsonSerializer.SerializeToUtf8Bytes(VmSpecFactory.ForContainer(spec, now) with { Mounts = mounts.Mounts }, ProtocolJson.Default.VmSpec);
             await AtomicFile.WriteAsync(Path.Combine(entry.Directory, DatastoreLayout.SpecFile), vmSpec, cancellationToken);
             // The run's first byte in output.log is recorded before QEMU exists, so even a VCH crash right after
             // launch leaves a record that tells this run's output (and Exit record) from earlier runs'.
@@ -60,36 +64,47 @@ internal sealed class VmRunner(
             var pending = entry.Record with { RunLogOffset = runLogOffset, ManuallyStopped = false };
             await registry.SaveAsync(entry, pending, cancellationToken);
 
+            bool attaching = mounts != VmMounts.None;
+            if (attaching)
+                await _attachLock.WaitAsync(cancellationToken);
             try
             {
-                await CreateTapsAsync(entry, cancellationToken);
-                pid = await launcher.StartDaemonAsync(BuildLaunch(entry, accel), cancellationToken);
-            }
-            catch (PortLayerException e)
-            {
-                await DeleteTapsAsync(entry);
-                // A policy restart that cannot launch ends the restarting: the container reads as exited, with why.
-                var failed = pending.Status with { Error = e.Message, State = pending.Status.State == ContainerRunState.Restarting ? ContainerRunState.Exited : pending.Status.State };
-                await registry.SaveAsync(entry, pending with { Status = failed }, CancellationToken.None);
-                throw;
-            }
+                try
+                {
+                    await CreateTapsAsync(entry, cancellationToken);
+                    pid = await LaunchWithMountsAsync(entry, accel, mounts, cancellationToken);
+                }
+                catch (PortLayerException e)
+                {
+                    await DeleteTapsAsync(entry);
+                    // A policy restart that cannot launch ends the restarting: the container reads as exited, with why.
+                    var failed = pending.Status with { Error = e.Message, State = pending.Status.State == ContainerRunState.Restarting ? ContainerRunState.Exited : pending.Status.State };
+                    await registry.SaveAsync(entry, pending with { Status = failed }, CancellationToken.None);
+                    throw;
+                }
 
-            var status = new ContainerStatus
-            {
-                State = ContainerRunState.Running,
-                Pid = pid,
-                StartedAt = now,
-                RestartCount = byPolicy ? pending.Status.RestartCount : 0,
-            };
-            try
-            {
-                await registry.SaveAsync(entry, pending with { Status = status }, CancellationToken.None);
+                var status = new ContainerStatus
+                {
+                    State = ContainerRunState.Running,
+                    Pid = pid,
+                    StartedAt = now,
+                    RestartCount = byPolicy ? pending.Status.RestartCount : 0,
+                };
+                try
+                {
+                    await registry.SaveAsync(entry, pending with { Status = status }, CancellationToken.None);
+                }
+                catch
+                {
+                    // Unrecorded VMs would be invisible after a restart: never leave one running.
+                    VmProcess.Kill(pid, entry.Directory);
+                    throw;
+                }
             }
-            catch
+            finally
             {
-                // Unrecorded VMs would be invisible after a restart: never leave one running.
-                VmProcess.Kill(pid, entry.Directory);
-                throw;
+                if (attaching)
+                    _attachLock.Release();
             }
             entry.KilledByUs = false;
             entry.SignalStarted();
@@ -512,6 +527,31 @@ internal sealed class VmRunner(
         Error = exit.Error,
         FinishedAt = now,
     };
+
+    /// <summary>
+    /// Checks the volumes are free to attach, starts a virtiofsd per bind mount, then QEMU with the volume disks and
+    /// shares added after the container's own devices. A failure stops the daemons it started.
+    /// </summary>
+    private async Task<int> LaunchWithMountsAsync(ContainerEntry entry, string accel, VmMounts mounts, CancellationToken cancellationToken)
+    {
+        VmLaunch launch = BuildLaunch(entry, accel);
+        if (mounts == VmMounts.None)
+            return await launcher.StartDaemonAsync(launch, cancellationToken);
+        VolumeUse.CheckFree(entry, registry.All);
+        var daemons = new List<System.Diagnostics.Process>();
+        try
+        {
+            BindSources.Prepare(entry.Record.Spec);
+            for (int i = 0; i < mounts.Shares.Count; i++)
+                daemons.Add(await Virtiofsd.StartAsync(options.VirtiofsdBinary, entry.Directory, mounts.Shares[i].Socket, mounts.ShareSources[i], cancellationToken));
+            return await launcher.StartDaemonAsync(launch with { Disks = [.. launch.Disks, .. mounts.Disks], Shares = mounts.Shares }, cancellationToken);
+        }
+        catch
+        {
+            daemons.ForEach(Virtiofsd.Stop);
+            throw;
+        }
+    }
 
     private VmLaunch BuildLaunch(ContainerEntry entry, string accel)
     {

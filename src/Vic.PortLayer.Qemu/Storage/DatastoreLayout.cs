@@ -10,6 +10,8 @@ internal sealed class DatastoreLayout(string root, string containerBase)
     public string LayersDir => Path.Combine(Root, "layers");
     public string ContainersDir => Path.Combine(Root, "containers");
     public string MetadataDir => Path.Combine(Root, "metadata");
+    /// <summary>The "default" volume store when the VCH names none.</summary>
+    public string VolumesDir => Path.Combine(Root, "volumes");
 
     public string BaseLayerDir => Path.Combine(LayersDir, "base");
     public string BaseDisk => Path.Combine(BaseLayerDir, DiskFile);

@@ -9,6 +9,10 @@ internal sealed record VmDisk(string Path, string Format, bool ReadOnly);
 /// <summary>One virtio NIC backed by a host tap device (created by the caller); the guest finds it by <paramref name="Mac"/>.</summary>
 internal sealed record VmNic(string Mac, string TapName);
 
+/// <summary>A host directory served by virtiofsd on <paramref name="Socket"/> (relative to the VM directory); the
+/// guest mounts it by <paramref name="Tag"/>.</summary>
+internal sealed record VmShare(string Socket, string Tag);
+
 /// <summary>Everything that varies between containerVM launches; <see cref="QemuCommand.Build"/> turns it into argv.</summary>
 internal sealed record VmLaunch
 {
@@ -30,6 +34,9 @@ internal sealed record VmLaunch
     public IReadOnlyList<VmNic> Nics { get; init; } = [];
     /// <summary>Network namespace QEMU must run in to open the taps of <see cref="Nics"/>; null for none.</summary>
     public string? NetworkNamespace { get; init; }
+
+    /// <summary>Shared host directories (bind mounts) as vhost-user-fs devices.</summary>
+    public IReadOnlyList<VmShare> Shares { get; init; } = [];
     /// <summary>Fork into the background with a pid file (containers); false for VMs the caller waits on (ApplyLayer).</summary>
     public bool Daemonize { get; init; } = true;
     /// <summary>Offer the vic.control port and the QMP socket (container VMs).</summary>
@@ -89,6 +96,17 @@ internal static class QemuCommand
             VmDisk disk = vm.Disks[i];
             string drive = $"id=disk{i},file={Escape(disk.Path)},format={disk.Format},if=none" + (disk.ReadOnly ? ",readonly=on" : "");
             a.AddRange(["-drive", drive, "-device", $"virtio-blk-device,drive=disk{i}"]);
+        }
+
+        // vhost-user-fs needs guest RAM the daemon can map: the memfd backend above is shared (share=on is its default).
+        // virtiofsd (libvhost-user) refuses legacy virtio, microvm's default transport: VMs with shares use virtio 1.0.
+        if (vm.Shares.Count > 0)
+            a.AddRange(["-global", "virtio-mmio.force-legacy=false"]);
+        for (int i = 0; i < vm.Shares.Count; i++)
+        {
+            VmShare share = vm.Shares[i];
+            a.AddRange(["-chardev", $"socket,id=fs{i},path={Escape(share.Socket)}",
+                "-device", $"vhost-user-fs-device,chardev=fs{i},tag={Escape(share.Tag)}"]);
         }
 
         // script=no: the caller creates and bridges the taps; QEMU only opens them (and must not run ifup scripts as root).

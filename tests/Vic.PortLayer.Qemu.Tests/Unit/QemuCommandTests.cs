@@ -106,4 +106,18 @@ public sealed class QemuCommandTests(Xunit.Abstractions.ITestOutputHelper output
         Assert.DoesNotContain(args, a => a.StartsWith("virtio-net-device", StringComparison.Ordinal));
         Assert.Contains("-nodefaults", args); // so QEMU adds no NIC of its own either
     }
+
+    [Fact]
+    public void SharesAreVhostUserFsDevicesOnAModernTransportAndVmsWithoutSharesKeepTheDefault()
+    {
+        IReadOnlyList<string> plain = QemuCommand.Build(Container());
+        Assert.DoesNotContain("virtio-mmio.force-legacy=false", plain);
+
+        IReadOnlyList<string> args = QemuCommand.Build(Container() with { Shares = [new VmShare("fs0.sock", "vicfs0"), new VmShare("fs1.sock", "vicfs1")] });
+        Assert.Equal("virtio-mmio.force-legacy=false", After(args, "-global"));
+        Assert.Contains("socket,id=fs0,path=fs0.sock", args);
+        Assert.Contains("vhost-user-fs-device,chardev=fs1,tag=vicfs1", args);
+        // virtiofsd maps guest RAM: it must be the shared memfd backend.
+        Assert.StartsWith("memory-backend-memfd,id=mem", After(args, "-object"));
+    }
 }

@@ -1,0 +1,64 @@
+using Vic.PortLayer.Qemu.Storage;
+using Vic.PortLayer.Qemu.Vm;
+using Vic.Tether.Protocol;
+
+namespace Vic.PortLayer.Qemu.Containers;
+
+/// <summary>
+/// What a container's mounts become on its VM: one extra disk per volume (after the root disk, so the n-th is
+/// /dev/vd(b+n)), one virtio-fs share per bind mount, and the tether's mount list in the spec's order.
+/// </summary>
+internal sealed record VmMounts(IReadOnlyList<VmDisk> Disks, IReadOnlyList<VmShare> Shares, IReadOnlyList<string> ShareSources, IReadOnlyList<MountPointSpec> Mounts)
+{
+    public static readonly VmMounts None = new([], [], [], []);
+
+    /// <summary>Socket of the n-th share, relative to the VM directory (QEMU and virtiofsd run there).</summary>
+    public static string ShareSocket(int index) => $"fs{index}.sock";
+
+    public static VmMounts Plan(ContainerSpec spec, VolumeStore volumes)
+    {
+        if (spec.Mounts.Count == 0)
+            return None;
+        var disks = new List<VmDisk>();
+        var deviceOf = new Dictionary<string, string>(StringComparer.Ordinal);
+        var shares = new List<VmShare>();
+        var sources = new List<string>();
+        var mounts = new List<MountPointSpec>();
+        foreach (MountSpec m in spec.Mounts)
+        {
+            switch (m.Kind)
+            {
+                case MountKind.Volume:
+                    if (!deviceOf.TryGetValue(m.Source, out string? device))
+                    {
+                        // One disk per volume, read-only only when every mount of it is (the kernel shares the superblock).
+                        bool readOnly = spec.Mounts.Where(o => o.Kind == MountKind.Volume && o.Source == m.Source).All(o => o.ReadOnly);
+                        disks.Add(new VmDisk(volumes.DiskOf(m.Source), "raw", readOnly));
+                        device = $"/dev/vd{(char)('a' + disks.Count)}";
+                        deviceOf[m.Source] = device;
+                    }
+                    mounts.Add(new MountPointSpec { Kind = MountSourceKind.Disk, Source = device, Target = m.Target, ReadOnly = m.ReadOnly, CopyUp = !m.NoCopy });
+                    break;
+                case MountKind.Bind:
+                    string tag = $"vicfs{shares.Count}";
+                    shares.Add(new VmShare(ShareSocket(shares.Count), tag));
+                    sources.Add(m.Source);
+                    mounts.Add(new MountPointSpec { Kind = MountSourceKind.Virtiofs, Source = tag, Target = m.Target, ReadOnly = m.ReadOnly, Flags = m.Flags });
+                    break;
+                case MountKind.Tmpfs:
+                    mounts.Add(new MountPointSpec { Kind = MountSourceKind.Tmpfs, Target = m.Target, ReadOnly = m.ReadOnly, Flags = m.Flags, Options = TmpfsOptions(m) });
+                    break;
+            }
+        }
+        return new VmMounts(disks, shares, sources, mounts);
+    }
+
+    private static string TmpfsOptions(MountSpec m)
+    {
+        var options = new List<string>();
+        if (m.TmpfsSizeBytes > 0)
+            options.Add($"size={m.TmpfsSizeBytes}");
+        options.Add($"mode={Convert.ToString(m.TmpfsMode > 0 ? m.TmpfsMode : Convert.ToInt32("1777", 8), 8)}");
+        return string.Join(',', options);
+    }
+}

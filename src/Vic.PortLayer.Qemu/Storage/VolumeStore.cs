@@ -1,0 +1,192 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Vic.PortLayer.Qemu.Vm;
+
+namespace Vic.PortLayer.Qemu.Storage;
+
+/// <summary>
+/// Named volumes of the local backend: each is a sparse raw ext4 disk (<see cref="DiskFile"/>) with its
+/// <see cref="MetaFile"/> in a directory named after it, in one of the VCH's volume stores. A volume appears and
+/// disappears by directory rename, so a crash leaves either the whole volume or nothing. <see cref="Lock"/> orders
+/// removals against container creates, so a volume a container is being made with cannot vanish meanwhile.
+/// </summary>
+internal sealed partial class VolumeStore(
+    IReadOnlyList<VolumeStoreInfo> stores,
+    QemuImg qemuImg,
+    TimeProvider time,
+    Func<IEnumerable<ContainerSpec>> containers,
+    ILogger logger) : IVolumeStore
+{
+    public const string DiskFile = "disk.raw";
+    public const string MetaFile = "volume.json";
+    public const string DefaultStore = "default";
+
+    public SemaphoreSlim Lock { get; } = new(1, 1);
+
+    public IReadOnlyList<VolumeStoreInfo> Stores => stores;
+
+    /// <summary>Creates every store's directory (a store on a missing mount shows up as an error at once).</summary>
+    public void EnsureCreated()
+    {
+        foreach (var store in stores)
+        {
+            Directory.CreateDirectory(store.Location);
+            DatastoreLayout.SweepLitter(store.Location);
+        }
+    }
+
+    public async Task<VolumeInfo> CreateAsync(VolumeCreateSpec spec, CancellationToken cancellationToken)
+    {
+        string name = string.IsNullOrEmpty(spec.Name) ? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)) : spec.Name;
+        VolumeOptions.ValidateName(name);
+        var (capacity, storeLabel) = VolumeOptions.Parse(name, spec.Options);
+        var store = stores.FirstOrDefault(s => s.Label == (storeLabel ?? DefaultStore))
+            ?? throw new InvalidArgumentException(storeLabel is null
+                ? $"create {name}: this VCH has no default volume store; name one with --opt VolumeStore=<label> ({Labels()})"
+                : $"create {name}: no volume store named \"{storeLabel}\" (this VCH has: {Labels()})");
+        await Lock.WaitAsync(cancellationToken);
+        try
+        {
+            // dockerd answers a create of an existing name with the existing volume.
+            if (Find(name) is { } existing)
+                return existing;
+            string work = DatastoreLayout.NewTempDir(store.Location);
+            Directory.CreateDirectory(work);
+            try
+            {
+                await qemuImg.CreateRawExt4Async(Path.Combine(work, DiskFile), capacity, "vic-volume", cancellationToken);
+                var meta = new VolumeMeta
+                {
+                    Name = name,
+                    CapacityBytes = capacity,
+                    Created = time.GetUtcNow(),
+                    Labels = new Dictionary<string, string>(spec.Labels),
+                    Options = new Dictionary<string, string>(spec.Options),
+                };
+                await AtomicFile.WriteAsync(Path.Combine(work, MetaFile), JsonSerializer.SerializeToUtf8Bytes(meta, QemuJson.Default.VolumeMeta), cancellationToken);
+                string dir = Path.Combine(store.Location, name);
+                Directory.Move(work, dir);
+                AtomicFile.FsyncDirectory(store.Location);
+                Log.VolumeCreated(logger, name, store.Label, capacity);
+                return ToInfo(store, dir, meta);
+            }
+            catch
+            {
+                DatastoreLayout.TryDeleteDirectory(work);
+                throw;
+            }
+        }
+        finally
+        {
+            Lock.Release();
+        }
+    }
+
+    public Task<VolumeInfo> InspectAsync(string name, CancellationToken cancellationToken) =>
+        Task.FromResult(Find(name) ?? throw new NotFoundException($"get {name}: no such volume"));
+
+    public Task<IReadOnlyList<VolumeInfo>> ListAsync(CancellationToken cancellationToken)
+    {
+        var all = new List<VolumeInfo>();
+        foreach (var store in stores)
+        {
+            if (!Directory.Exists(store.Location))
+                continue;
+            foreach (string dir in Directory.EnumerateDirectories(store.Location))
+            {
+                if (!Path.GetFileName(dir).StartsWith('.') && Read(store, dir) is { } info)
+                    all.Add(info);
+            }
+        }
+        return Task.FromResult<IReadOnlyList<VolumeInfo>>(all);
+    }
+
+    public async Task RemoveAsync(string name, bool force, CancellationToken cancellationToken)
+    {
+        await Lock.WaitAsync(cancellationToken);
+        try
+        {
+            var volume = Find(name);
+            if (volume is null)
+            {
+                if (force)
+                    return;
+                throw new NotFoundException($"get {name}: no such volume");
+            }
+            var users = UsersOf(name);
+            if (users.Count > 0)
+                throw new ConflictException($"remove {name}: volume is in use - [{string.Join(", ", users)}]");
+            DatastoreLayout.DeleteAtomically(volume.Location);
+            Log.VolumeRemoved(logger, name);
+        }
+        finally
+        {
+            Lock.Release();
+        }
+    }
+
+    public Task<IReadOnlyList<string>> UsersAsync(string name, CancellationToken cancellationToken) =>
+        Task.FromResult(UsersOf(name));
+
+    /// <summary>The disk of an existing volume, for attaching it to a VM. Throws NotFound.</summary>
+    public string DiskOf(string name) =>
+        Path.Combine((Find(name) ?? throw new NotFoundException($"get {name}: no such volume")).Location, DiskFile);
+
+    public bool Exists(string name) => Find(name) is not null;
+
+    private IReadOnlyList<string> UsersOf(string name) =>
+        containers().Where(c => c.Mounts.Any(m => m.Kind == MountKind.Volume && m.Source == name)).Select(c => c.Id).Order(StringComparer.Ordinal).ToList();
+
+    private VolumeInfo? Find(string name)
+    {
+        // Names are checked first: a name is also a path segment.
+        if (name.Length < 2 || name.Contains('/') || name.StartsWith('.'))
+            return null;
+        foreach (var store in stores)
+        {
+            string dir = Path.Combine(store.Location, name);
+            if (Directory.Exists(dir) && Read(store, dir) is { } info)
+                return info;
+        }
+        return null;
+    }
+
+    private static VolumeInfo? Read(VolumeStoreInfo store, string dir)
+    {
+        try
+        {
+            var meta = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(dir, MetaFile)), QemuJson.Default.VolumeMeta);
+            return meta is null ? null : ToInfo(store, dir, meta);
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static VolumeInfo ToInfo(VolumeStoreInfo store, string dir, VolumeMeta meta) => new()
+    {
+        Name = meta.Name,
+        Store = store.Label,
+        Location = dir,
+        CapacityBytes = meta.CapacityBytes,
+        AllocatedBytes = AllocatedBytes(Path.Combine(dir, DiskFile)),
+        Created = meta.Created,
+        Labels = meta.Labels,
+        Options = meta.Options,
+    };
+
+    /// <summary>What the sparse disk really takes on the datastore (st_blocks * 512), as du counts it.</summary>
+    private static unsafe long AllocatedBytes(string path)
+    {
+        byte* buffer = stackalloc byte[256];
+        // struct stat on x86_64 Linux: st_blocks at offset 64.
+        return stat(path, buffer) == 0 ? *(long*)(buffer + 64) * 512 : 0;
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "stat", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+    private static unsafe partial int stat(string path, byte* buffer);
+
+    private string Labels() => stores.Count == 0 ? "none" : string.Join(", ", stores.Select(s => s.Label));
+}

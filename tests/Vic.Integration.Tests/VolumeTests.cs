@@ -1,0 +1,190 @@
+using System.Text.Json;
+
+namespace Vic.Integration.Tests;
+
+/// <summary>A VCH with two volume stores ("default" and "fast") and an image that declares VOLUME /data.</summary>
+public sealed class VolumeVchFixture : IAsyncLifetime
+{
+    public static readonly string StoresRoot = Path.Combine(Path.GetTempPath(), "vic-it-stores-" + Guid.NewGuid().ToString("N")[..8]);
+    public static string DefaultStore => Path.Combine(StoresRoot, "default");
+    public static string FastStore => Path.Combine(StoresRoot, "fast");
+
+    public VchFixture Vch { get; } = new(["--volume-store", DefaultStore + ":default", "--volume-store", FastStore + ":fast"]);
+
+    public async Task InitializeAsync()
+    {
+        await Vch.InitializeAsync();
+        string archive = Path.Combine(Vch.Root, "volimg.tar");
+        var image = await Shell.RunAsync("bash", [Path.Combine(RepoPaths.Scripts, "make-busybox-image.sh"), archive, "volimg:latest"],
+            new Dictionary<string, string> { ["VOLUME_DIR"] = "/data" });
+        Assert.True(image.ExitCode == 0, image.ToString());
+        await Vch.OkAsync("load", "-i", archive);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Vch.DisposeAsync();
+        if (Directory.Exists(StoresRoot))
+            Directory.Delete(StoresRoot, recursive: true);
+    }
+}
+
+/// <summary>Volumes, bind mounts and tmpfs with the real docker CLI against containerVMs.</summary>
+public sealed class VolumeTests(VolumeVchFixture fixture) : IClassFixture<VolumeVchFixture>
+{
+    private readonly VchFixture _vch = fixture.Vch;
+
+    [Fact]
+    public async Task Named_volume_keeps_data_across_containers_honours_capacity_and_is_refused_removal_while_used()
+    {
+        Assert.Equal("data1", await _vch.OkAsync("volume", "create", "--opt", "Capacity=64MB", "--label", "team=a", "data1"));
+        var inspect = JsonDocument.Parse(await _vch.OkAsync("volume", "inspect", "data1")).RootElement[0];
+        Assert.Equal("local", inspect.GetProperty("Driver").GetString());
+        Assert.Equal("a", inspect.GetProperty("Labels").GetProperty("team").GetString());
+        Assert.Equal("67108864", inspect.GetProperty("Status").GetProperty("Capacity").GetString());
+        Assert.StartsWith(VolumeVchFixture.DefaultStore, inspect.GetProperty("Mountpoint").GetString());
+
+        string writer = await _vch.OkAsync("run", "--name", "vol-writer", "-v", "data1:/store", "busybox",
+            "sh", "-c", "echo persisted > /store/file && df -k /store | tail -1");
+        long sizeKb = long.Parse(writer.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        Assert.InRange(sizeKb, 40_000, 65_536); // 64 MiB less ext4's own metadata
+
+        var refused = await _vch.DockerAsync("volume", "rm", "data1");
+        string writerId = await _vch.OkAsync("inspect", "-f", "{{.Id}}", "vol-writer");
+        Assert.Contains($"remove data1: volume is in use - [{writerId}]", refused.Stderr);
+        Assert.Equal("data1", await _vch.OkAsync("volume", "ls", "-q", "--filter", "dangling=false", "--filter", "name=data1"));
+
+        await _vch.OkAsync("rm", "vol-writer");
+        Assert.Equal("persisted", await _vch.OkAsync("run", "--rm", "-v", "data1:/other:ro", "busybox", "cat", "/other/file"));
+        var readOnly = await _vch.DockerAsync("run", "--rm", "--mount", "type=volume,source=data1,target=/m,readonly", "busybox", "touch", "/m/x");
+        Assert.Contains("Read-only file system", readOnly.Stderr);
+        Assert.Equal("data1", await _vch.OkAsync("volume", "ls", "-q", "--filter", "dangling=true", "--filter", "label=team=a"));
+        Assert.Equal("data1", await _vch.OkAsync("volume", "rm", "data1"));
+        Assert.DoesNotContain("data1", await _vch.OkAsync("volume", "ls", "-q"));
+    }
+
+    [Fact]
+    public async Task Image_volume_content_is_copied_into_a_new_volume_once_and_rm_v_removes_only_anonymous_volumes()
+    {
+        // First mount of a new named volume: the image's /data (owned by app) is copied in.
+        Assert.Equal("1000 from the image", await _vch.OkAsync("run", "--rm", "-v", "seeded:/data", "volimg",
+            "sh", "-c", "echo $(stat -c %u /data/seed) $(cat /data/seed); rm /data/seed; echo mine > /data/mine"));
+        // Not again: the volume is no longer new.
+        Assert.Equal("mine", await _vch.OkAsync("run", "--rm", "-v", "seeded:/data", "volimg", "ls", "/data"));
+
+        // The declared VOLUME with nothing mounted there gets an anonymous volume, seeded the same way.
+        string id = await _vch.OkAsync("create", "-v", "named-kept:/kept", "volimg", "cat", "/data/seed");
+        await _vch.OkAsync("start", "-a", id);
+        var mounts = JsonDocument.Parse(await _vch.OkAsync("inspect", "-f", "{{json .Mounts}}", id)).RootElement;
+        Assert.Equal(2, mounts.GetArrayLength());
+        string anonymous = mounts.EnumerateArray().Single(m => m.GetProperty("Destination").GetString() == "/data").GetProperty("Name").GetString()!;
+        Assert.Matches("^[0-9a-f]{64}$", anonymous);
+        Assert.Contains(anonymous, await _vch.OkAsync("volume", "ls", "-q"));
+
+        await _vch.OkAsync("rm", "-v", id);
+        string left = await _vch.OkAsync("volume", "ls", "-q");
+        Assert.DoesNotContain(anonymous, left);
+        Assert.Contains("named-kept", left);
+
+        // --rm takes the container's anonymous volumes with it, as dockerd does.
+        Assert.Equal("from the image", await _vch.OkAsync("run", "--rm", "volimg", "cat", "/data/seed"));
+        await Eventually.ThatAsync(async () => await _vch.OkAsync("volume", "ls", "-q") == left, "the --rm container's anonymous volume was removed");
+        await _vch.OkAsync("volume", "rm", "named-kept", "seeded");
+    }
+
+    [Fact]
+    public async Task A_second_writer_is_refused_while_a_container_runs_with_the_volume_and_volumes_from_shares_its_mounts()
+    {
+        string holder = await _vch.OkAsync("run", "-d", "--name", "vol-holder", "-v", "shared1:/s", "busybox", "sleep", "600");
+        var second = await _vch.DockerAsync("run", "--rm", "-v", "shared1:/s", "busybox", "true");
+        Assert.NotEqual(0, second.ExitCode);
+        Assert.Contains($"volume shared1 is in use by running container {holder[..12]} (vol-holder)", second.Stderr);
+        await _vch.OkAsync("rm", "-f", holder);
+
+        string source = await _vch.OkAsync("create", "--name", "vol-source", "-v", "shared1:/s", "busybox", "true");
+        Assert.Equal("/s", await _vch.OkAsync("run", "--rm", "--volumes-from", "vol-source:ro", "busybox",
+            "sh", "-c", "touch /s/x 2>/dev/null || grep -o ' /s ' /proc/mounts | tr -d ' '"));
+        await _vch.OkAsync("rm", source);
+        await _vch.OkAsync("volume", "rm", "shared1");
+    }
+
+    [Fact]
+    public async Task Bind_mount_is_seen_from_both_sides_and_read_only_is_enforced()
+    {
+        string host = Path.Combine(_vch.Root, "bind-src");
+        Directory.CreateDirectory(host);
+        await File.WriteAllTextAsync(Path.Combine(host, "from-host"), "hello from the host\n");
+        Assert.Equal("hello from the host", await _vch.OkAsync("run", "--rm", "-v", host + ":/h", "busybox",
+            "sh", "-c", "echo written in the vm > /h/from-vm && chown 1000:1000 /h/from-vm && cat /h/from-host"));
+        Assert.Equal("written in the vm\n", await File.ReadAllTextAsync(Path.Combine(host, "from-vm")));
+        Assert.Equal("1000", (await Shell.RunAsync("stat", ["-c", "%u", Path.Combine(host, "from-vm")])).Stdout.Trim());
+
+        var ro = await _vch.DockerAsync("run", "--rm", "--mount", $"type=bind,source={host},target=/h,readonly", "busybox", "rm", "/h/from-host");
+        Assert.Contains("Read-only file system", ro.Stderr);
+        Assert.True(File.Exists(Path.Combine(host, "from-host")));
+
+        var missing = await _vch.DockerAsync("run", "--rm", "--mount", $"type=bind,source={host}/nope,target=/h", "busybox", "true");
+        Assert.Contains($"invalid mount config for type \"bind\": bind source path does not exist: {host}/nope", missing.Stderr);
+    }
+
+    [Fact]
+    public async Task Tmpfs_mounts_have_their_size_mode_and_flags()
+    {
+        string line = await _vch.OkAsync("run", "--rm", "--tmpfs", "/run:size=8m,mode=1770", "--mount", "type=tmpfs,target=/scratch,tmpfs-size=4194304",
+            "busybox", "sh", "-c", "grep -E ' /run | /scratch ' /proc/mounts; stat -c %a /run");
+        Assert.Contains("tmpfs /run tmpfs rw,nosuid,nodev,noexec,relatime,size=8192k,mode=1770", line);
+        Assert.Contains("tmpfs /scratch tmpfs rw,nosuid,nodev,noexec,relatime,size=4096k", line);
+        Assert.EndsWith("1770", line);
+    }
+
+    [Fact]
+    public async Task Volume_stores_are_listed_in_info_and_chosen_with_the_VolumeStore_option()
+    {
+        string info = await _vch.OkAsync("info");
+        Assert.Contains($"VolumeStore: default: {VolumeVchFixture.DefaultStore}", info);
+        Assert.Contains($"VolumeStore: fast: {VolumeVchFixture.FastStore}", info);
+        await _vch.OkAsync("volume", "create", "--opt", "VolumeStore=fast", "--opt", "Capacity=16M", "in-fast");
+        Assert.True(File.Exists(Path.Combine(VolumeVchFixture.FastStore, "in-fast", "disk.raw")));
+        Assert.Contains("Local Volumes", await _vch.OkAsync("system", "df"));
+        Assert.Contains("in-fast", await _vch.OkAsync("system", "df", "-v"));
+        await _vch.OkAsync("volume", "rm", "in-fast");
+        Assert.False(Directory.Exists(Path.Combine(VolumeVchFixture.FastStore, "in-fast")));
+    }
+
+    [Fact]
+    public async Task Bad_volume_requests_get_dockerds_messages_and_change_nothing()
+    {
+        string before = await _vch.OkAsync("volume", "ls", "-q");
+        (string[] Args, string Message)[] cases =
+        [
+            (["volume", "create", "a/b"], "create a/b: \"a/b\" includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed"),
+            (["volume", "create", "-d", "nfs", "x1"], "create x1: error looking up volume plugin nfs: plugin \"nfs\" not found"),
+            (["volume", "create", "--opt", "bogus=1", "x2"], "create x2: invalid option: \"bogus\""),
+            (["volume", "create", "--opt", "VolumeStore=nope", "x3"], "create x3: no volume store named \"nope\""),
+            (["volume", "inspect", "nosuchvol"], "get nosuchvol: no such volume"),
+            (["volume", "rm", "nosuchvol"], "get nosuchvol: no such volume"),
+            (["run", "--rm", "-v", "x4:/a:bogus", "busybox", "true"], "invalid mode: bogus"),
+            (["volume", "ls", "--filter", "color=red"], "invalid filter 'color'"),
+        ];
+        foreach (var (args, message) in cases)
+        {
+            var result = await _vch.DockerAsync(args);
+            Assert.True(result.ExitCode != 0, $"docker {string.Join(' ', args)} should fail");
+            Assert.Contains(message, result.Stderr);
+        }
+        Assert.Equal(before, await _vch.OkAsync("volume", "ls", "-q"));
+    }
+
+    [Fact]
+    public async Task Volume_data_survives_a_sigkill_of_the_vch()
+    {
+        await _vch.OkAsync("run", "--rm", "-v", "durable:/d", "busybox", "sh", "-c", "echo survived > /d/f");
+        var inspect = await _vch.MachineAsync("inspect", "--name", _vch.Name, "--format", "json");
+        int daemonPid = JsonDocument.Parse(inspect.Stdout).RootElement.GetProperty("Pid").GetInt32();
+        await Shell.RunAsync("kill", ["-9", daemonPid.ToString()]);
+        var started = await _vch.MachineAsync("start", "--name", _vch.Name);
+        Assert.True(started.ExitCode == 0, started.ToString());
+        Assert.Equal("survived", await _vch.OkAsync("run", "--rm", "-v", "durable:/d", "busybox", "cat", "/d/f"));
+        await _vch.OkAsync("volume", "rm", "durable");
+    }
+}

@@ -1,0 +1,157 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Vic.PortLayer.Qemu.Containers;
+using Vic.PortLayer.Qemu.Storage;
+using Vic.PortLayer.Qemu.Tests.Support;
+using Vic.PortLayer.Qemu.Vm;
+using Vic.Tether.Protocol;
+
+namespace Vic.PortLayer.Qemu.Tests.Unit;
+
+/// <summary>The volume store on real files with the real mkfs.ext4 (a sparse disk of a few MiB formats in milliseconds).</summary>
+public sealed class VolumeStoreTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private readonly List<ContainerSpec> _containers = [];
+    private readonly VolumeStore _store;
+
+    public VolumeStoreTests()
+    {
+        _store = new VolumeStore(
+            [new VolumeStoreInfo("default", Path.Combine(_dir.Path, "vols")), new VolumeStoreInfo("fast", Path.Combine(_dir.Path, "fast"))],
+            new QemuImg("qemu-img", "mkfs.ext4"), TimeProvider.System, () => _containers, NullLogger.Instance);
+        _store.EnsureCreated();
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    private static Dictionary<string, string> Opts(params string[] kv) =>
+        kv.Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+
+    [Fact]
+    public async Task CreateMakesASparseExt4DiskWithItsMetadataAndIsIdempotent()
+    {
+        var v = await _store.CreateAsync(new VolumeCreateSpec { Name = "v1", Labels = Opts("a=b"), Options = Opts("Capacity=32MB") }, default);
+        Assert.Equal(32L << 20, v.CapacityBytes);
+        string disk = Path.Combine(_dir.Path, "vols", "v1", VolumeStore.DiskFile);
+        Assert.Equal(32L << 20, new FileInfo(disk).Length);
+        Assert.InRange(v.AllocatedBytes, 1, 8L << 20); // sparse: mkfs wrote little
+        // The ext2/3/4 superblock magic (0xEF53, little-endian) at byte 1024 + 56.
+        byte[] superblock = new byte[2];
+        await using (var f = File.OpenRead(disk))
+        {
+            f.Position = 1024 + 56;
+            await f.ReadExactlyAsync(superblock);
+        }
+        Assert.Equal(new byte[] { 0x53, 0xEF }, superblock);
+
+        var again = await _store.CreateAsync(new VolumeCreateSpec { Name = "v1", Options = Opts("Capacity=1G") }, default);
+        Assert.Equal(32L << 20, again.CapacityBytes);
+        Assert.Equal("b", (await _store.InspectAsync("v1", default)).Labels["a"]);
+        Assert.Equal(["v1"], (await _store.ListAsync(default)).Select(x => x.Name));
+    }
+
+    [Fact]
+    public async Task DefaultCapacityIsOneGibAndAnUnnamedVolumeGetsA64HexName()
+    {
+        var v = await _store.CreateAsync(new VolumeCreateSpec(), default);
+        Assert.Matches("^[0-9a-f]{64}$", v.Name);
+        Assert.Equal(1L << 30, v.CapacityBytes);
+        Assert.Equal("default", v.Store);
+    }
+
+    [Fact]
+    public async Task VolumeStoreOptionPlacesTheDisk()
+    {
+        var v = await _store.CreateAsync(new VolumeCreateSpec { Name = "f1", Options = Opts("volumestore=fast", "capacity=16") }, default);
+        Assert.Equal("fast", v.Store);
+        Assert.Equal(16L << 20, v.CapacityBytes);
+        Assert.True(File.Exists(Path.Combine(_dir.Path, "fast", "f1", VolumeStore.DiskFile)));
+    }
+
+    [Theory]
+    [InlineData("a", "create a: volume name is too short, names should be at least two alphanumeric characters")]
+    [InlineData("a/b", "create a/b: \"a/b\" includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute path")]
+    [InlineData(".hidden", "create .hidden: \".hidden\" includes invalid characters")]
+    public async Task InvalidNamesAreRefusedAndLeaveNothing(string name, string message)
+    {
+        var e = await Assert.ThrowsAsync<InvalidArgumentException>(() => _store.CreateAsync(new VolumeCreateSpec { Name = name }, default));
+        Assert.StartsWith(message, e.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_dir.Path, "vols")));
+    }
+
+    [Theory]
+    [InlineData("bogus=1", "create vv: invalid option: \"bogus\"")]
+    [InlineData("Capacity=lots", "create vv: invalid capacity \"lots\"")]
+    [InlineData("Capacity=1KB", "create vv: invalid capacity \"1KB\": must be between 8MiB and 16TiB")]
+    [InlineData("Capacity=3parsecs", "create vv: invalid capacity \"3parsecs\": unknown unit \"parsecs\"")]
+    [InlineData("VolumeStore=nope", "create vv: no volume store named \"nope\" (this VCH has: default, fast)")]
+    public async Task BadOptionsAreRefusedAndLeaveNothing(string option, string message)
+    {
+        var e = await Assert.ThrowsAsync<InvalidArgumentException>(() => _store.CreateAsync(new VolumeCreateSpec { Name = "vv", Options = Opts(option) }, default));
+        Assert.StartsWith(message, e.Message);
+        Assert.Empty(await _store.ListAsync(default));
+    }
+
+    [Theory]
+    [InlineData("2GB", 2L << 30)]
+    [InlineData("512MiB", 512L << 20)]
+    [InlineData("1.5g", 3L << 29)]
+    [InlineData("100", 100L << 20)]
+    [InlineData("1T", 1L << 40)]
+    public void CapacityTakesUnitsAndBareNumbersAreMiB(string text, long bytes) =>
+        Assert.Equal(bytes, VolumeOptions.ParseCapacity("v", text));
+
+    [Fact]
+    public async Task RemoveIsRefusedWhileAContainerNamesTheVolume()
+    {
+        await _store.CreateAsync(new VolumeCreateSpec { Name = "used", Options = Opts("Capacity=16M") }, default);
+        string id = new('a', 64);
+        _containers.Add(new ContainerSpec
+        {
+            Id = id, Name = "c", Process = new ProcessConfig { Args = ["true"] },
+            Mounts = [new MountSpec { Kind = MountKind.Volume, Source = "used", Target = "/x" }],
+        });
+        var e = await Assert.ThrowsAsync<ConflictException>(() => _store.RemoveAsync("used", force: true, default));
+        Assert.Equal($"remove used: volume is in use - [{id}]", e.Message);
+        Assert.Equal([id], await _store.UsersAsync("used", default));
+
+        _containers.Clear();
+        await _store.RemoveAsync("used", force: false, default);
+        Assert.Empty(await _store.ListAsync(default));
+        await Assert.ThrowsAsync<NotFoundException>(() => _store.RemoveAsync("used", force: false, default));
+        await _store.RemoveAsync("used", force: true, default); // force: a missing volume is not an error
+    }
+
+    [Fact]
+    public async Task MountsBecomeDisksAfterTheRootDiskSharesAndTheTethersMountList()
+    {
+        await _store.CreateAsync(new VolumeCreateSpec { Name = "v1", Options = Opts("Capacity=16M") }, default);
+        await _store.CreateAsync(new VolumeCreateSpec { Name = "v2", Options = Opts("Capacity=16M") }, default);
+        var spec = new ContainerSpec
+        {
+            Id = new string('b', 64), Name = "c", Process = new ProcessConfig { Args = ["true"] },
+            Mounts =
+            [
+                new MountSpec { Kind = MountKind.Volume, Source = "v1", Target = "/a" },
+                new MountSpec { Kind = MountKind.Bind, Source = "/srv/x", Target = "/b", ReadOnly = true },
+                new MountSpec { Kind = MountKind.Volume, Source = "v2", Target = "/c", ReadOnly = true, NoCopy = true },
+                new MountSpec { Kind = MountKind.Volume, Source = "v1", Target = "/d", ReadOnly = true },
+                new MountSpec { Kind = MountKind.Tmpfs, Target = "/t", TmpfsSizeBytes = 1 << 20, Flags = ["noexec"] },
+            ],
+        };
+        var plan = VmMounts.Plan(spec, _store);
+        Assert.Equal([(_store.DiskOf("v1"), false), (_store.DiskOf("v2"), true)], plan.Disks.Select(d => (d.Path, d.ReadOnly)));
+        Assert.All(plan.Disks, d => Assert.Equal("raw", d.Format));
+        Assert.Equal([new VmShare("fs0.sock", "vicfs0")], plan.Shares);
+        Assert.Equal(["/srv/x"], plan.ShareSources);
+        Assert.Equal(
+        [
+            (MountSourceKind.Disk, "/dev/vdb", "/a", false, true),
+            (MountSourceKind.Virtiofs, "vicfs0", "/b", true, false),
+            (MountSourceKind.Disk, "/dev/vdc", "/c", true, false),
+            (MountSourceKind.Disk, "/dev/vdb", "/d", true, true),
+            (MountSourceKind.Tmpfs, "", "/t", false, false),
+        ], plan.Mounts.Select(m => (m.Kind, m.Source, m.Target, m.ReadOnly, m.CopyUp)));
+        Assert.Equal("size=1048576,mode=1777", plan.Mounts[4].Options);
+    }
+}
