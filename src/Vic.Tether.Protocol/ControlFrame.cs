@@ -65,6 +65,13 @@ public readonly record struct ControlFrame(ControlFrameKind Kind, uint Session, 
         return new ControlFrame(ControlFrameKind.Resize, session, payload);
     }
 
+    /// <summary>Stdin for a session as frames of at most <see cref="MaxPayload"/> bytes.</summary>
+    public static IEnumerable<ControlFrame> Stdin(uint session, ReadOnlyMemory<byte> data)
+    {
+        for (int offset = 0; offset < data.Length; offset += MaxPayload)
+            yield return new ControlFrame(ControlFrameKind.Stdin, session, data.Slice(offset, Math.Min(MaxPayload, data.Length - offset)).ToArray());
+    }
+
     public static ControlFrame ExecStart(uint session, ProcessSpec process) =>
         new(ControlFrameKind.ExecStart, session, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(process, ProtocolJson.Default.ProcessSpec));
 

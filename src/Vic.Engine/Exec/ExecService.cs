@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -73,7 +72,7 @@ internal sealed partial class ExecService(
         };
         if (request.DetachKeys is { Length: > 0 } keys)
             DetachKeys.Parse(keys); // refused now, as dockerd refuses it at create
-        string id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        string id = ContainerIds.New(); // dockerd draws exec IDs like container IDs
         var instance = new ExecInstance(id, container.Id, request, spec);
         _instances[id] = instance;
         events.Publish(container.Id, "exec_create: " + instance.CommandLine, new Dictionary<string, string> { ["execID"] = id });
@@ -180,14 +179,14 @@ internal sealed partial class ExecService(
         {
             if (await Task.WhenAny(outputTask, inputTask) == inputTask
                 && await inputTask is AttachStreamer.InputEnd.StdinClosed or AttachStreamer.InputEnd.NotAttached)
-                await Quietly(outputTask);
+                await AttachStreamer.Quietly(outputTask);
             return outputTask.IsCompletedSuccessfully;
         }
         finally
         {
             await cts.CancelAsync();
-            await Quietly(outputTask);
-            await Quietly(inputTask);
+            await AttachStreamer.Quietly(outputTask);
+            await AttachStreamer.Quietly(inputTask);
             await session.DisposeAsync();
         }
     }
@@ -292,18 +291,6 @@ internal sealed partial class ExecService(
         catch (IOException)
         {
             // The client is gone; the exit code is recorded all the same.
-        }
-    }
-
-    private static async Task Quietly(Task task)
-    {
-        try
-        {
-            await task;
-        }
-        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or PortLayerException)
-        {
-            // The relay is over; these are the expected ways for its pumps to stop.
         }
     }
 

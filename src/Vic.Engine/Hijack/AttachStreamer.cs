@@ -146,7 +146,8 @@ internal sealed partial class AttachStreamer(PortLayerServices portLayer, StartF
         }
     }
 
-    private static async Task Quietly(Task task)
+    /// <summary>Awaits a relay pump, swallowing the expected ways for it to stop (shared with exec).</summary>
+    internal static async Task Quietly(Task task)
     {
         try
         {

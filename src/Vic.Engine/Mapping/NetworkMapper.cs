@@ -11,7 +11,8 @@ internal static class NetworkMapper
     public static ContainerInspect WithNetworks(ContainerInspect inspect, ContainerRecord c, IReadOnlyList<PublishedPort> published)
     {
         var endpoints = NetworkAnnotations.Read(c.Info);
-        var primary = endpoints.FirstOrDefault();
+        // The top-level fields describe the default bridge only, as dockerd's do.
+        var bridge = endpoints.FirstOrDefault() is { NetworkName: NetworkService.DefaultNetworkName } first ? first : null;
         var ports = new Dictionary<string, List<PortBinding>?>();
         foreach (string exposed in c.Config.ExposedPorts?.Keys ?? Enumerable.Empty<string>())
             ports[exposed] = null;
@@ -29,11 +30,11 @@ internal static class NetworkMapper
             {
                 Ports = ports,
                 SandboxID = running ? c.Id : "",
-                EndpointID = primary?.NetworkName == NetworkService.DefaultNetworkName && running ? primary.EndpointId : "",
-                Gateway = primary?.NetworkName == NetworkService.DefaultNetworkName ? primary.Gateway : "",
-                IPAddress = primary?.NetworkName == NetworkService.DefaultNetworkName ? primary.IPAddress : "",
-                IPPrefixLen = primary?.NetworkName == NetworkService.DefaultNetworkName ? primary.PrefixLength : 0,
-                MacAddress = primary?.NetworkName == NetworkService.DefaultNetworkName ? primary.MacAddress : "",
+                EndpointID = running ? bridge?.EndpointId ?? "" : "",
+                Gateway = bridge?.Gateway ?? "",
+                IPAddress = bridge?.IPAddress ?? "",
+                IPPrefixLen = bridge?.PrefixLength ?? 0,
+                MacAddress = bridge?.MacAddress ?? "",
                 Networks = endpoints.ToDictionary(e => e.NetworkName, e => Settings(e, c)),
             },
         };

@@ -100,7 +100,8 @@ internal sealed partial class DnsServer(NetworkService networks, PortLayerServic
             if (DnsMessage.TryReadQuestion(query, out string name, out ushort type, out int questionEnd))
             {
                 var addresses = await LookupAsync(network, name, cancellationToken);
-                reply = addresses.Count > 0 || (type != DnsMessage.TypeA && await KnownAsync(network, name, cancellationToken))
+                // A known name answers every type (AAAA gets an empty answer at once); unknown names go upstream.
+                reply = addresses.Count > 0
                     ? DnsMessage.Answer(query, questionEnd, type == DnsMessage.TypeA ? addresses : [], Ttl)
                     : await ForwardAsync(query, cancellationToken) ?? DnsMessage.Failure(query, questionEnd, DnsMessage.ServerFailure);
             }
@@ -116,9 +117,6 @@ internal sealed partial class DnsServer(NetworkService networks, PortLayerServic
             // The client or the server went away; DNS clients retry.
         }
     }
-
-    private async Task<bool> KnownAsync(NetworkRecord network, string name, CancellationToken cancellationToken) =>
-        (await LookupAsync(network, name, cancellationToken)).Count > 0;
 
     /// <summary>Running containers on the network answering to <paramref name="name"/> (name, hostname, alias, short ID).</summary>
     public async Task<List<IPAddress>> LookupAsync(NetworkRecord network, string name, CancellationToken cancellationToken)

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -45,7 +44,7 @@ internal sealed partial class NetworkService(PortLayerServices portLayer, Engine
             var subnet = NextFreeSubnet();
             await SaveAsync(new NetworkRecord
             {
-                Id = NewId(),
+                Id = Containers.ContainerIds.New(),
                 Name = DefaultNetworkName,
                 Subnet = subnet.ToString(),
                 Gateway = Ipv4Subnet.Format(subnet.FirstHost),
@@ -124,7 +123,7 @@ internal sealed partial class NetworkService(PortLayerServices portLayer, Engine
         }
         var network = new NetworkRecord
         {
-            Id = NewId(),
+            Id = Containers.ContainerIds.New(),
             Name = name,
             Subnet = subnet.ToString(),
             Gateway = Ipv4Subnet.Format(gateway),
@@ -203,7 +202,7 @@ internal sealed partial class NetworkService(PortLayerServices portLayer, Engine
         {
             NetworkId = network.Id,
             NetworkName = network.Name,
-            EndpointId = NewId(),
+            EndpointId = Containers.ContainerIds.New(),
             IPAddress = Ipv4Subnet.Format(address),
             PrefixLength = subnet.PrefixLength,
             Gateway = network.Gateway,
@@ -236,8 +235,6 @@ internal sealed partial class NetworkService(PortLayerServices portLayer, Engine
         lock (_networks)
             _networks[network.Id] = network;
     }
-
-    private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
 
     private sealed class Releaser(SemaphoreSlim semaphore) : IDisposable
     {

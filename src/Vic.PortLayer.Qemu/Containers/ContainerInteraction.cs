@@ -18,11 +18,8 @@ internal sealed class ContainerInteraction(QemuBackendOptions backendOptions, Co
     public async Task WriteStdinAsync(string id, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         ContainerEntry entry = StdinTarget(id);
-        for (int offset = 0; offset < data.Length; offset += ControlFrame.MaxPayload)
-        {
-            ReadOnlyMemory<byte> part = data.Slice(offset, Math.Min(ControlFrame.MaxPayload, data.Length - offset));
-            await runner.SendAsync(entry, new ControlFrame(ControlFrameKind.Stdin, 0, part.ToArray()), cancellationToken);
-        }
+        foreach (ControlFrame frame in ControlFrame.Stdin(0, data))
+            await runner.SendAsync(entry, frame, cancellationToken);
     }
 
     public Task CloseStdinAsync(string id, CancellationToken cancellationToken) =>

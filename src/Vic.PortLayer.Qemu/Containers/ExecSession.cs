@@ -75,11 +75,8 @@ internal sealed class ExecSession(ControlChannel channel, uint number, bool open
 
     private async Task SendChunkedAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        for (int offset = 0; offset < data.Length; offset += ControlFrame.MaxPayload)
-        {
-            ReadOnlyMemory<byte> part = data.Slice(offset, Math.Min(ControlFrame.MaxPayload, data.Length - offset));
-            await channel.SendAsync(new ControlFrame(ControlFrameKind.Stdin, Number, part.ToArray()), cancellationToken);
-        }
+        foreach (ControlFrame frame in ControlFrame.Stdin(Number, data))
+            await channel.SendAsync(frame, cancellationToken);
     }
 
     public Task CloseStdinAsync(CancellationToken cancellationToken)
