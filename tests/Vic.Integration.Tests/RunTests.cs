@@ -14,6 +14,17 @@ public sealed class RunTests(VchFixture vch)
     }
 
     [Fact]
+    public async Task Guest_has_a_balloon_device_with_free_page_reporting_bound_to_its_driver()
+    {
+        // Free page reporting is what hands memory the guest freed back to the host (issue 2's idle-memory figure).
+        // Feature bit 5 (VIRTIO_BALLOON_F_REPORTING) must be negotiated: the guest driver is bound and using it.
+        string features = await vch.OkAsync("run", "--rm", "busybox", "sh", "-c",
+            "for d in /sys/bus/virtio/drivers/virtio_balloon/virtio*; do cat $d/features; done");
+        Assert.True(features.Length > 5, $"no virtio_balloon device bound in the guest: '{features}'");
+        Assert.Equal('1', features[5]);
+    }
+
+    [Fact]
     public async Task Exit_code_of_the_process_is_the_exit_code_of_docker_run()
     {
         var result = await vch.DockerAsync("run", "--rm", "busybox", "sh", "-c", "echo out; exit 3");

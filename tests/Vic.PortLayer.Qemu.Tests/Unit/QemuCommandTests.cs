@@ -39,6 +39,13 @@ public sealed class QemuCommandTests(Xunit.Abstractions.ITestOutputHelper output
     }
 
     [Fact]
+    public void EveryVmOffersFreePageReporting()
+    {
+        Assert.Contains("virtio-balloon-device,free-page-reporting=on", QemuCommand.Build(Container()));
+        Assert.Contains("virtio-balloon-device,free-page-reporting=on", QemuCommand.Build(Container() with { Daemonize = false, Interactive = false }));
+    }
+
+    [Fact]
     public void ResourcesAndAccelerator()
     {
         IReadOnlyList<string> args = QemuCommand.Build(Container());
