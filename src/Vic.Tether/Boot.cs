@@ -69,6 +69,10 @@ internal static unsafe class Boot
         {
             throw new TetherException("invalid container spec: Mode ApplyLayer without Layer");
         }
+        if (spec.Mode == VmMode.Appliance && AppliancePlan.Validate(spec) is string applianceError)
+        {
+            throw new TetherException(applianceError);
+        }
         return spec;
     }
 
@@ -94,8 +98,24 @@ internal static unsafe class Boot
         {
             layer = layer with { TarDevice = "/dev/vdb" };
         }
+        ApplianceSpec? appliance = spec.Appliance;
+        if (appliance is not null)
+        {
+            appliance = appliance with
+            {
+                VchArgs = appliance.VchArgs ?? [],
+                Env = appliance.Env ?? [],
+                DataDevice = appliance.DataDevice ?? "",
+                DataMountPoint = string.IsNullOrEmpty(appliance.DataMountPoint) ? "/var/lib/vic" : appliance.DataMountPoint,
+                Secrets = appliance.Secrets ?? [],
+            };
+        }
         return spec with
         {
+            Appliance = appliance,
+            Interfaces = spec.Interfaces ?? [],
+            ExtraHosts = spec.ExtraHosts ?? [],
+            Mounts = spec.Mounts ?? [],
             Id = spec.Id ?? "",
             Hostname = spec.Hostname ?? "",
             Domainname = spec.Domainname ?? "",
