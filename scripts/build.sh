@@ -11,4 +11,6 @@ echo "==> publishing vic-vch and vic-machine to out/"
 dotnet publish src/Vic.Vch -c Release -nologo -v q -clp:ErrorsOnly -o out/vch
 dotnet publish src/Vic.Machine -c Release -nologo -v q -clp:ErrorsOnly -o out/machine
 ln -sfn ../.cache/container-base out/container-base
-echo "==> built: out/machine/vic-machine, out/vch/vic-vch, out/container-base/current"
+echo "==> building the VCH appliance image (out/appliance)"
+bash scripts/build-appliance.sh
+echo "==> built: out/machine/vic-machine, out/vch/vic-vch, out/container-base/current, out/appliance"

@@ -42,6 +42,9 @@ public sealed record VmSpec
 
     /// <summary>The layer to apply (Mode = ApplyLayer).</summary>
     public LayerApplySpec? Layer { get; init; }
+
+    /// <summary>What the VCH appliance runs (Mode = Appliance).</summary>
+    public ApplianceSpec? Appliance { get; init; }
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<VmMode>))]
@@ -52,6 +55,11 @@ public enum VmMode
 
     /// <summary>Mount the root disk, apply the tar on <see cref="LayerApplySpec.TarDevice"/> onto it, sync, power off.</summary>
     ApplyLayer,
+
+    /// <summary>The VCH appliance: mount the appliance disk (read-only) and the data disk, configure the network,
+    /// run vic-vch as a supervised child (restarted when it ends), relay its output to the log port. Never powers
+    /// off by itself.</summary>
+    Appliance,
 }
 
 public sealed record ProcessSpec
@@ -173,6 +181,33 @@ public sealed record StartedReport
 {
     public required int Pid { get; init; }
 }
+
+/// <summary>
+/// The VCH appliance's configuration (Mode = Appliance), besides what <see cref="VmSpec"/> already carries (hostname,
+/// <see cref="VmSpec.Interfaces"/>, <see cref="VmSpec.Dns"/>, <see cref="VmSpec.RootDevice"/> = the appliance disk).
+/// On vSphere it lives in the appliance VM's extraConfig as guestinfo (<see cref="GuestInfoSpec"/>), written by vic-machine.
+/// </summary>
+public sealed record ApplianceSpec
+{
+    /// <summary>vic-vch's arguments (after the executable): the VCH's name, datastore, endpoints, backend target.</summary>
+    public required IReadOnlyList<string> VchArgs { get; init; }
+
+    /// <summary>"KEY=value" entries for vic-vch, added to the appliance's defaults.</summary>
+    public IReadOnlyList<string> Env { get; init; } = [];
+
+    /// <summary>ext4 block device holding the VCH's state, mounted at <see cref="DataMountPoint"/>; empty: a tmpfs
+    /// there instead (state lost at power-off, which the tether says in the log).</summary>
+    public string DataDevice { get; init; } = "";
+
+    public string DataMountPoint { get; init; } = "/var/lib/vic";
+
+    /// <summary>Files written under /run/vic/secrets (mode 0400, tmpfs) before vic-vch starts: certificates, keys,
+    /// credentials that vic-vch's arguments name by path.</summary>
+    public IReadOnlyList<ApplianceSecret> Secrets { get; init; } = [];
+}
+
+/// <summary>One secret file: <see cref="Name"/> is a plain file name; <see cref="Base64Content"/> its bytes.</summary>
+public sealed record ApplianceSecret(string Name, string Base64Content);
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(VmSpec))]

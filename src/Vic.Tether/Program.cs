@@ -38,7 +38,7 @@ moduleFailures.ForEach(log.Tether);
 ExitReport report;
 try
 {
-    VmSpec spec = Boot.ReadSpec();
+    VmSpec spec = Boot.ReadSpec(log);
     if (Boot.FixClock(spec.HostTimeUnixMs) is string clockNote)
     {
         log.Tether(clockNote);
@@ -47,6 +47,7 @@ try
     {
         VmMode.Container => ContainerRunner.Run(spec, log, new Reaper(), Ports.Find(Channels.ControlPort, TimeSpan.FromMilliseconds(200))),
         VmMode.ApplyLayer => LayerApplier.Run(spec, log),
+        VmMode.Appliance => ApplianceRunner.Run(spec, log, new Reaper()),
         _ => new ExitReport { ExitCode = 125, Error = $"unknown mode {spec.Mode}" },
     };
 }

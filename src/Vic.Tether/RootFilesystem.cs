@@ -11,15 +11,15 @@ internal static unsafe class RootFilesystem
 {
     public const string NewRoot = "/newroot";
 
-    /// <summary>Mounts the ext4 root disk at /newroot. Throws with a clear reason.</summary>
-    public static void MountRootDisk(string device)
+    /// <summary>Mounts the ext4 root disk at /newroot (read-only for the shared appliance image). Throws with a clear reason.</summary>
+    public static void MountRootDisk(string device, bool readOnly = false)
     {
         if (!Ports.WaitForDevice(device, TimeSpan.FromSeconds(5)))
         {
             throw new TetherException($"root device {device} did not appear");
         }
         Directory.CreateDirectory(NewRoot);
-        Sys.Check(Libc.mount(device, NewRoot, "ext4", 0, null), $"mount root device {device}");
+        Sys.Check(Libc.mount(device, NewRoot, "ext4", readOnly ? Consts.MS_RDONLY : 0, null), $"mount root device {device}");
     }
 
     /// <summary>/proc, /sys, /dev, /dev/pts, /dev/shm inside the container root, as a container runtime provides them.</summary>

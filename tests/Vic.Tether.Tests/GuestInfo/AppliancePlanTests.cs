@@ -1,0 +1,63 @@
+using Vic.Tether.Protocol;
+
+namespace Vic.Tether.Tests.GuestInfo;
+
+public sealed class AppliancePlanTests
+{
+    private static VmSpec Spec(ApplianceSpec? appliance) => new() { Mode = VmMode.Appliance, Id = "vch", Appliance = appliance };
+
+    [Fact]
+    public void ValidSpecPasses() =>
+        Assert.Null(AppliancePlan.Validate(Spec(new ApplianceSpec
+        {
+            VchArgs = ["--name", "x"],
+            DataDevice = "/dev/vdb",
+            Secrets = [new ApplianceSecret("server-key.pem", Convert.ToBase64String("key"u8.ToArray()))],
+        })));
+
+    [Theory]
+    [InlineData(null, "invalid appliance spec: Mode Appliance without Appliance")]
+    [InlineData("mount", "invalid appliance spec: DataMountPoint \"var/lib\" is not an absolute path")]
+    [InlineData("device", "invalid appliance spec: DataDevice \"vdb\" is not a /dev path")]
+    [InlineData("secret-name", "invalid appliance spec: secret name \"../etc/passwd\" is not a plain file name")]
+    [InlineData("secret-content", "invalid appliance spec: secret key is not base64")]
+    [InlineData("secret-twice", "invalid appliance spec: two secrets with the same name")]
+    public void BadSpecIsRefusedWithTheField(string? fault, string message)
+    {
+        var appliance = new ApplianceSpec { VchArgs = [] };
+        ApplianceSpec? spec = fault switch
+        {
+            null => null,
+            "mount" => appliance with { DataMountPoint = "var/lib" },
+            "device" => appliance with { DataDevice = "vdb" },
+            "secret-name" => appliance with { Secrets = [new("../etc/passwd", "")] },
+            "secret-content" => appliance with { Secrets = [new("key", "not base64!")] },
+            _ => appliance with { Secrets = [new("key", ""), new("key", "")] },
+        };
+        Assert.Equal(message, AppliancePlan.Validate(Spec(spec)));
+    }
+
+    [Fact]
+    public void SpecEnvironmentOverridesTheDefaults()
+    {
+        List<string> env = AppliancePlan.Environment(["DOTNET_EnableDiagnostics=1", "VIC_EXTRA=yes"]);
+        Assert.Contains("DOTNET_EnableDiagnostics=1", env);
+        Assert.DoesNotContain("DOTNET_EnableDiagnostics=0", env);
+        Assert.Contains("VIC_EXTRA=yes", env);
+        Assert.Contains("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1", env);
+    }
+
+    [Fact]
+    public void RestartDelayDoublesUpToThirtySeconds() =>
+        Assert.Equal([1, 2, 4, 8, 16, 30, 30], Enumerable.Range(1, 7).Select(n => (int)AppliancePlan.RestartDelay(n).TotalSeconds));
+
+    [Fact]
+    public void ApplianceSpecRoundTripsThroughGuestInfo()
+    {
+        VmSpec spec = Spec(new ApplianceSpec { VchArgs = ["--name", "vch1", "--tcp", "0.0.0.0:2376"], DataDevice = "/dev/vdb" });
+        VmSpec back = GuestInfoSpec.Decode(GuestInfoSpec.Encode(spec).ToDictionary());
+        Assert.Equal(VmMode.Appliance, back.Mode);
+        Assert.Equal(["--name", "vch1", "--tcp", "0.0.0.0:2376"], back.Appliance!.VchArgs);
+        Assert.Equal("/dev/vdb", back.Appliance.DataDevice);
+    }
+}
