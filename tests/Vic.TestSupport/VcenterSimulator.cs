@@ -20,8 +20,10 @@ public sealed class VcenterSimulator : IDisposable
     {
     }
 
-    /// <param name="arguments">Extra vcsim flags, e.g. "-session-timeout", "2s" or "-hosts", "5".</param>
-    public VcenterSimulator(IReadOnlyList<string> arguments)
+    /// <summary>A simulator started with extra vcsim flags, e.g. "-session-timeout", "2s" or "-hosts", "5".</summary>
+    public static VcenterSimulator Start(params string[] arguments) => new(arguments);
+
+    private VcenterSimulator(IReadOnlyList<string> arguments)
     {
         string binary = Binary;
         if (!File.Exists(binary))
