@@ -5,6 +5,7 @@ import (
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/methods"
+	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
 )
@@ -23,6 +24,15 @@ type taskManager struct {
 type clientTask struct {
 	*simulator.Task
 }
+
+// Lock and Unlock shadow the TaskManager's own mutex, which the simulator takes around every call on it:
+// CreateTask registers a task, and registering a task takes that same mutex (to update recentTask).
+func (m *taskManager) Lock()   {}
+func (m *taskManager) Unlock() {}
+
+// Get hands the property collector the wrapped object: it cannot dig a managed object out of a pointer field.
+func (m *taskManager) Get() mo.Reference { return m.TaskManager }
+func (t *clientTask) Get() mo.Reference  { return t.Task }
 
 func installClientTasks() {
 	ref := types.ManagedObjectReference{Type: "TaskManager", Value: "TaskManager"}
