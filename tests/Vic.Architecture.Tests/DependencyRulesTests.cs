@@ -72,6 +72,12 @@ public sealed class DependencyRulesTests
         Assert.Empty(ProjectReferences("Vic.Machine"));
     }
 
+    [Fact]
+    public void Vsphere_client_references_nothing_of_ours()
+    {
+        Assert.Empty(ProjectReferences("Vic.Vsphere"));
+    }
+
     private static string FindSrc()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
