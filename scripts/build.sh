@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "==> building the solution"
 dotnet build vic.slnx -c Release -nologo -v q -clp:ErrorsOnly
+echo "==> building the vCenter simulator (tools/vcsim) for the vSphere tests"
+bash scripts/build-vcsim.sh
 echo "==> building the container base (kernel + initramfs with the tether)"
 bash scripts/build-container-base.sh
 echo "==> publishing vic-vch and vic-machine to out/"

@@ -17,6 +17,7 @@ packages=(
   python3-docker python3-pytest         # docker-py, for API fidelity checks
   docker-compose                        # compose v1 (Debian), brings up multi-service apps in tests
   hyperfine                             # benchmarks
+  golang-go golang-github-vmware-govmomi-dev  # tools/vcsim: the vCenter simulator the vSphere tests run against
   systemd                               # systemd-analyze verify checks vic-machine's unit files
 )
 missing=()

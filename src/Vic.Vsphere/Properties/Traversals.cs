@@ -1,0 +1,37 @@
+namespace Vic.Vsphere;
+
+/// <summary>Ready-made traversals for the property collector.</summary>
+public static class Traversals
+{
+    /// <summary>
+    /// Everything in the inventory below a folder, datacenter, compute resource, host, resource pool or vApp:
+    /// folders' children, a datacenter's four folders, compute resources' hosts, pools and datastores, pools'
+    /// sub-pools and VMs. Recursive through named specs, as vSphere's property collector requires.
+    /// </summary>
+    public static IReadOnlyList<SelectionSpec> Inventory { get; } = BuildInventory();
+
+    private static IReadOnlyList<SelectionSpec> BuildInventory()
+    {
+        SelectionSpec[] all =
+        [
+            new SelectionReference("folderChildren"), new SelectionReference("dcVm"), new SelectionReference("dcHost"),
+            new SelectionReference("dcDatastore"), new SelectionReference("dcNetwork"), new SelectionReference("crHost"),
+            new SelectionReference("crPool"), new SelectionReference("crDatastore"), new SelectionReference("poolPools"),
+            new SelectionReference("poolVms"), new SelectionReference("hostVms"),
+        ];
+        return
+        [
+            new TraversalSpec("folderChildren", "Folder", "childEntity", false, all),
+            new TraversalSpec("dcVm", "Datacenter", "vmFolder", false, all),
+            new TraversalSpec("dcHost", "Datacenter", "hostFolder", false, all),
+            new TraversalSpec("dcDatastore", "Datacenter", "datastoreFolder", false, all),
+            new TraversalSpec("dcNetwork", "Datacenter", "networkFolder", false, all),
+            new TraversalSpec("crHost", "ComputeResource", "host", false, all),
+            new TraversalSpec("crPool", "ComputeResource", "resourcePool", false, all),
+            new TraversalSpec("crDatastore", "ComputeResource", "datastore", false, all),
+            new TraversalSpec("poolPools", "ResourcePool", "resourcePool", false, all),
+            new TraversalSpec("poolVms", "ResourcePool", "vm", false, all),
+            new TraversalSpec("hostVms", "HostSystem", "vm", false, all),
+        ];
+    }
+}
