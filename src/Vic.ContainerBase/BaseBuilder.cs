@@ -18,7 +18,11 @@ internal sealed class BaseBuilder(BuildOptions options, TextWriter log)
 
     /// <summary>Modules every containerVM needs, in the order they are wanted (dependencies are added first).</summary>
     internal static readonly IReadOnlyList<string> WantedModules =
-        ["virtio_ring", "virtio", "virtio_mmio", "qemu_fw_cfg", "virtio_console", "virtio_blk", "failover", "net_failover", "virtio_net",
+        ["virtio_ring", "virtio", "virtio_mmio",
+         // The same base also boots on a PC machine (pc/q35: QEMU's vmport backdoor, the appliance), whose virtio
+         // devices sit on PCI; on microvm the driver finds no bus and costs nothing.
+         "virtio_pci",
+         "qemu_fw_cfg", "virtio_console", "virtio_blk", "failover", "net_failover", "virtio_net",
          // Feeds the kernel random pool when the VM has a virtio-rng device: without RDRAND (TCG's default CPU)
          // the first getrandom() in the guest otherwise waits a second or more for entropy.
          "virtio_rng",

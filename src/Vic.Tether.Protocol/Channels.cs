@@ -10,6 +10,12 @@ public static class Channels
     public const string SpecFwCfgName = "opt/vic/spec";
 
     /// <summary>
+    /// fw_cfg entry holding guestinfo key/value pairs as .vmx lines (<see cref="GuestInfoText"/>): a VM configured the
+    /// way vSphere configures one (its extraConfig), booted under QEMU. Read when <see cref="SpecFwCfgName"/> is absent.
+    /// </summary>
+    public const string GuestInfoFwCfgName = "opt/vic/guestinfo";
+
+    /// <summary>
     /// Durable output channel: QEMU appends it to a file on the datastore, so output is kept while the VCH
     /// is down. Carries <see cref="LogRecord"/> frames (stdout, stderr, started, exit, tether diagnostics).
     /// </summary>

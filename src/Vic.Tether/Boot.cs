@@ -7,8 +7,6 @@ namespace Vic.Tether;
 /// <summary>The first steps of PID 1: kernel filesystems, the spec, the guest clock.</summary>
 internal static unsafe class Boot
 {
-    private const string SpecPath = "/sys/firmware/qemu_fw_cfg/by_name/" + Channels.SpecFwCfgName + "/raw";
-
     /// <summary>Mounts /proc, /sys and devtmpfs on /dev in the initramfs (already mounted is fine).</summary>
     public static void MountKernelFilesystems()
     {
@@ -45,18 +43,10 @@ internal static unsafe class Boot
         }
     }
 
-    /// <summary>Reads and validates the spec from fw_cfg. Throws <see cref="TetherException"/> with a clear reason.</summary>
-    public static VmSpec ReadSpec()
+    /// <summary>Reads (see <see cref="SpecSource"/>) and validates the spec. Throws <see cref="TetherException"/> with a clear reason.</summary>
+    public static VmSpec ReadSpec(LogWriter log)
     {
-        byte[] json;
-        try
-        {
-            json = File.ReadAllBytes(SpecPath);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new TetherException($"cannot read the container spec from fw_cfg {Channels.SpecFwCfgName}: {e.Message}");
-        }
+        byte[] json = SpecSource.ReadJson(log);
         VmSpec? spec;
         try
         {

@@ -38,7 +38,7 @@ moduleFailures.ForEach(log.Tether);
 ExitReport report;
 try
 {
-    VmSpec spec = Boot.ReadSpec();
+    VmSpec spec = Boot.ReadSpec(log);
     if (Boot.FixClock(spec.HostTimeUnixMs) is string clockNote)
     {
         log.Tether(clockNote);

@@ -114,6 +114,15 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int clock_settime(int clock, Timespec* time);
 
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial void* mmap(void* address, nuint length, int protection, int flags, int fd, long offset);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int mprotect(void* address, nuint length, int protection);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int ioperm(nuint from, nuint count, int turnOn);
+
     // ---- calls the forked child makes: no GC transition, no errno marshalling (both would run managed
     // runtime code in a process whose other threads vanished at fork).
 

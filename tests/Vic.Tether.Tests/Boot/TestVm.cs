@@ -7,6 +7,14 @@ using Vic.Tether.Protocol;
 
 namespace Vic.Tether.Tests.Boot;
 
+/// <summary>How a test hands the spec to the guest.</summary>
+internal enum SpecDelivery
+{
+    FwCfgJson,
+    FwCfgGuestInfo,
+    None,
+}
+
 /// <summary>
 /// Boots one containerVM the way the QEMU backend does (microvm, TCG, the container base, spec in fw_cfg, log port
 /// to a file, optional control socket) and returns the log records. Mirrors the facts measured on this host;
@@ -40,18 +48,42 @@ internal static class TestVm
 
     /// <param name="extraArgs">More QEMU arguments (NICs for the network tests).</param>
     /// <param name="debugConsole">Boot with vic.debug: the tether's timestamped progress lines land in <see cref="VmResult.Console"/>.</param>
+    /// <param name="delivery">How the spec reaches the guest: fw_cfg JSON (the local backend), guestinfo pairs in fw_cfg
+    /// (a VM configured the way vSphere configures one), or not at all.</param>
+    /// <param name="pcMachine">Boot a PC machine with these -M options (e.g. "pc,vmport=on") instead of microvm; its
+    /// virtio devices are PCI ones.</param>
     public static async Task<VmResult> RunAsync(string workDir, VmSpec spec, string rootDisk, string? tarDisk = null,
         Func<Socket, Task>? control = null, TimeSpan? timeout = null, bool controlPortWithoutHost = false,
-        IReadOnlyList<string>? extraArgs = null, bool debugConsole = false)
+        IReadOnlyList<string>? extraArgs = null, bool debugConsole = false, SpecDelivery delivery = SpecDelivery.FwCfgJson,
+        string? pcMachine = null)
     {
         string specPath = Path.Combine(workDir, "spec.json");
         string logPath = Path.Combine(workDir, "log.bin");
         string socketPath = Path.Combine(workDir, "ctl.sock");
-        File.WriteAllText(specPath, JsonSerializer.Serialize(spec, ProtocolJson.Default.VmSpec));
+        File.WriteAllText(specPath, delivery == SpecDelivery.FwCfgGuestInfo
+            ? GuestInfoText.Format(GuestInfoSpec.Encode(spec))
+            : JsonSerializer.Serialize(spec, ProtocolJson.Default.VmSpec));
         File.Delete(logPath);
 
         var psi = new ProcessStartInfo("qemu-system-x86_64") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         List<string> arguments = Arguments(spec, rootDisk, tarDisk, specPath, logPath, control is null && !controlPortWithoutHost ? null : socketPath);
+        int fwCfg = arguments.IndexOf("-fw_cfg");
+        if (delivery == SpecDelivery.None)
+        {
+            arguments.RemoveRange(fwCfg, 2);
+        }
+        else if (delivery == SpecDelivery.FwCfgGuestInfo)
+        {
+            arguments[fwCfg + 1] = $"name={Channels.GuestInfoFwCfgName},file={specPath}";
+        }
+        if (pcMachine is not null)
+        {
+            arguments[arguments.IndexOf("-M") + 1] = pcMachine;
+            for (int i = 0; i < arguments.Count; i++)
+            {
+                arguments[i] = arguments[i].Replace("virtio-serial-device", "virtio-serial-pci").Replace("virtio-blk-device", "virtio-blk-pci");
+            }
+        }
         if (debugConsole)
         {
             int append = arguments.IndexOf("-append") + 1;
