@@ -12,8 +12,10 @@ internal static class VchFinder
 {
     public static async Task<IReadOnlyList<FoundVch>> ListAsync(VsphereSession session, CancellationToken ct)
     {
-        var vms = await session.Client.Properties.RetrieveAsync(
-            PropertyFilter.Below(session.Datacenter.VmFolder, "VirtualMachine", "config.extraConfig", "runtime.powerState", "guest.ipAddress"), ct);
+        // VMs live in VM folders: walking the folder tree finds every one (see Traversals.Folders).
+        var vms = await session.Client.Properties.RetrieveAsync(new PropertyFilter(
+            [new PropertySelection("VirtualMachine", ["config.extraConfig", "runtime.powerState", "guest.ipAddress"])],
+            [new ObjectSelection(session.Datacenter.VmFolder, true, Traversals.Folders)]), ct);
         var found = new List<FoundVch>();
         foreach (var vm in vms)
         {

@@ -31,7 +31,7 @@ internal static class VsphereCli
         }
         if (view.DockerHost is null)
         {
-            Console.WriteLine($"VCH {view.Name} is created; its appliance has not reported an address yet.");
+            Console.WriteLine($"VCH {view.Name}: its appliance has not reported an address yet.");
             Console.WriteLine($"vic-machine inspect --target {view.Target} --name {view.Name} prints DOCKER_HOST once it has.");
             if (view.CertPath is string certs)
                 Console.WriteLine($"Client certificates: {certs}");
