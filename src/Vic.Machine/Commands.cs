@@ -35,9 +35,13 @@ internal static class Commands
 
     public static Command List()
     {
-        var command = new Command("ls", "List local VCHs") { FormatOption };
+        var target = new Vsphere.TargetOptions();
+        var command = new Command("ls", "List VCHs: local ones, or with --target those on a vCenter or ESXi host") { FormatOption };
+        target.AddTo(command);
         command.SetAction((parse, ct) => Run(parse, () =>
         {
+            if (target.Given(parse))
+                return Vsphere.VsphereCli.ListAsync(target.Read(parse), parse.GetValue(FormatOption)!, ct);
             var views = new VchStore(parse.GetValue(RootOption)!).List().Select(View).ToList();
             if (parse.GetValue(FormatOption) == "json")
             {
@@ -82,9 +86,16 @@ internal static class Commands
     {
         var name = NameOption();
         var force = new Option<bool>("--force", "-f") { Description = "Remove running containers too" };
-        var command = new Command("delete", "Delete a VCH with its containers, images and datastore") { name, force, TimeoutOption };
+        var target = new Vsphere.TargetOptions();
+        var command = new Command("delete", "Delete a VCH with its containers, images and datastore (on vSphere: its VMs, pool, folder and datastore directory)") { name, force, TimeoutOption };
+        target.AddTo(command);
         command.SetAction((parse, ct) => Run(parse, async () =>
         {
+            if (target.Given(parse))
+            {
+                await Vsphere.VsphereCli.DeleteAsync(target.Read(parse), parse.GetValue(name)!, parse.GetValue(force), ct);
+                return;
+            }
             var store = new VchStore(parse.GetValue(RootOption)!);
             var vch = store.Load(parse.GetValue(name)!);
             // The daemon knows which containerVMs run (it re-adopts them on start), so ask it rather than guess.
@@ -170,7 +181,8 @@ internal static class Commands
                 Console.Error.WriteLine(e);
             return e.ExitCode;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or HttpRequestException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or HttpRequestException or Vic.Vsphere.VsphereFault
+            or Vic.Vsphere.NotFoundException or TimeoutException or Vic.Tether.Protocol.GuestInfoException)
         {
             Console.Error.WriteLine($"vic-machine: {e.Message}");
             if (parse.GetValue(DebugOption))

@@ -11,13 +11,33 @@ internal static class ConfigureCommand
     {
         var name = Commands.NameOption();
         var settings = new SettingsOptions(creating: false);
-        var command = new Command("configure", "Change an existing VCH's endpoint, TLS, resource limits or daemon; restarts its daemon (containers keep running) and rolls back if that fails")
+        var target = new Vsphere.TargetOptions();
+        var containerNetworks = new Option<string[]>("--container-network") { Description = "vSphere: the port groups containers may join, <portgroup>[:name] (repeatable; replaces the set)" };
+        var dns = new Option<string[]>("--dns-server") { Description = "vSphere: the appliance's DNS servers (repeatable; replaces the set)" };
+        var command = new Command("configure", "Change an existing VCH's endpoint, TLS, resource limits or daemon (on vSphere: limits, container networks, DNS); restarts its daemon (containers keep running) and rolls back if that fails")
         {
-            name, Commands.TimeoutOption, Commands.FormatOption,
+            name, Commands.TimeoutOption, Commands.FormatOption, containerNetworks, dns,
         };
         settings.AddTo(command);
+        target.AddTo(command);
         command.SetAction((parse, ct) => Commands.Run(parse, async () =>
         {
+            if (target.Given(parse))
+            {
+                Vsphere.TargetOptions.RefuseLocalOnly(parse, settings.EndpointAddress, settings.EndpointPort, settings.TlsCname, settings.NoTlsVerify, settings.NoTls,
+                    settings.TlsVerify, settings.TlsServerCert, settings.TlsServerKey, settings.TlsCa, settings.StorageQuota, settings.Accelerator, settings.VchBinary);
+                var request = new Vsphere.ConfigureRequest
+                {
+                    MaxContainers = parse.GetValue(settings.Containers) is string c ? new(Vsphere.Limits.Count(c, "--containers", true)) : null,
+                    MemoryBytes = parse.GetValue(settings.Memory) is string m ? new(Vsphere.Limits.Size(m, "--memory")) : null,
+                    Cpus = parse.GetValue(settings.Cpu) is string cpu ? new(Vsphere.Limits.Count(cpu, "--cpu", true)) : null,
+                    ContainerNetworks = parse.GetResult(containerNetworks) is { Implicit: false } ? parse.GetValue(containerNetworks) : null,
+                    DnsServers = parse.GetResult(dns) is { Implicit: false } ? parse.GetValue(dns) : null,
+                };
+                await Vsphere.VsphereCli.ConfigureAsync(target.Read(parse), parse.GetValue(name)!, request, parse.GetValue(Commands.FormatOption)!, ct);
+                return;
+            }
+            Vsphere.TargetOptions.RefuseVsphereOnly(parse, containerNetworks, dns, target.User, target.Password, target.Thumbprint);
             var store = new VchStore(parse.GetValue(Commands.RootOption)!);
             var before = store.Load(parse.GetValue(name)!);
             var after = settings.Apply(parse, before);

@@ -17,6 +17,8 @@ internal sealed class CreateCommand
     };
     private readonly SettingsOptions _settings = new(creating: true);
     private readonly RegistryFlags _registries = new();
+    private readonly Vsphere.TargetOptions _target = new();
+    private readonly Vsphere.VsphereCreateOptions _vsphere = new();
 
     public Command Build()
     {
@@ -26,6 +28,9 @@ internal sealed class CreateCommand
         };
         _settings.AddTo(command);
         foreach (var option in _registries.All)
+            command.Options.Add(option);
+        _target.AddTo(command);
+        foreach (var option in _vsphere.All)
             command.Options.Add(option);
         command.SetAction((parse, ct) => Commands.Run(parse, () => RunAsync(parse, ct)));
         return command;
@@ -91,6 +96,13 @@ internal sealed class CreateCommand
 
     private async Task RunAsync(ParseResult parse, CancellationToken ct)
     {
+        if (_target.Given(parse))
+        {
+            await Vsphere.VsphereCli.CreateAsync(_target.Read(parse), ReadVsphereRequest(parse), parse.GetValue(_vsphere.NoWait),
+                parse.GetValue(Commands.TimeoutOption), parse.GetValue(Commands.FormatOption)!, ct);
+            return;
+        }
+        Vsphere.TargetOptions.RefuseVsphereOnly(parse, [_target.User, _target.Password, _target.Thumbprint, .. _vsphere.All]);
         var store = new VchStore(parse.GetValue(Commands.RootOption)!);
         var progress = Console.Error;
         var vch = ReadRecord(parse, store, DateTimeOffset.UtcNow);
@@ -130,5 +142,36 @@ internal sealed class CreateCommand
             throw;
         }
         Commands.PrintEndpoint(vch, parse.GetValue(Commands.FormatOption)!);
+    }
+
+    /// <summary>The create request for a vSphere target; options that only mean something locally are refused.</summary>
+    internal Vsphere.CreateRequest ReadVsphereRequest(ParseResult parse)
+    {
+        Vsphere.TargetOptions.RefuseLocalOnly(parse, [_systemd, _unitDir, _settings.EndpointAddress, _settings.Accelerator, _settings.VchBinary,
+            _settings.StorageQuota, _settings.TlsServerCert, _settings.TlsServerKey, _settings.TlsCa, .. _registries.All]);
+        string vchName = parse.GetValue(_name)!;
+        if (parse.GetValue(_settings.NoTls) && parse.GetValue(_settings.NoTlsVerify))
+            throw new MachineException("--no-tls and --no-tlsverify contradict each other: choose one", ExitCodes.InvalidArgument);
+        var target = _target.Read(parse);
+        return new Vsphere.CreateRequest
+        {
+            Name = vchName,
+            ComputeResource = parse.GetValue(_vsphere.ComputeResource),
+            ImageStore = parse.GetValue(_vsphere.ImageStore),
+            VolumeStores = parse.GetValue(_volumeStores) ?? [],
+            BridgeNetwork = parse.GetValue(_vsphere.BridgeNetwork),
+            PublicNetwork = parse.GetValue(_vsphere.PublicNetwork) ?? "VM Network",
+            ContainerNetworks = parse.GetValue(_vsphere.ContainerNetworks) ?? [],
+            DnsServers = parse.GetValue(_vsphere.DnsServers) ?? [],
+            MaxContainers = parse.GetValue(_settings.Containers) is string c ? Vsphere.Limits.Count(c, "--containers", false) : null,
+            MemoryBytes = parse.GetValue(_settings.Memory) is string m ? ByteSize.Parse(m, "--memory") : null,
+            Cpus = parse.GetValue(_settings.Cpu) is string cpu ? Vsphere.Limits.Count(cpu, "--cpu", false) : null,
+            TlsMode = parse.GetValue(_settings.NoTls) ? Tls.TlsMode.Off : parse.GetValue(_settings.NoTlsVerify) ? Tls.TlsMode.ServerOnly : Tls.TlsMode.Verify,
+            TlsCnames = parse.GetValue(_settings.TlsCname) ?? [],
+            CertPath = parse.GetValue(_certPath) is string certs ? Path.GetFullPath(certs)
+                : Vsphere.VsphereCreateOptions.DefaultCertPath(parse.GetValue(Commands.RootOption)!, target, vchName),
+            ApplianceDirectory = parse.GetValue(_vsphere.ApplianceDirectory) ?? Vsphere.VsphereCreateOptions.DefaultApplianceDirectory(),
+            ContainerBaseDirectory = parse.GetValue(_containerBase) ?? Layout.DefaultContainerBase(),
+        };
     }
 }

@@ -10,9 +10,13 @@ internal static class InspectCommand
     public static Command Build()
     {
         var name = Commands.NameOption();
+        var target = new Vsphere.TargetOptions();
         var command = new Command("inspect", "Show a VCH's endpoint, client environment, TLS, limits, state and paths") { name, Commands.FormatOption };
+        target.AddTo(command);
         command.SetAction((parse, ct) => Commands.Run(parse, () =>
         {
+            if (target.Given(parse))
+                return Vsphere.VsphereCli.InspectAsync(target.Read(parse), parse.GetValue(name)!, parse.GetValue(Commands.FormatOption)!, ct);
             var vch = new VchStore(parse.GetValue(Commands.RootOption)!).Load(parse.GetValue(name)!);
             var v = Commands.View(vch);
             if (parse.GetValue(Commands.FormatOption) == "json")

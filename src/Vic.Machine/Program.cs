@@ -12,6 +12,7 @@ root.Subcommands.Add(ConfigureCommand.Debug());
 root.Subcommands.Add(Commands.Start());
 root.Subcommands.Add(Commands.Stop());
 root.Subcommands.Add(Commands.Delete());
+root.Subcommands.Add(Vic.Machine.Vsphere.VsphereCli.Upgrade());
 root.Subcommands.Add(ServiceCommand.Build());
 root.Subcommands.Add(Commands.Version());
 return await root.Parse(args).InvokeAsync();

@@ -52,6 +52,7 @@ public sealed class VsphereClient : IAsyncDisposable
         Disks = new VirtualDisks(this);
         VirtualMachines = new VirtualMachines(this);
         ResourcePools = new ResourcePools(this);
+        Folders = new Folders(this);
     }
 
     /// <summary>Retrieves the service content, logs in and starts the keep-alive timer.</summary>
@@ -109,6 +110,7 @@ public sealed class VsphereClient : IAsyncDisposable
     public VirtualDisks Disks { get; }
     public VirtualMachines VirtualMachines { get; }
     public ResourcePools ResourcePools { get; }
+    public Folders Folders { get; }
 
     /// <summary>The server's clock (ServiceInstance.CurrentTime); also what the keep-alive calls.</summary>
     public async Task<DateTimeOffset> CurrentTimeAsync(CancellationToken cancellationToken = default)

@@ -1,0 +1,27 @@
+using System.CommandLine;
+
+namespace Vic.Machine.Vsphere;
+
+/// <summary>The create options that only make sense with --target (a vCenter or ESXi host).</summary>
+internal sealed class VsphereCreateOptions
+{
+    public Option<string?> ComputeResource { get; } = new("--compute-resource") { Description = "vSphere: cluster or host for the VCH, by name or inventory path (default: the only one)" };
+    public Option<string?> ImageStore { get; } = new("--image-store") { Description = "vSphere: <datastore>[/path] for images, container disks and the VCH's own directory" };
+    public Option<string?> BridgeNetwork { get; } = new("--bridge-network") { Description = "vSphere: port group for traffic between containerVMs and the appliance (its own, not shared)" };
+    public Option<string?> PublicNetwork { get; } = new("--public-network") { Description = "vSphere: port group clients reach the Docker API on (default: VM Network)" };
+    public Option<string[]> ContainerNetworks { get; } = new("--container-network") { Description = "vSphere: port group containers may join directly, as <portgroup>[:name] (repeatable)" };
+    public Option<string[]> DnsServers { get; } = new("--dns-server") { Description = "vSphere: DNS server for the appliance (repeatable; default: from DHCP)" };
+    public Option<string?> ApplianceDirectory { get; } = new("--appliance-dir") { Description = "vSphere: directory holding the appliance image appliance.img (default: out/appliance beside vic-machine)" };
+    public Option<bool> NoWait { get; } = new("--no-wait") { Description = "vSphere: do not wait for the appliance to come up after powering it on" };
+
+    public IEnumerable<Option> All => [ComputeResource, ImageStore, BridgeNetwork, PublicNetwork, ContainerNetworks, DnsServers, ApplianceDirectory, NoWait];
+
+    /// <summary>out/appliance beside vic-machine's build, or VIC_APPLIANCE_DIR.</summary>
+    public static string DefaultApplianceDirectory() =>
+        Environment.GetEnvironmentVariable("VIC_APPLIANCE_DIR") is { Length: > 0 } env ? env
+            : Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "appliance"));
+
+    /// <summary>Where a vSphere VCH's client certificates go by default: $VIC_HOME/vsphere/&lt;host&gt;/&lt;name&gt;/certs.</summary>
+    public static string DefaultCertPath(string root, VsphereTarget target, string name) =>
+        Path.Combine(Path.GetFullPath(root), "vsphere", target.SdkUrl.Host, name, "certs");
+}
