@@ -12,6 +12,7 @@ namespace Vic.Tether.Files;
 internal sealed class ArchiveOperations(FileRoots roots, ControlPort port, uint session)
 {
     private readonly DiskTree _root = new(roots.Root);
+    private readonly Dictionary<long, string> _hardLinks = [];
 
     /// <summary>dockerd's stat: the parent resolved, the last segment not followed; a symlink reports where it leads.</summary>
     public void Stat(string path) => SendStat(StatOf(path, out _));
@@ -147,17 +148,67 @@ internal sealed class ArchiveOperations(FileRoots roots, ControlPort port, uint 
         }
     }
 
-    /// <summary>Writes one entry; true when it is a directory to descend into. Sockets cannot be archived and are skipped, as by dockerd.</summary>
+    /// <summary>
+    /// Writes one entry from lstat; true when it is a directory to descend into. Built by hand rather than with
+    /// TarWriter.WriteEntry(path): that looks owners' names up in /etc/passwd, which a Files VM does not have, and
+    /// adds access and change times that would make identical trees give different layer digests. A second name of
+    /// a hard-linked file becomes a link entry to the first. Sockets cannot be archived and are skipped, as by dockerd.
+    /// </summary>
     private bool WriteEntry(TarWriter writer, string relative, string entryName)
     {
-        FileMeta? meta = _root.Lstat(relative);
-        if (meta is not { } m || (m.Mode & FileOps.TypeMask) == FileOps.Socket)
+        if (_root.Lstat(relative) is not { } m)
         {
             return false;
         }
-        bool directory = m.IsDirectory;
-        string name = directory && !entryName.EndsWith('/') ? entryName + "/" : entryName;
-        writer.WriteEntry(_root.Full(relative), name);
-        return directory;
+        string full = _root.Full(relative);
+        uint type = m.Mode & FileOps.TypeMask;
+        PaxTarEntry entry;
+        Stream? data = null;
+        switch (type)
+        {
+            case FileOps.Directory:
+                entry = new PaxTarEntry(TarEntryType.Directory, entryName.EndsWith('/') ? entryName : entryName + "/");
+                break;
+            case FileOps.Regular when m.Links > 1 && _hardLinks.TryGetValue(m.Inode, out string? first):
+                entry = new PaxTarEntry(TarEntryType.HardLink, entryName) { LinkName = first };
+                break;
+            case FileOps.Regular:
+                if (m.Links > 1)
+                {
+                    _hardLinks[m.Inode] = entryName;
+                }
+                entry = new PaxTarEntry(TarEntryType.RegularFile, entryName);
+                data = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
+                entry.DataStream = data;
+                break;
+            case FileOps.Symlink:
+                entry = new PaxTarEntry(TarEntryType.SymbolicLink, entryName) { LinkName = m.LinkTarget ?? "" };
+                break;
+            case 0x2000 or 0x6000:
+                entry = new PaxTarEntry(type == 0x2000 ? TarEntryType.CharacterDevice : TarEntryType.BlockDevice, entryName)
+                {
+                    DeviceMajor = (int)(((m.Rdev >> 8) & 0xFFF) | ((m.Rdev >> 32) & ~0xFFFUL)),
+                    DeviceMinor = (int)((m.Rdev & 0xFF) | ((m.Rdev >> 12) & ~0xFFUL)),
+                };
+                break;
+            case 0x1000:
+                entry = new PaxTarEntry(TarEntryType.Fifo, entryName);
+                break;
+            default:
+                return false;
+        }
+        entry.Mode = (UnixFileMode)(m.Mode & 0xFFF);
+        entry.Uid = (int)m.Uid;
+        entry.Gid = (int)m.Gid;
+        entry.ModificationTime = DateTimeOffset.UnixEpoch.AddTicks(m.MtimeNanos / 100);
+        try
+        {
+            writer.WriteEntry(entry);
+        }
+        finally
+        {
+            data?.Dispose();
+        }
+        return type == FileOps.Directory;
     }
 }

@@ -25,7 +25,9 @@ internal static unsafe class FileOps
         long mtime = *(long*)(buffer + 88) * 1_000_000_000 + *(long*)(buffer + 96);
         long ctime = *(long*)(buffer + 104) * 1_000_000_000 + *(long*)(buffer + 112);
         string? link = (mode & TypeMask) == Symlink ? new FileInfo(path).LinkTarget : null;
-        return new FileMeta(mode, *(uint*)(buffer + 28), *(uint*)(buffer + 32), *(long*)(buffer + 48), *(long*)(buffer + 8), mtime, ctime, link);
+        // st_nlink 16, st_rdev 40.
+        return new FileMeta(mode, *(uint*)(buffer + 28), *(uint*)(buffer + 32), *(long*)(buffer + 48), *(long*)(buffer + 8), mtime, ctime, link,
+            *(long*)(buffer + 16), *(ulong*)(buffer + 40));
     }
 
     public static bool IsDirectory(FileMeta? meta) => meta is { } m && (m.Mode & TypeMask) == Directory;

@@ -3,7 +3,8 @@ using Vic.Tether.Protocol;
 namespace Vic.Tether;
 
 /// <summary>What a diff needs to know of one entry (lstat, plus the link target of a symlink).</summary>
-internal readonly record struct FileMeta(uint Mode, uint Uid, uint Gid, long Size, long Inode, long MtimeNanos, long CtimeNanos, string? LinkTarget)
+internal readonly record struct FileMeta(uint Mode, uint Uid, uint Gid, long Size, long Inode, long MtimeNanos, long CtimeNanos, string? LinkTarget,
+    long Links = 1, ulong Rdev = 0)
 {
     public bool IsDirectory => (Mode & 0xF000) == 0x4000;
 }
