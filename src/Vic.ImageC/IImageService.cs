@@ -66,6 +66,14 @@ public interface IImageService
     /// <summary>docker load: a docker-save (or OCI layout) tar archive. Returns "Loaded image: name:tag" / "Loaded image ID: sha256:..." lines.</summary>
     Task<IReadOnlyList<string>> LoadAsync(Stream archive, IProgress<ProgressMessage> progress, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// docker commit and docker import: stores <paramref name="layer"/> (a tar; for import possibly gzip or zstd) as a new
+    /// layer on top of <see cref="NewImage.ParentImageId"/>'s (written inside a VM like any layer) and creates the image
+    /// with a config derived from the parent's. Returns it. On failure nothing new is kept.
+    /// </summary>
+    Task<ImageRecord> CreateAsync(NewImage image, Stream layer, CancellationToken cancellationToken) =>
+        throw new NotSupportedByBackendException("creating images is not supported by this image service");
+
     /// <summary>docker save: writes a docker-save archive of the named images to <paramref name="output"/>.</summary>
     Task SaveAsync(IReadOnlyList<string> namesOrIds, Stream output, CancellationToken cancellationToken);
 }

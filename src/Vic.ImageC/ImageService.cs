@@ -27,6 +27,7 @@ public sealed class ImageService : IImageService, IDisposable
     private readonly ArchiveSaver _saver;
     private readonly ImageRemover _remover;
     private readonly ImagePusher _pusher;
+    private readonly Commit.ImageCreator _creator;
     private readonly ImageServiceOptions _options;
 
     /// <param name="httpHandler">For tests and proxies; by default a SocketsHttpHandler.</param>
@@ -53,6 +54,7 @@ public sealed class ImageService : IImageService, IDisposable
         _saver = new ArchiveSaver(_catalog, blobs, log);
         _remover = new ImageRemover(layers, _catalog, blobs, log);
         _pusher = new ImagePusher(_registry, _catalog, blobs, options, time, log);
+        _creator = new Commit.ImageCreator(_catalog, blobs, importer, committer, time, log);
     }
 
     public RegistryPolicy RegistryPolicy => _options.Registries;
@@ -130,6 +132,9 @@ public sealed class ImageService : IImageService, IDisposable
 
     public Task SaveAsync(IReadOnlyList<string> namesOrIds, Stream output, CancellationToken cancellationToken) =>
         _saver.SaveAsync(namesOrIds, output, cancellationToken);
+
+    public Task<ImageRecord> CreateAsync(NewImage image, Stream layer, CancellationToken cancellationToken) =>
+        _creator.CreateAsync(image, layer, cancellationToken);
 
     public void Dispose() => _registry.Dispose();
 }

@@ -45,6 +45,8 @@ public sealed record VmSpec
 
     /// <summary>What the VCH appliance runs (Mode = Appliance).</summary>
     public ApplianceSpec? Appliance { get; init; }
+    /// <summary>What a file-service VM mounts (Mode = Files).</summary>
+    public FilesSpec? Files { get; init; }
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<VmMode>))]
@@ -60,6 +62,12 @@ public enum VmMode
     /// run vic-vch as a supervised child (restarted when it ends), relay its output to the log port. Never powers
     /// off by itself.</summary>
     Appliance,
+    /// <summary>
+    /// A throwaway VM on a container's disk that serves file sessions (<see cref="ControlFrameKind.FileStart"/>) on the
+    /// control port until the host sends <see cref="ControlFrameKind.PowerOff"/>: docker cp of a stopped container,
+    /// diff, export and commit. Nothing of the container runs.
+    /// </summary>
+    Files,
 }
 
 public sealed record ProcessSpec
@@ -166,6 +174,15 @@ public sealed record LayerApplySpec
     public required long TarLength { get; init; }
 }
 
+public sealed record FilesSpec
+{
+    /// <summary>Mount <see cref="VmSpec.RootDevice"/> read-only (a running container's disk, frozen by its own tether).</summary>
+    public bool RootReadOnly { get; init; }
+
+    /// <summary>Block device of the image's top layer (read-only), for diff and commit; empty when not needed.</summary>
+    public string LowerDevice { get; init; } = "";
+}
+
 /// <summary>The final record the tether writes to the log channel before powering off.</summary>
 public sealed record ExitReport
 {
@@ -214,4 +231,8 @@ public sealed record ApplianceSecret(string Name, string Base64Content);
 [JsonSerializable(typeof(ProcessSpec))]
 [JsonSerializable(typeof(ExitReport))]
 [JsonSerializable(typeof(StartedReport))]
+[JsonSerializable(typeof(FileRequest))]
+[JsonSerializable(typeof(PathStat))]
+[JsonSerializable(typeof(FileResult))]
+[JsonSerializable(typeof(List<FileChange>))]
 public sealed partial class ProtocolJson : JsonSerializerContext;

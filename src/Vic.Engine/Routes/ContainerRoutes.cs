@@ -28,13 +28,7 @@ internal sealed class ContainerRoutes(
         routes.MapPost("/containers/{id}/resize", ResizeAsync);
         routes.MapPost("/containers/{id}/pause", PauseAsync);
         routes.MapPost("/containers/{id}/unpause", UnpauseAsync);
-        foreach (var verb in (string[])["export", "changes"])
-            routes.MapMethods($"/containers/{{id}}/{verb}", [HttpMethods.Get, HttpMethods.Post], NotYet($"docker {verb}"));
-        routes.MapMethods("/containers/{id}/archive", [HttpMethods.Get, HttpMethods.Put, HttpMethods.Head], NotYet("docker cp"));
     }
-
-    private static RequestDelegate NotYet(string what) =>
-        _ => throw new NotSupportedByBackendException($"{what} is not supported by this VCH yet");
 
     private async Task CreateAsync(HttpContext context)
     {

@@ -34,7 +34,10 @@ internal sealed class ImageRoutes(IImageService images, ContainerResolver contai
     {
         var query = context.Request.Query;
         if (!string.IsNullOrEmpty(RequestValues.String(query, "fromSrc")))
-            throw new NotSupportedByBackendException("docker import is not supported by this VCH yet");
+        {
+            await ImageImport.RunAsync(context, images);
+            return;
+        }
         string image = RequestValues.String(query, "fromImage") ?? "";
         if (image.Length == 0)
             throw new InvalidArgumentException("fromImage is required");

@@ -94,6 +94,8 @@ internal sealed record DockerArchiveEntry
 [JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ManifestJson))]
 [JsonSerializable(typeof(ImageConfigJson))]
+[JsonSerializable(typeof(RunConfigJson))]
+[JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
 [JsonSerializable(typeof(RegistryErrorsJson))]
 [JsonSerializable(typeof(List<DockerArchiveEntry>))]
 [JsonSerializable(typeof(Dictionary<string, Dictionary<string, string>>))]
