@@ -97,6 +97,8 @@ public static class DockerEngineApi
         services.AddSingleton<IRouteGroup, NetworkRoutes>();
         services.AddSingleton<IRouteGroup, VolumeRoutes>();
         services.AddSingleton<IRouteGroup, DiskUsageRoutes>();
+        services.AddSingleton<IRouteGroup, SwarmRoutes>();
+        services.AddSingleton<IRouteGroup, PluginRoutes>();
     }
 
     private static void ConfigureListeners(KestrelServerOptions kestrel, EngineOptions options)
