@@ -99,6 +99,9 @@ public static class DockerEngineApi
         services.AddSingleton<IRouteGroup, DiskUsageRoutes>();
         services.AddSingleton<IRouteGroup, ArchiveRoutes>();
         services.AddSingleton<IRouteGroup, CommitRoutes>();
+        services.AddSingleton<IRouteGroup, SwarmRoutes>();
+        services.AddSingleton<IRouteGroup, PluginRoutes>();
+        services.AddSingleton<IRouteGroup, BuildRoutes>();
     }
 
     private static void ConfigureListeners(KestrelServerOptions kestrel, EngineOptions options)

@@ -38,6 +38,8 @@ internal sealed class EngineServer : IAsyncDisposable
     public FakeBackend Backend { get; }
     public FakeImageService Images { get; }
     public HttpClient Client { get; }
+    /// <summary>The app's services, for tests that drive an engine component directly (the DNS server).</summary>
+    public IServiceProvider Services => _app.Services;
     public string SocketPath => Path.Combine(_directory, "docker.sock");
 
     public static async Task<EngineServer> StartAsync(Action<FakeBackend>? seed = null, IReadOnlyList<string>? tcp = null, IReadOnlyList<TlsEndpoint>? tls = null)

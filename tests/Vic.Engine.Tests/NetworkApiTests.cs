@@ -75,6 +75,70 @@ public sealed class NetworkApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Auxiliary_addresses_are_kept_echoed_and_never_handed_out()
+    {
+        var (created, json) = await _server.PostAsync("/v1.44/networks/create",
+            """{"Name":"auxnet","IPAM":{"Driver":"default","Config":[{"Subnet":"172.28.0.0/16","IPRange":"172.28.5.0/24","Gateway":"172.28.5.254","AuxiliaryAddresses":{"a":"172.28.5.0","b":"172.28.5.1"}}]}}""");
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var (_, inspect) = await _server.GetAsync("/v1.44/networks/auxnet");
+        var ipam = inspect.GetProperty("IPAM");
+        Assert.Equal("default", ipam.GetProperty("Driver").GetString());
+        Assert.Equal(JsonValueKind.Null, ipam.GetProperty("Options").ValueKind);
+        Assert.Equal("""{"Subnet":"172.28.0.0/16","IPRange":"172.28.5.0/24","Gateway":"172.28.5.254","AuxiliaryAddresses":{"a":"172.28.5.0","b":"172.28.5.1"}}""",
+            ipam.GetProperty("Config")[0].GetRawText());
+
+        string c = await _server.CreateAsync(null, """["sleep"]""", "\"HostConfig\":{\"NetworkMode\":\"auxnet\"}");
+        var (_, container) = await _server.GetAsync($"/v1.44/containers/{c}/json");
+        Assert.Equal("172.28.5.2", container.GetProperty("NetworkSettings").GetProperty("Networks").GetProperty("auxnet").GetProperty("IPAddress").GetString());
+
+        var (outside, outsideJson) = await _server.PostAsync("/v1.44/networks/create",
+            """{"Name":"bad","IPAM":{"Config":[{"Subnet":"172.29.0.0/16","AuxiliaryAddresses":{"x":"10.0.0.1"}}]}}""");
+        Assert.Equal(HttpStatusCode.BadRequest, outside.StatusCode);
+        Assert.Equal("auxiliary address: (x:10.0.0.1) must belong to the master pool: 172.29.0.0/16", outsideJson.GetProperty("message").GetString());
+        Assert.DoesNotContain(_server.Backend.Fabric.Bridges.Values, b => b.StartsWith("172.29.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Endpoint_requests_are_echoed_in_inspect_as_dockerd_does()
+    {
+        await _server.PostAsync("/v1.44/networks/create", """{"Name":"echo","IPAM":{"Config":[{"Subnet":"132.124.0.0/16"}]}}""");
+        string c = await _server.CreateAsync(null, """["sleep"]""", "\"HostConfig\":{\"NetworkMode\":\"echo\"},\"NetworkingConfig\":{\"EndpointsConfig\":{\"echo\":"
+            + "{\"IPAMConfig\":{\"IPv4Address\":\"132.124.0.23\",\"LinkLocalIPs\":[\"169.254.8.8\"]},\"Links\":[\"upstream:bar\"],\"DriverOpts\":{\"com.example.on\":\"yes\"}}}}");
+        var (_, container) = await _server.GetAsync($"/v1.44/containers/{c}/json");
+        var endpoint = container.GetProperty("NetworkSettings").GetProperty("Networks").GetProperty("echo");
+        Assert.Equal("132.124.0.23", endpoint.GetProperty("IPAMConfig").GetProperty("IPv4Address").GetString());
+        Assert.Equal(["169.254.8.8"], endpoint.GetProperty("IPAMConfig").GetProperty("LinkLocalIPs").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal(["upstream:bar"], endpoint.GetProperty("Links").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal("yes", endpoint.GetProperty("DriverOpts").GetProperty("com.example.on").GetString());
+
+        string plain = await _server.CreateAsync(null, """["sleep"]""");
+        var (_, plainJson) = await _server.GetAsync($"/v1.44/containers/{plain}/json");
+        var bridge = plainJson.GetProperty("NetworkSettings").GetProperty("Networks").GetProperty("bridge");
+        Assert.Equal(JsonValueKind.Null, bridge.GetProperty("IPAMConfig").ValueKind);
+        Assert.Equal(JsonValueKind.Null, bridge.GetProperty("Links").ValueKind);
+    }
+
+    [Fact]
+    public async Task A_link_alias_resolves_for_the_linking_container_only()
+    {
+        await _server.PostAsync("/v1.44/networks/create", """{"Name":"linked"}""");
+        string linking = await _server.CreateAsync("client", """["sleep"]""",
+            "\"HostConfig\":{\"NetworkMode\":\"linked\"},\"NetworkingConfig\":{\"EndpointsConfig\":{\"linked\":{\"Links\":[\"upstream:bar\"]}}}");
+        string upstream = await _server.CreateAsync("upstream", """["sleep"]""", "\"HostConfig\":{\"NetworkMode\":\"linked\"}");
+        string other = await _server.CreateAsync("other", """["sleep"]""", "\"HostConfig\":{\"NetworkMode\":\"linked\"}");
+        foreach (string id in (string[])[linking, upstream, other])
+            await _server.PostAsync($"/v1.44/containers/{id}/start");
+        string Address(string id) => NetworkAnnotations.Read(_server.Backend.Get(id).Info).Single().IPAddress;
+
+        var dns = (DnsServer)_server.Services.GetService(typeof(DnsServer))!;
+        var network = ((NetworkService)_server.Services.GetService(typeof(NetworkService))!).Find("linked");
+        var answer = await dns.LookupAsync(network, "bar.", IPAddress.Parse(Address(linking)), CancellationToken.None);
+        Assert.Equal([IPAddress.Parse(Address(upstream))], answer);
+        Assert.Empty(await dns.LookupAsync(network, "bar.", IPAddress.Parse(Address(other)), CancellationToken.None));
+        Assert.Equal([IPAddress.Parse(Address(upstream))], await dns.LookupAsync(network, "upstream", null, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Static_addresses_on_the_default_bridge_and_host_mode_are_refused()
     {
         var (response, json) = await _server.PostAsync("/v1.44/containers/create", """{"Image":"busybox","Cmd":["sleep"],"HostConfig":{"NetworkMode":"host"}}""");

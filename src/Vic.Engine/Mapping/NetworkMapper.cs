@@ -65,6 +65,11 @@ internal static class NetworkMapper
 
     private static EndpointSettings Settings(EndpointRecord e, ContainerRecord c) => new()
     {
+        IPAMConfig = e.Static || e.LinkLocalIPs.Count > 0
+            ? new EndpointIpamConfig { IPv4Address = e.Static ? e.IPAddress : null, LinkLocalIPs = e.LinkLocalIPs.Count > 0 ? e.LinkLocalIPs : null }
+            : null,
+        Links = e.Links.Count > 0 ? e.Links : null,
+        DriverOpts = e.DriverOpts.Count > 0 ? e.DriverOpts : null,
         NetworkID = e.NetworkId,
         EndpointID = c.IsRunning ? e.EndpointId : "",
         Gateway = e.Gateway,

@@ -59,6 +59,9 @@ public sealed record MountPoint
 
 public sealed record EndpointSettings
 {
+    /// <summary>What the client asked for (--ip, --link-local-ip); null when it asked for nothing, as in dockerd.</summary>
+    public EndpointIpamConfig? IPAMConfig { get; init; }
+    public List<string>? Links { get; init; }
     public string NetworkID { get; init; } = "";
     public string EndpointID { get; init; } = "";
     public string Gateway { get; init; } = "";
@@ -66,5 +69,15 @@ public sealed record EndpointSettings
     public int IPPrefixLen { get; init; }
     public string MacAddress { get; init; } = "";
     public List<string>? Aliases { get; init; }
+    public string IPv6Gateway { get; init; } = "";
+    public string GlobalIPv6Address { get; init; } = "";
+    public int GlobalIPv6PrefixLen { get; init; }
+    public Dictionary<string, string>? DriverOpts { get; init; }
     public List<string>? DNSNames { get; init; }
+}
+
+public sealed record EndpointIpamConfig
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? IPv4Address { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public List<string>? LinkLocalIPs { get; init; }
 }

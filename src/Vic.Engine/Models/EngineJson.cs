@@ -34,6 +34,7 @@ namespace Vic.Engine.Models;
 [JsonSerializable(typeof(NetworkCreateResponse))]
 [JsonSerializable(typeof(NetworkResource))]
 [JsonSerializable(typeof(List<NetworkResource>))]
+[JsonSerializable(typeof(List<EmptyObject>))]
 [JsonSerializable(typeof(NetworkPruneResponse))]
 [JsonSerializable(typeof(AuthConfig))]
 [JsonSerializable(typeof(AuthResponse))]

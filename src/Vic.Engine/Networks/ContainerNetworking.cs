@@ -47,7 +47,8 @@ internal static class ContainerNetworking
             var request = requested.FirstOrDefault(r => r.Key == network.Name || r.Key == network.Id).Value;
             if (network.Predefined && request?.Aliases.Count > 0)
                 throw new InvalidArgumentException("network-scoped alias is supported only for containers in user defined networks");
-            endpoints.Add(await networks.AllocateAsync(network, request?.Address, request?.Aliases ?? [], cancellationToken));
+            var endpoint = await networks.AllocateAsync(network, request?.Address, request?.Aliases ?? [], cancellationToken);
+            endpoints.Add(request is null ? endpoint : endpoint with { Links = request.Links, LinkLocalIPs = request.LinkLocalIPs, DriverOpts = request.DriverOpts });
         }
 
         // One default route: through the first network that has a way out.
@@ -75,9 +76,9 @@ internal static class ContainerNetworking
         return new NetworkAttachment(endpoints, nics, dns, extraHosts);
     }
 
-    private sealed record EndpointRequest(List<string> Aliases, string? Address);
+    private sealed record EndpointRequest(List<string> Aliases, string? Address, List<string> Links, List<string> LinkLocalIPs, Dictionary<string, string> DriverOpts);
 
-    /// <summary>NetworkingConfig.EndpointsConfig: per network, Aliases and IPAMConfig.IPv4Address.</summary>
+    /// <summary>NetworkingConfig.EndpointsConfig: per network, Aliases, Links, DriverOpts and IPAMConfig (IPv4Address, LinkLocalIPs).</summary>
     private static Dictionary<string, EndpointRequest> EndpointRequests(JsonElement? networkingConfig)
     {
         var result = new Dictionary<string, EndpointRequest>(StringComparer.Ordinal);
@@ -86,20 +87,30 @@ internal static class ContainerNetworking
             return result;
         foreach (var entry in endpoints.EnumerateObject())
         {
-            var aliases = new List<string>();
             string? address = null;
-            if (entry.Value.ValueKind == JsonValueKind.Object)
+            List<string> linkLocal = [];
+            var value = entry.Value;
+            if (value.ValueKind == JsonValueKind.Object && value.TryGetProperty("IPAMConfig", out var ipam) && ipam.ValueKind == JsonValueKind.Object)
             {
-                if (entry.Value.TryGetProperty("Aliases", out var list) && list.ValueKind == JsonValueKind.Array)
-                    aliases.AddRange(list.EnumerateArray().Select(a => a.GetString()).OfType<string>());
-                if (entry.Value.TryGetProperty("IPAMConfig", out var ipam) && ipam.ValueKind == JsonValueKind.Object
-                    && ipam.TryGetProperty("IPv4Address", out var ip) && ip.ValueKind == JsonValueKind.String)
+                if (ipam.TryGetProperty("IPv4Address", out var ip) && ip.ValueKind == JsonValueKind.String)
                     address = ip.GetString();
+                linkLocal = Strings(ipam, "LinkLocalIPs");
             }
-            result[entry.Name] = new EndpointRequest(aliases, address);
+            var driverOpts = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (value.ValueKind == JsonValueKind.Object && value.TryGetProperty("DriverOpts", out var opts) && opts.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var opt in opts.EnumerateObject().Where(o => o.Value.ValueKind == JsonValueKind.String))
+                    driverOpts[opt.Name] = opt.Value.GetString()!;
+            }
+            result[entry.Name] = new EndpointRequest(Strings(value, "Aliases"), address, Strings(value, "Links"), linkLocal, driverOpts);
         }
         return result;
     }
+
+    private static List<string> Strings(JsonElement owner, string property) =>
+        owner.ValueKind == JsonValueKind.Object && owner.TryGetProperty(property, out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().Select(a => a.ValueKind == JsonValueKind.String ? a.GetString() : null).OfType<string>().ToList()
+            : [];
 
     /// <summary>--add-host name:ip (or name=ip); "host-gateway" stands for the VCH's address on the container's network.</summary>
     private static List<HostAlias> ExtraHosts(List<string>? entries)

@@ -99,7 +99,7 @@ internal sealed partial class DnsServer(NetworkService networks, PortLayerServic
             byte[]? reply;
             if (DnsMessage.TryReadQuestion(query, out string name, out ushort type, out int questionEnd))
             {
-                var addresses = await LookupAsync(network, name, cancellationToken);
+                var addresses = await LookupAsync(network, name, (client as IPEndPoint)?.Address, cancellationToken);
                 // A known name answers every type (AAAA gets an empty answer at once); unknown names go upstream.
                 reply = addresses.Count > 0
                     ? DnsMessage.Answer(query, questionEnd, type == DnsMessage.TypeA ? addresses : [], Ttl)
@@ -118,15 +118,36 @@ internal sealed partial class DnsServer(NetworkService networks, PortLayerServic
         }
     }
 
-    /// <summary>Running containers on the network answering to <paramref name="name"/> (name, hostname, alias, short ID).</summary>
-    public async Task<List<IPAddress>> LookupAsync(NetworkRecord network, string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// Running containers on the network answering to <paramref name="name"/> (name, hostname, alias, short ID), or,
+    /// when none does, the target of a link of the asking container (<paramref name="asker"/>) whose alias it is.
+    /// </summary>
+    public async Task<List<IPAddress>> LookupAsync(NetworkRecord network, string name, IPAddress? asker, CancellationToken cancellationToken)
     {
         string wanted = name.TrimEnd('.').ToLowerInvariant();
-        var result = new List<IPAddress>();
-        foreach (var (container, endpoint) in await networks.EndpointsOnAsync(network.Id, cancellationToken))
+        var running = (await networks.EndpointsOnAsync(network.Id, cancellationToken))
+            .Where(u => u.Container.Status.State is ContainerRunState.Running or ContainerRunState.Paused).ToList();
+        var result = Matching(network, running, wanted);
+        if (result.Count > 0 || asker is null)
+            return result;
+        // Links are per container: "target:alias" makes the alias resolve for the linking container only.
+        var linking = running.FirstOrDefault(u => u.Endpoint.IPAddress == asker.ToString()).Endpoint;
+        foreach (string link in linking?.Links ?? [])
         {
-            if (container.Status.State is not (ContainerRunState.Running or ContainerRunState.Paused))
-                continue;
+            int colon = link.LastIndexOf(':');
+            string target = colon < 0 ? link : link[..colon];
+            string alias = colon < 0 ? link : link[(colon + 1)..];
+            if (alias.Equals(wanted, StringComparison.OrdinalIgnoreCase) || $"{alias}.{network.Name}".Equals(wanted, StringComparison.OrdinalIgnoreCase))
+                result.AddRange(Matching(network, running, target.TrimStart('/').ToLowerInvariant()));
+        }
+        return result;
+    }
+
+    private static List<IPAddress> Matching(NetworkRecord network, List<(ContainerInfo Container, EndpointRecord Endpoint)> running, string wanted)
+    {
+        var result = new List<IPAddress>();
+        foreach (var (container, endpoint) in running)
+        {
             var names = new[] { container.Spec.Name, container.Spec.Hostname, container.Spec.Id[..12] }.Concat(endpoint.Aliases);
             if (names.Any(n => n.Length > 0 && (n.Equals(wanted, StringComparison.OrdinalIgnoreCase) || $"{n}.{network.Name}".Equals(wanted, StringComparison.OrdinalIgnoreCase))))
                 result.Add(IPAddress.Parse(endpoint.IPAddress));

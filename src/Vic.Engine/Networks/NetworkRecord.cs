@@ -10,6 +10,8 @@ internal sealed record NetworkRecord
     public required string Gateway { get; init; }
     /// <summary>Addresses are allocated from here (within Subnet); null means the whole subnet.</summary>
     public string? IpRange { get; init; }
+    /// <summary>Addresses the IPAM never hands out (--aux-address name=ip), by name.</summary>
+    public Dictionary<string, string> AuxAddresses { get; init; } = [];
     public bool Internal { get; init; }
     public bool Attachable { get; init; }
     public Dictionary<string, string> Labels { get; init; } = [];
@@ -32,4 +34,10 @@ internal sealed record EndpointRecord
     public List<string> Aliases { get; init; } = [];
     /// <summary>Whether the user asked for this address (--ip); kept across restarts either way.</summary>
     public bool Static { get; init; }
+    /// <summary>Legacy links on this network ("container:alias"), as the client sent them; inspect echoes them.</summary>
+    public List<string> Links { get; init; } = [];
+    /// <summary>--link-local-ip addresses the client asked for; kept and echoed (the guest is not given them).</summary>
+    public List<string> LinkLocalIPs { get; init; } = [];
+    /// <summary>Endpoint driver options, kept and echoed as dockerd does.</summary>
+    public Dictionary<string, string> DriverOpts { get; init; } = [];
 }

@@ -98,7 +98,7 @@ internal sealed partial class NetworkService(PortLayerServices portLayer, Engine
     }
 
     public async Task<NetworkRecord> CreateAsync(string name, string driver, string? subnetText, string? gatewayText, string? ipRangeText,
-        bool isInternal, bool attachable, Dictionary<string, string> labels, Dictionary<string, string> driverOptions, CancellationToken cancellationToken)
+        Dictionary<string, string> auxAddresses, bool isInternal, bool attachable, Dictionary<string, string> labels, Dictionary<string, string> driverOptions, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(name))
             throw new InvalidArgumentException("network name cannot be empty");
@@ -121,6 +121,12 @@ internal sealed partial class NetworkService(PortLayerServices portLayer, Engine
             if (!subnet.Contains(range.Network) || range.PrefixLength < subnet.PrefixLength)
                 throw new InvalidArgumentException($"ip-range {ipRangeText} is not within subnet {subnet}");
         }
+        foreach (var (auxName, auxText) in auxAddresses)
+        {
+            uint aux = Ipv4Subnet.ParseAddress(auxText, "auxiliary address");
+            if (!subnet.Contains(aux))
+                throw new InvalidArgumentException($"auxiliary address: ({auxName}:{auxText}) must belong to the master pool: {subnet}");
+        }
         var network = new NetworkRecord
         {
             Id = Containers.ContainerIds.New(),
@@ -128,6 +134,7 @@ internal sealed partial class NetworkService(PortLayerServices portLayer, Engine
             Subnet = subnet.ToString(),
             Gateway = Ipv4Subnet.Format(gateway),
             IpRange = ipRangeText is { Length: > 0 } ? ipRangeText : null,
+            AuxAddresses = new Dictionary<string, string>(auxAddresses, StringComparer.Ordinal),
             Internal = isInternal,
             Attachable = attachable,
             Labels = labels,
@@ -171,6 +178,7 @@ internal sealed partial class NetworkService(PortLayerServices portLayer, Engine
     {
         var subnet = Ipv4Subnet.Parse(network.Subnet);
         var used = (await EndpointsOnAsync(network.Id, cancellationToken)).Select(u => Ipv4Subnet.ParseAddress(u.Endpoint.IPAddress)).ToHashSet();
+        used.UnionWith(network.AuxAddresses.Values.Select(a => Ipv4Subnet.ParseAddress(a)));
         uint gateway = Ipv4Subnet.ParseAddress(network.Gateway);
         uint address;
         if (requestedAddress is { Length: > 0 })

@@ -71,7 +71,7 @@ internal sealed class NetworkRoutes(NetworkService networks) : IRouteGroup
         var ipam = configs.FirstOrDefault();
         if (ipam is { Subnet: null or "" } && (ipam.Gateway is { Length: > 0 } || ipam.IPRange is { Length: > 0 }))
             throw new InvalidArgumentException("gateway and ip-range need a subnet (--subnet)");
-        var network = await networks.CreateAsync(body.Name ?? "", body.Driver ?? "bridge", ipam?.Subnet, ipam?.Gateway, ipam?.IPRange,
+        var network = await networks.CreateAsync(body.Name ?? "", body.Driver ?? "bridge", ipam?.Subnet, ipam?.Gateway, ipam?.IPRange, ipam?.AuxiliaryAddresses ?? [],
             body.Internal, body.Attachable, body.Labels ?? [], body.Options ?? [], context.RequestAborted);
         await DockerResults.WriteJsonAsync(context, new NetworkCreateResponse(network.Id, ""), EngineJson.Default.NetworkCreateResponse, StatusCodes.Status201Created);
     }
@@ -122,7 +122,10 @@ internal sealed class NetworkRoutes(NetworkService networks) : IRouteGroup
         Id = n.Id,
         Created = DockerTime.Rfc3339Nano(n.Created),
         Driver = n.Driver,
-        IPAM = new NetworkIpam { Config = [new NetworkIpamConfig { Subnet = n.Subnet, Gateway = n.Gateway, IPRange = n.IpRange }] },
+        IPAM = new NetworkIpam
+        {
+            Config = [new NetworkIpamConfig { Subnet = n.Subnet, Gateway = n.Gateway, IPRange = n.IpRange, AuxiliaryAddresses = n.AuxAddresses.Count > 0 ? n.AuxAddresses : null }],
+        },
         Internal = n.Internal,
         Attachable = n.Attachable,
         Options = n.Options,
