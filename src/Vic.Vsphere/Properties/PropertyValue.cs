@@ -30,9 +30,19 @@ public sealed class PropertyValue(XElement xml)
     /// <summary>An ArrayOfString.</summary>
     public IReadOnlyList<string> AsStrings() => Xml.Elements().Select(e => e.Value).ToList();
 
-    /// <summary>An ArrayOfOptionValue (config.extraConfig) as key → value text.</summary>
-    public IReadOnlyDictionary<string, string> AsOptionValues() =>
-        Xml.Elements().ToDictionary(e => Vim.Text(e, "key") ?? "", e => Vim.Text(e, "value") ?? "", StringComparer.Ordinal);
+    /// <summary>
+    /// An ArrayOfOptionValue (config.extraConfig) as key → value text. A key listed twice keeps its last value: the
+    /// simulator appends a reconfigured key instead of replacing it, and the last entry is the one in force.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> AsOptionValues()
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var option in Xml.Elements())
+        {
+            values[Vim.Text(option, "key") ?? ""] = Vim.Text(option, "value") ?? "";
+        }
+        return values;
+    }
 
     /// <summary>A child field of a data object value, e.g. "state" of a TaskInfo.</summary>
     public PropertyValue? Field(string name) => Vim.Child(Xml, name) is { } child ? new PropertyValue(child) : null;
