@@ -91,7 +91,9 @@ public sealed class DatastoreFiles
     {
         var response = await _client.InvokeAsync("SearchDatastore_Task", datastore.Browser,
             [Vim.El("datastorePath", datastore.PathOf(folder).ToString()),
-             Vim.El("searchSpec", Vim.El("details", Vim.El("fileType", true), Vim.El("fileSize", true), Vim.El("modification", true), Vim.El("fileOwner", false)))],
+             // matchPattern "*" spelled out: vSphere matches everything without one, govmomi's simulator matches nothing.
+             Vim.El("searchSpec", Vim.El("details", Vim.El("fileType", true), Vim.El("fileSize", true), Vim.El("modification", true), Vim.El("fileOwner", false)),
+                 Vim.El("matchPattern", "*"))],
             cancellationToken);
         var result = await _client.Tasks.WaitAsync(Vim.ReadRef(VsphereClient.ReturnValue(response)!), cancellationToken: cancellationToken);
         if (result is null)
