@@ -60,7 +60,7 @@ async Task<int> PlayAppliersAsync()
     var stdinClosed = Task.Run(() => Console.In.ReadToEnd());
     while (!stdinClosed.IsCompleted)
     {
-        var vms = await client.Properties.RetrieveAsync(PropertyFilter.Below(cluster.ResourcePool, "VirtualMachine", "name", "runtime.powerState"));
+        var vms = await client.Properties.RetrieveAsync(PropertyFilter.VmsInPool(cluster.ResourcePool, "name", "runtime.powerState"));
         foreach (var vm in vms.Where(v => v["name"]!.AsString().StartsWith("vic-apply-", StringComparison.Ordinal) && v["runtime.powerState"]!.AsString() == "poweredOn"))
         {
             try

@@ -34,7 +34,7 @@ internal sealed class PowerWatcher(VSphereContext context) : IAsyncDisposable
     {
         var filter = new PropertyFilter(
             [new PropertySelection("VirtualMachine", ["runtime.powerState"])],
-            [new ObjectSelection(context.Placement.Pool, Skip: true, Traversal: Traversals.Inventory)]);
+            [new ObjectSelection(context.Placement.Pool, Skip: true, Traversal: Traversals.PoolTree)]);
         while (!cancellationToken.IsCancellationRequested)
         {
             try

@@ -35,7 +35,7 @@ internal sealed class ApplierGuest : IAsyncDisposable
         {
             try
             {
-                var vms = await _client.Properties.RetrieveAsync(PropertyFilter.Below(_pool, "VirtualMachine", "name", "runtime.powerState"), _stop.Token);
+                var vms = await _client.Properties.RetrieveAsync(PropertyFilter.VmsInPool(_pool, "name", "runtime.powerState"), _stop.Token);
                 foreach (var vm in vms.Where(v => v["name"]!.AsString().StartsWith("vic-apply-", StringComparison.Ordinal) && v["runtime.powerState"]!.AsString() == "poweredOn"))
                 {
                     if (FailWith is { } error)

@@ -80,7 +80,7 @@ internal sealed class SimulatedVch : IAsyncDisposable
     /// <summary>Every VM in the VCH's pool: name → (reference, power state).</summary>
     public async Task<Dictionary<string, (ManagedObjectReference Vm, string Power)>> VmsAsync()
     {
-        var vms = await Client.Properties.RetrieveAsync(PropertyFilter.Below(Pool, "VirtualMachine", "name", "runtime.powerState"));
+        var vms = await Client.Properties.RetrieveAsync(PropertyFilter.VmsInPool(Pool, "name", "runtime.powerState"));
         return vms.ToDictionary(v => v["name"]!.AsString(), v => (v.Object, v["runtime.powerState"]!.AsString()));
     }
 

@@ -18,7 +18,7 @@ internal static class ContainerRebuild
         CancellationToken cancellationToken)
     {
         var vms = await Faults.GuardAsync("reading the VMs in the VCH's resource pool", () =>
-            context.Client.Properties.RetrieveAsync(PropertyFilter.Below(context.Placement.Pool, "VirtualMachine", Paths), cancellationToken));
+            context.Client.Properties.RetrieveAsync(PropertyFilter.VmsInPool(context.Placement.Pool, Paths), cancellationToken));
         int skipped = 0;
         foreach (var vm in vms)
         {

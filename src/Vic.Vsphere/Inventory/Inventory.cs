@@ -35,7 +35,8 @@ public sealed class Inventory
         ManagedObjectReference reference;
         if (path is null)
         {
-            var all = await _client.Properties.RetrieveAsync(PropertyFilter.Below(_client.ServiceContent.RootFolder, "Datacenter", "name"), cancellationToken);
+            var all = await _client.Properties.RetrieveAsync(new PropertyFilter([new PropertySelection("Datacenter", ["name"])],
+                [new ObjectSelection(_client.ServiceContent.RootFolder, true, Traversals.FolderTree)]), cancellationToken);
             if (all.Count != 1)
             {
                 throw new NotFoundException($"{all.Count} datacenters exist; name one of: {string.Join(", ", all.Select(d => "/" + d["name"]?.AsString()))}");
@@ -63,7 +64,7 @@ public sealed class Inventory
         if (pathOrName is null)
         {
             var all = await _client.Properties.RetrieveAsync(
-                new PropertyFilter([new PropertySelection("ComputeResource", ["name"])], [new ObjectSelection(datacenter.HostFolder, true, Traversals.Inventory)]),
+                new PropertyFilter([new PropertySelection("ComputeResource", ["name"])], [new ObjectSelection(datacenter.HostFolder, true, Traversals.FolderTree)]),
                 cancellationToken);
             if (all.Count != 1)
             {
