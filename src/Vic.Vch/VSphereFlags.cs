@@ -12,7 +12,7 @@ internal sealed class VSphereFlags
 {
     public const string PasswordVariable = "VIC_VSPHERE_PASSWORD";
 
-    public Option<Uri?> Target { get; } = new("--target") { Description = "vCenter or ESXi SDK URL (https://host/sdk, or https://host/<datacenter>): runs containerVMs on vSphere instead of local QEMU" };
+    public Option<string?> Target { get; } = new("--target") { Description = "vCenter or ESXi SDK URL (https://host/sdk, or https://host/<datacenter>): runs containerVMs on vSphere instead of local QEMU" };
     public Option<string?> Thumbprint { get; } = new("--thumbprint") { Description = "SHA-1 thumbprint of the server's certificate (colon form)" };
     public Option<string?> CaFile { get; } = new("--ca-file") { Description = "PEM CA bundle the server's certificate must chain to (instead of --thumbprint)" };
     public Option<string?> User { get; } = new("--user") { Description = $"vSphere user; the password is read from {PasswordVariable}" };
@@ -30,12 +30,15 @@ internal sealed class VSphereFlags
     /// <summary>Errors for a --target command line that lacks what the vSphere backend needs.</summary>
     public IEnumerable<string> Validate(System.CommandLine.Parsing.CommandResult result)
     {
-        if (result.GetValue(Target) is null)
+        string? target = result.GetValue(Target);
+        if (target is null)
         {
             if (All.Skip(1).Any(o => result.GetResult(o) is not null))
                 yield return "vSphere options need --target";
             yield break;
         }
+        if (!Uri.TryCreate(target, UriKind.Absolute, out var url) || url.Scheme is not ("https" or "http"))
+            yield return $"--target \"{target}\" is not an https URL (https://host/sdk or https://host/<datacenter>)";
         foreach (var (option, name) in new (Option<string?>, string)[] { (User, "--user"), (ImageStore, "--image-store"), (BridgeNetwork, "--bridge-network") })
         {
             if (string.IsNullOrWhiteSpace(result.GetValue(option)))
@@ -50,8 +53,9 @@ internal sealed class VSphereFlags
     /// <summary>The backend options from a validated command line.</summary>
     public VSphereBackendOptions? Read(ParseResult parse, string vchName, string containerBase)
     {
-        if (parse.GetValue(Target) is not Uri target)
+        if (parse.GetValue(Target) is not string targetText)
             return null;
+        var target = new Uri(targetText);
         X509Certificate2Collection? cas = null;
         if (parse.GetValue(CaFile) is string caFile)
         {
