@@ -2,11 +2,12 @@ using Microsoft.Extensions.Logging;
 using Vic.Engine;
 using Vic.ImageC;
 using Vic.PortLayer.Qemu;
+using Vic.PortLayer.VSphere;
 using Vic.Vch.Limits;
 
 namespace Vic.Vch;
 
-/// <summary>Composes the local VCH: QEMU backend → image service → Docker API server, and runs it until SIGTERM.
+/// <summary>Composes the VCH: backend (QEMU, or vSphere with --target) → image service → Docker API server, and runs it until SIGTERM.
 /// Stopping the daemon never stops containers (DESIGN rule 2).</summary>
 internal static class Daemon
 {
@@ -17,16 +18,7 @@ internal static class Daemon
         try
         {
             Directory.CreateDirectory(options.DatastorePath);
-            var backendOptions = new QemuBackendOptions
-            {
-                DatastorePath = options.DatastorePath,
-                ContainerBasePath = options.ContainerBasePath,
-                Accelerator = options.Accelerator,
-                NetworkNamespace = options.NetworkNamespace,
-                VolumeStores = options.VolumeStores,
-            };
-            var portLayer = ResourceLimiter.Apply(await QemuBackend.CreateAsync(backendOptions, loggerFactory, cancellationToken),
-                options.Limits, backendOptions.DefaultMemoryBytes, backendOptions.DefaultCpus, options.DatastorePath);
+            var portLayer = await CreateBackendAsync(options, loggerFactory, log, cancellationToken);
             var facts = await portLayer.Host.GetFactsAsync(cancellationToken);
             log.LogInformation("VCH {Name}: backend {Backend}, accelerator {Accelerator}, guest kernel {Kernel}, datastore {Datastore}",
                 options.Name, facts.Backend, facts.Accelerator, facts.GuestKernelVersion, facts.DatastorePath);
@@ -65,6 +57,30 @@ internal static class Daemon
             if (options.PidFile is string pidFile && File.Exists(pidFile) && File.ReadAllText(pidFile).Trim() == Environment.ProcessId.ToString())
                 File.Delete(pidFile);
         }
+    }
+
+    /// <summary>The one place that picks the backend: vSphere when --target was given, else local QEMU; wrapped in the limits.</summary>
+    private static async Task<Vic.PortLayer.PortLayerServices> CreateBackendAsync(DaemonOptions options, ILoggerFactory loggerFactory, ILogger log,
+        CancellationToken cancellationToken)
+    {
+        if (options.VSphere is { } vsphere)
+        {
+            if (options.VSphereVolumeStores.Count > 0)
+                log.LogWarning("VCH {Name}: volume stores {Stores} are not implemented by the vsphere backend yet; volume commands will be refused",
+                    options.Name, string.Join(", ", options.VSphereVolumeStores));
+            return ResourceLimiter.Apply(await VSphereBackend.CreateAsync(vsphere, loggerFactory, cancellationToken),
+                options.Limits, vsphere.DefaultMemoryBytes, vsphere.DefaultCpus, options.DatastorePath);
+        }
+        var backendOptions = new QemuBackendOptions
+        {
+            DatastorePath = options.DatastorePath,
+            ContainerBasePath = options.ContainerBasePath,
+            Accelerator = options.Accelerator,
+            NetworkNamespace = options.NetworkNamespace,
+            VolumeStores = options.VolumeStores,
+        };
+        return ResourceLimiter.Apply(await QemuBackend.CreateAsync(backendOptions, loggerFactory, cancellationToken),
+            options.Limits, backendOptions.DefaultMemoryBytes, backendOptions.DefaultCpus, options.DatastorePath);
     }
 
     private static void LogTcp(ILogger log, DaemonOptions options, string endpoint)

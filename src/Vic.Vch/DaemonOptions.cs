@@ -27,6 +27,12 @@ internal sealed record DaemonOptions
 
     public string BridgeNetworkRange { get; init; } = "172.16.0.0/12";
 
+    /// <summary>Set by --target: containerVMs run on vSphere and <see cref="ContainerBasePath"/> is a datastore path.</summary>
+    public Vic.PortLayer.VSphere.VSphereBackendOptions? VSphere { get; init; }
+
+    /// <summary>--volume-store values given with --target (not implemented on vSphere yet: logged, volumes refused).</summary>
+    public IReadOnlyList<string> VSphereVolumeStores { get; init; } = [];
+
     /// <summary>One namespace per VCH, named after its datastore (VCHs of the same name under different roots stay apart).</summary>
     public static string DefaultNetworkNamespace(string datastorePath) =>
         "vic-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(datastorePath)))[..12];

@@ -4,9 +4,9 @@ using Vic.Vch.Limits;
 
 // The VCH daemon's composition root: the one place that names the backend that is built in (STYLE 4).
 var name = new Option<string>("--name") { Description = "Name of this VCH", DefaultValueFactory = _ => "default" };
-var datastore = new Option<string>("--datastore") { Description = "Directory holding images, containers and their logs", Required = true };
+var datastore = new Option<string?>("--datastore") { Description = "Directory holding images, containers and their logs (with --target: the VCH's local working directory for image blobs, default /var/lib/vic-vch/<name>)" };
 var socket = new Option<string>("--socket") { Description = "Unix socket to serve the Docker API on", Required = true };
-var containerBase = new Option<string>("--container-base") { Description = "Boot image directory (vmlinuz, initramfs.cpio, kernel-release)", Required = true };
+var containerBase = new Option<string>("--container-base") { Description = "Boot image directory (vmlinuz, initramfs.cpio, kernel-release); with --target: \"[datastore] path\" of the uploaded ISO (or of a folder holding container-base.iso)", Required = true };
 var pidFile = new Option<string?>("--pid-file") { Description = "Write the daemon's PID here while it runs" };
 var accelerator = new Option<string>("--accelerator") { Description = "auto (probe KVM with a timeout, else TCG), kvm or tcg", DefaultValueFactory = _ => "auto" };
 var debug = new Option<bool>("--debug") { Description = "Debug logging" };
@@ -35,11 +35,15 @@ var volumeStore = new Option<string[]>("--volume-store")
         + "created with --opt VolumeStore=<label> (none given: \"default\" inside the datastore)",
 };
 
-var root = new RootCommand("vic-vch: a Virtual Container Host serving the Docker API; every container is a QEMU VM")
+var vsphere = new VSphereFlags();
+
+var root = new RootCommand("vic-vch: a Virtual Container Host serving the Docker API; every container is a VM (local QEMU, or vSphere with --target)")
 {
     name, datastore, socket, containerBase, pidFile, accelerator, debug, tcp, tlsCert, tlsKey, tlsClientCa,
     maxContainers, maxMemory, maxCpus, storageQuota, insecure, registryCa, whitelist, blacklist, mirror, netns, bridgeRange, volumeStore,
 };
+foreach (var option in vsphere.All)
+    root.Options.Add(option);
 root.Validators.Add(result =>
 {
     bool cert = result.GetValue(tlsCert) is not null, key = result.GetValue(tlsKey) is not null;
@@ -49,7 +53,13 @@ root.Validators.Add(result =>
         result.AddError("TLS options need --tcp");
     if (result.GetValue(tlsClientCa) is not null && !cert)
         result.AddError("--tls-client-ca needs --tls-cert and --tls-key");
-    if (VolumeStores.TryParse(result.GetValue(volumeStore) ?? [], out _, out string? storeError) is false)
+    bool onVsphere = result.GetValue(vsphere.Target) is not null;
+    foreach (string error in vsphere.Validate(result))
+        result.AddError(error);
+    if (!onVsphere && result.GetValue(datastore) is null)
+        result.AddError("--datastore is required (unless --target selects vSphere)");
+    // On vSphere a volume store is "<datastore>/path:label"; volumes are not implemented there yet (the backend refuses them).
+    if (!onVsphere && VolumeStores.TryParse(result.GetValue(volumeStore) ?? [], out _, out string? storeError) is false)
         result.AddError(storeError!);
     foreach (var limit in new[] { result.GetValue(maxContainers), result.GetValue(maxCpus) })
         if (limit is < 1)
@@ -61,9 +71,11 @@ root.Validators.Add(result =>
 root.SetAction((parse, ct) => Daemon.RunAsync(new DaemonOptions
 {
     Name = parse.GetValue(name)!,
-    DatastorePath = Path.GetFullPath(parse.GetValue(datastore)!),
+    DatastorePath = Path.GetFullPath(parse.GetValue(datastore) ?? Path.Combine("/var/lib/vic-vch", parse.GetValue(name)!)),
     SocketPath = Path.GetFullPath(parse.GetValue(socket)!),
-    ContainerBasePath = Path.GetFullPath(parse.GetValue(containerBase)!),
+    ContainerBasePath = parse.GetValue(vsphere.Target) is null ? Path.GetFullPath(parse.GetValue(containerBase)!) : parse.GetValue(containerBase)!,
+    VSphere = vsphere.Read(parse, parse.GetValue(name)!, parse.GetValue(containerBase)!),
+    VSphereVolumeStores = parse.GetValue(vsphere.Target) is null ? [] : parse.GetValue(volumeStore) ?? [],
     PidFile = parse.GetValue(pidFile) is string p ? Path.GetFullPath(p) : null,
     Accelerator = parse.GetValue(accelerator)!,
     Debug = parse.GetValue(debug),
@@ -71,6 +83,7 @@ root.SetAction((parse, ct) => Daemon.RunAsync(new DaemonOptions
     {
         "none" => null,
         string named => named,
+        null when parse.GetValue(vsphere.Target) is not null => null, // no local namespace: NICs join the bridge port group
         null => DaemonOptions.DefaultNetworkNamespace(Path.GetFullPath(parse.GetValue(datastore)!)),
     },
     BridgeNetworkRange = parse.GetValue(bridgeRange)!,
@@ -85,7 +98,7 @@ root.SetAction((parse, ct) => Daemon.RunAsync(new DaemonOptions
         Cpus = parse.GetValue(maxCpus),
         StorageBytes = parse.GetValue(storageQuota),
     },
-    VolumeStores = VolumeStores.TryParse(parse.GetValue(volumeStore) ?? [], out var stores, out _) ? stores : [],
+    VolumeStores = parse.GetValue(vsphere.Target) is null && VolumeStores.TryParse(parse.GetValue(volumeStore) ?? [], out var stores, out _) ? stores : [],
     Registries = new Vic.ImageC.RegistryPolicy
     {
         InsecureRegistries = parse.GetValue(insecure) ?? [],

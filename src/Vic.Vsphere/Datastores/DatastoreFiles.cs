@@ -32,6 +32,22 @@ public sealed class DatastoreFiles
         await _client.Tasks.WaitAsync(Vim.ReadRef(VsphereClient.ReturnValue(response)!), cancellationToken: cancellationToken);
     }
 
+    /// <summary>
+    /// Moves (renames) a file or folder on the same datacenter; with <paramref name="force"/> an existing destination is
+    /// replaced, which makes "upload to a temporary name, then move" an atomic replace.
+    /// </summary>
+    /// <exception cref="FileNotFoundFault">The source does not exist.</exception>
+    /// <exception cref="FileAlreadyExistsFault">The destination exists and <paramref name="force"/> is false.</exception>
+    public async Task MoveAsync(Datacenter datacenter, DatastorePath source, DatastorePath destination, bool force = false,
+        CancellationToken cancellationToken = default)
+    {
+        var response = await _client.InvokeAsync("MoveDatastoreFile_Task", _client.ServiceContent.FileManager,
+            [Vim.El("sourceName", source.ToString()), Vim.Ref("sourceDatacenter", datacenter.Reference),
+             Vim.El("destinationName", destination.ToString()), Vim.Ref("destinationDatacenter", datacenter.Reference), Vim.El("force", force)],
+            cancellationToken);
+        await _client.Tasks.WaitAsync(Vim.ReadRef(VsphereClient.ReturnValue(response)!), cancellationToken: cancellationToken);
+    }
+
     /// <summary>Uploads <paramref name="content"/> (read to its end, streamed) to a file, replacing it if present.</summary>
     public async Task UploadAsync(Datacenter datacenter, DatastorePath path, Stream content, CancellationToken cancellationToken = default)
     {

@@ -10,6 +10,10 @@ public sealed record PropertyFilter(IReadOnlyList<PropertySelection> Properties,
     /// <summary>Some properties of every object of <paramref name="type"/> below <paramref name="root"/> (the root itself excluded).</summary>
     public static PropertyFilter Below(ManagedObjectReference root, string type, params string[] paths) =>
         new([new PropertySelection(type, paths)], [new ObjectSelection(root, Skip: true, Traversal: Traversals.Inventory)]);
+
+    /// <summary>Some properties of every VM in a resource pool and its sub-pools (the pool itself excluded).</summary>
+    public static PropertyFilter VmsInPool(ManagedObjectReference pool, params string[] paths) =>
+        new([new PropertySelection("VirtualMachine", paths)], [new ObjectSelection(pool, Skip: true, Traversal: Traversals.PoolTree)]);
 }
 
 /// <summary>Properties to read from objects of one type; null <see cref="Paths"/> means all of them (costly on real servers).</summary>

@@ -8,6 +8,11 @@ public static class Traversals
     /// folders' children, a datacenter's four folders, compute resources' hosts, pools and datastores, pools'
     /// sub-pools and VMs. Recursive through named specs, as vSphere's property collector requires.
     /// </summary>
+    /// <remarks>
+    /// govmomi's simulator applies every step to every object whatever its type, so from a VM this walks on through
+    /// its resourcePool and datastore fields back to the VM, forever (the call never answers). Once VMs exist, use
+    /// the narrow <see cref="Folders"/> or <see cref="PoolTree"/> where they suffice.
+    /// </remarks>
     public static IReadOnlyList<SelectionSpec> Inventory { get; } = BuildInventory();
 
     /// <summary>
@@ -18,6 +23,13 @@ public static class Traversals
     /// </summary>
     public static IReadOnlyList<SelectionSpec> Folders { get; } =
         [new TraversalSpec("folderTree", "Folder", "childEntity", false, [new SelectionReference("folderTree")])];
+
+    /// <summary>A resource pool's sub-pools (recursively) and the VMs in each, never beyond a VM.</summary>
+    public static IReadOnlyList<SelectionSpec> PoolTree { get; } =
+    [
+        new TraversalSpec("poolPools", "ResourcePool", "resourcePool", false, [new SelectionReference("poolPools"), new SelectionReference("poolVms")]),
+        new TraversalSpec("poolVms", "ResourcePool", "vm", false, []),
+    ];
 
     private static IReadOnlyList<SelectionSpec> BuildInventory()
     {
