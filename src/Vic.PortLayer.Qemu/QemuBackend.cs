@@ -61,6 +61,7 @@ public static class QemuBackend
             new ContainerStatsSampler(options, registry))
         {
             Volumes = volumes,
+            Files = new ContainerFiles(options, layout, registry, runner, launcher, accelerator),
         };
     }
 

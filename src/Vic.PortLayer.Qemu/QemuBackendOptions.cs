@@ -60,6 +60,10 @@ public sealed record QemuBackendOptions
     /// <summary>Upper bound for one ApplyLayer VM (boot, untar, sync, power off).</summary>
     public TimeSpan LayerApplyTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>The longest a Files VM (docker cp of a stopped container, diff, export, commit) may live; it powers off
+    /// as soon as its work is done, this only bounds one whose client stalls.</summary>
+    public TimeSpan FilesVmTimeout { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>How often running VMs are checked for exit and followed logs for growth.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 

@@ -13,4 +13,7 @@ public sealed record PortLayerServices(
 {
     /// <summary>Named volumes; a backend without them refuses every call (NotSupported).</summary>
     public IVolumeStore Volumes { get; init; } = UnsupportedVolumeStore.Instance;
+
+    /// <summary>Container files (docker cp, diff, export, commit); a backend without them refuses every call (NotSupported).</summary>
+    public IContainerFiles Files { get; init; } = UnsupportedContainerFiles.Instance;
 }

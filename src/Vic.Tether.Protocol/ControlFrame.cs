@@ -29,6 +29,22 @@ public enum ControlFrameKind : byte
     /// <summary>Guest to host: the exec session ended (or could not start). Payload: <see cref="ExitReport"/> JSON.
     /// The session's last frame: every output frame of the session was sent before it.</summary>
     ExecExit = 9,
+
+    // File sessions (docker cp, diff, export, commit): numbered by the host like exec sessions. See FileRequest.
+
+    /// <summary>Host to guest: start a file session with the frame's (new, nonzero) session number.
+    /// Payload: <see cref="FileRequest"/> JSON.</summary>
+    FileStart = 10,
+    /// <summary>Either way: bytes of the session's stream (a tar, or the JSON of a change list), in order.</summary>
+    FileData = 11,
+    /// <summary>Host to guest: the end of the tar the host sends for <see cref="FileOperation.Put"/>. Empty payload.</summary>
+    FileDataEnd = 12,
+    /// <summary>Guest to host: the stat of the session's path (<see cref="PathStat"/> JSON), before any data of a Get.</summary>
+    FileStat = 13,
+    /// <summary>Guest to host: the session's last frame (<see cref="FileResult"/> JSON); every data frame was sent before it.</summary>
+    FileDone = 14,
+    /// <summary>Host to guest, session 0, only to a VM in <see cref="VmMode.Files"/>: the work is done, power off.</summary>
+    PowerOff = 15,
 }
 
 /// <summary>
@@ -75,12 +91,15 @@ public readonly record struct ControlFrame(ControlFrameKind Kind, uint Session, 
     public static ControlFrame ExecStart(uint session, ProcessSpec process) =>
         new(ControlFrameKind.ExecStart, session, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(process, ProtocolJson.Default.ProcessSpec));
 
+    public static ControlFrame FileStart(uint session, FileRequest request) =>
+        new(ControlFrameKind.FileStart, session, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(request, ProtocolJson.Default.FileRequest));
+
     public static bool TryReadHeader(ReadOnlySpan<byte> header, out ControlFrameKind kind, out uint session, out int payloadLength)
     {
         kind = (ControlFrameKind)header[0];
         session = BinaryPrimitives.ReadUInt32BigEndian(header[1..5]);
         uint length = BinaryPrimitives.ReadUInt32BigEndian(header[5..9]);
         payloadLength = (int)Math.Min(length, int.MaxValue);
-        return kind is >= ControlFrameKind.Stdin and <= ControlFrameKind.ExecExit && length <= MaxPayload;
+        return kind is >= ControlFrameKind.Stdin and <= ControlFrameKind.PowerOff && length <= MaxPayload;
     }
 }

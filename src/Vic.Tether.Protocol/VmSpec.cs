@@ -42,6 +42,9 @@ public sealed record VmSpec
 
     /// <summary>The layer to apply (Mode = ApplyLayer).</summary>
     public LayerApplySpec? Layer { get; init; }
+
+    /// <summary>What a file-service VM mounts (Mode = Files).</summary>
+    public FilesSpec? Files { get; init; }
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<VmMode>))]
@@ -52,6 +55,13 @@ public enum VmMode
 
     /// <summary>Mount the root disk, apply the tar on <see cref="LayerApplySpec.TarDevice"/> onto it, sync, power off.</summary>
     ApplyLayer,
+
+    /// <summary>
+    /// A throwaway VM on a container's disk that serves file sessions (<see cref="ControlFrameKind.FileStart"/>) on the
+    /// control port until the host sends <see cref="ControlFrameKind.PowerOff"/>: docker cp of a stopped container,
+    /// diff, export and commit. Nothing of the container runs.
+    /// </summary>
+    Files,
 }
 
 public sealed record ProcessSpec
@@ -158,6 +168,15 @@ public sealed record LayerApplySpec
     public required long TarLength { get; init; }
 }
 
+public sealed record FilesSpec
+{
+    /// <summary>Mount <see cref="VmSpec.RootDevice"/> read-only (a running container's disk, frozen by its own tether).</summary>
+    public bool RootReadOnly { get; init; }
+
+    /// <summary>Block device of the image's top layer (read-only), for diff and commit; empty when not needed.</summary>
+    public string LowerDevice { get; init; } = "";
+}
+
 /// <summary>The final record the tether writes to the log channel before powering off.</summary>
 public sealed record ExitReport
 {
@@ -179,4 +198,8 @@ public sealed record StartedReport
 [JsonSerializable(typeof(ProcessSpec))]
 [JsonSerializable(typeof(ExitReport))]
 [JsonSerializable(typeof(StartedReport))]
+[JsonSerializable(typeof(FileRequest))]
+[JsonSerializable(typeof(PathStat))]
+[JsonSerializable(typeof(FileResult))]
+[JsonSerializable(typeof(List<FileChange>))]
 public sealed partial class ProtocolJson : JsonSerializerContext;

@@ -66,7 +66,8 @@ internal static unsafe class ContainerRunner
         {
             var port = new ControlPort(controlDevice, log);
             execs = new ExecSessions(process, hostname, users, reaper, port, log);
-            port.Start(new ProcessControl(launch.Pid, stdin, stdio.TerminalMaster, log), execs);
+            port.Start(new ProcessControl(launch.Pid, stdin, stdio.TerminalMaster, log), execs,
+                new Files.FileSessions(new Files.FileRoots("/", Lower: null, Running: true), port, log));
         }
 
         int status = launch.Exited!.GetAwaiter().GetResult();

@@ -21,6 +21,8 @@ internal sealed unsafe class ControlPort
     private readonly ManualResetEventSlim _opened = new();
     private IControlHandler? _main;
     private IExecHost? _execs;
+    private Files.IFileHost? _files;
+    private Action? _powerOff;
     private int _fd = -1;
 
     public ControlPort(string device, LogWriter log)
@@ -29,11 +31,14 @@ internal sealed unsafe class ControlPort
         _log = log;
     }
 
-    /// <summary>Starts reading; frames are dispatched to <paramref name="main"/> and <paramref name="execs"/>.</summary>
-    public void Start(IControlHandler main, IExecHost execs)
+    /// <summary>Starts reading; frames are dispatched to <paramref name="main"/>, <paramref name="execs"/> and
+    /// <paramref name="files"/>; a PowerOff frame calls <paramref name="powerOff"/> (a Files VM only).</summary>
+    public void Start(IControlHandler main, IExecHost execs, Files.IFileHost? files = null, Action? powerOff = null)
     {
         _main = main;
         _execs = execs;
+        _files = files;
+        _powerOff = powerOff;
         new Thread(Run) { IsBackground = true, Name = "control" }.Start();
     }
 
@@ -133,6 +138,11 @@ internal sealed unsafe class ControlPort
             }
             byte[] payload = buffer.AsSpan(offset + ControlFrame.HeaderLength, length).ToArray();
             offset += ControlFrame.HeaderLength + length;
+            if (kind is ControlFrameKind.FileStart or ControlFrameKind.FileData or ControlFrameKind.FileDataEnd or ControlFrameKind.PowerOff)
+            {
+                HandleFiles(kind, session, payload);
+                continue;
+            }
             if (kind == ControlFrameKind.ExecStart)
             {
                 _execs!.Start(session, payload);
@@ -148,6 +158,25 @@ internal sealed unsafe class ControlPort
         }
         Buffer.BlockCopy(buffer, offset, buffer, 0, filled - offset);
         return filled - offset;
+    }
+
+    private void HandleFiles(ControlFrameKind kind, uint session, byte[] payload)
+    {
+        switch (kind)
+        {
+            case ControlFrameKind.PowerOff when _powerOff is not null:
+                _powerOff();
+                break;
+            case ControlFrameKind.FileStart when _files is not null && session != 0:
+                _files.Start(session, payload);
+                break;
+            case ControlFrameKind.FileData or ControlFrameKind.FileDataEnd when _files is not null:
+                _files.Input(session, kind, payload);
+                break;
+            default:
+                _log.Tether($"{kind} control frame ignored: not served here");
+                break;
+        }
     }
 
     private void Handle(IControlHandler target, ControlFrameKind kind, byte[] payload)

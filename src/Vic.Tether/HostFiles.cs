@@ -31,11 +31,25 @@ internal static class HostFiles
             failures.Add($"cannot create /etc: {Reason(e)}: /etc/hostname, /etc/hosts and /etc/resolv.conf not written");
             return failures;
         }
+        // The image's /etc keeps its mtime: these files are the VCH's, and docker diff and commit must not see /etc
+        // as changed because of them (dockerd bind-mounts them instead).
+        Timespec? etcTime = Files.FileOps.ModificationTime("/etc");
         WriteFile("/etc/hostname", hostname + "\n", failures);
         WriteFile("/etc/hosts", EtcHosts.Render(hostname, spec.Domainname, spec.Interfaces, spec.ExtraHosts), failures);
         if (spec.Dns is DnsSpec dns)
         {
             WriteFile("/etc/resolv.conf", ResolvConf.Render(dns), failures);
+        }
+        if (etcTime is { } time)
+        {
+            try
+            {
+                Files.FileOps.SetTime("/etc", time);
+            }
+            catch (TetherException e)
+            {
+                failures.Add(e.Message);
+            }
         }
         return failures;
     }

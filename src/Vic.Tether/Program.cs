@@ -47,6 +47,7 @@ try
     {
         VmMode.Container => ContainerRunner.Run(spec, log, new Reaper(), Ports.Find(Channels.ControlPort, TimeSpan.FromMilliseconds(200))),
         VmMode.ApplyLayer => LayerApplier.Run(spec, log),
+        VmMode.Files => Vic.Tether.Files.FilesService.Run(spec, log, Ports.Find(Channels.ControlPort, TimeSpan.FromSeconds(2))),
         _ => new ExitReport { ExitCode = 125, Error = $"unknown mode {spec.Mode}" },
     };
 }

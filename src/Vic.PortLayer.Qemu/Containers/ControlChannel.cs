@@ -19,7 +19,7 @@ internal sealed class ControlChannel(string vmDirectory) : IAsyncDisposable
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan ReconnectBackoff = TimeSpan.FromMilliseconds(200);
     private readonly SemaphoreSlim _lock = new(1, 1);
-    private readonly ConcurrentDictionary<uint, ExecSession> _sessions = new();
+    private readonly ConcurrentDictionary<uint, IChannelSession> _sessions = new();
     private readonly CancellationTokenSource _disposed = new();
     // Sessions of a previous VCH process may still run in the guest: numbering from a random point keeps a new
     // process's numbers clear of theirs.
@@ -75,6 +75,24 @@ internal sealed class ControlChannel(string vmDirectory) : IAsyncDisposable
         return session;
     }
 
+    /// <summary>Starts a file session (docker cp, diff, export, commit): registers it, then sends the request.</summary>
+    public async Task<FileSession> StartFileAsync(FileRequest request, CancellationToken cancellationToken)
+    {
+        uint number = (uint)Interlocked.Increment(ref _nextSession);
+        var session = new FileSession(this, number);
+        _sessions[number] = session;
+        try
+        {
+            await SendAsync(ControlFrame.FileStart(number, request), cancellationToken);
+        }
+        catch
+        {
+            _sessions.TryRemove(number, out _);
+            throw;
+        }
+        return session;
+    }
+
     private async Task<NetworkStream> ConnectAsync(CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -106,8 +124,12 @@ internal sealed class ControlChannel(string vmDirectory) : IAsyncDisposable
                     break; // cannot resynchronise inside a stream: drop the connection, the next one starts clean
                 var payload = new byte[length];
                 await stream.ReadExactlyAsync(payload, _disposed.Token);
-                if (_sessions.TryGetValue(number, out ExecSession? session))
-                    await DeliverAsync(session, kind, payload);
+                if (_sessions.TryGetValue(number, out IChannelSession? session))
+                {
+                    if (kind is ControlFrameKind.ExecExit or ControlFrameKind.FileDone)
+                        _sessions.TryRemove(number, out _);
+                    await session.DeliverAsync(kind, payload);
+                }
             }
         }
         catch (Exception e) when (e is IOException or SocketException or EndOfStreamException or ObjectDisposedException or OperationCanceledException)
@@ -153,39 +175,6 @@ internal sealed class ControlChannel(string vmDirectory) : IAsyncDisposable
         }
     }
 
-    private async Task DeliverAsync(ExecSession session, ControlFrameKind kind, byte[] payload)
-    {
-        switch (kind)
-        {
-            case ControlFrameKind.ExecStdout:
-                await session.AddOutputAsync(OutputStream.Stdout, payload);
-                break;
-            case ControlFrameKind.ExecStderr:
-                await session.AddOutputAsync(OutputStream.Stderr, payload);
-                break;
-            case ControlFrameKind.ExecStarted:
-                session.SetStarted(ReadJson(payload, ProtocolJson.Default.StartedReport)?.Pid ?? 0);
-                break;
-            case ControlFrameKind.ExecExit:
-                ExitReport? report = ReadJson(payload, ProtocolJson.Default.ExitReport);
-                _sessions.TryRemove(session.Number, out _);
-                session.SetExited(new ContainerExit(report?.ExitCode ?? 255, report?.Error ?? ""));
-                break;
-        }
-    }
-
-    private static T? ReadJson<T>(byte[] payload, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(payload, type);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
     private void Disconnect()
     {
         _stream?.Dispose();
@@ -207,8 +196,8 @@ internal sealed class ControlChannel(string vmDirectory) : IAsyncDisposable
         {
             _lock.Release();
         }
-        foreach (ExecSession session in _sessions.Values)
-            session.SetExited(new ContainerExit(137, ""), stopped: true);
+        foreach (IChannelSession session in _sessions.Values)
+            session.EndWithContainer();
         _sessions.Clear();
     }
 }

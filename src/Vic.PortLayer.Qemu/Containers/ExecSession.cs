@@ -10,7 +10,7 @@ namespace Vic.PortLayer.Qemu.Containers;
 /// output and sends input. Output is bounded: a reader that stops reading slows the guest's relay instead of the
 /// VCH's memory growing.
 /// </summary>
-internal sealed class ExecSession(ControlChannel channel, uint number, bool openStdin) : IExecSession
+internal sealed class ExecSession(ControlChannel channel, uint number, bool openStdin) : IExecSession, IChannelSession
 {
     private const int OutputBound = 256;
     private readonly Channel<OutputChunk> _output = Channel.CreateBounded<OutputChunk>(new BoundedChannelOptions(OutputBound)
@@ -38,6 +38,28 @@ internal sealed class ExecSession(ControlChannel channel, uint number, bool open
         await foreach (OutputChunk chunk in _output.Reader.ReadAllAsync(cancellationToken))
             yield return chunk;
     }
+
+    public async ValueTask DeliverAsync(ControlFrameKind kind, byte[] payload)
+    {
+        switch (kind)
+        {
+            case ControlFrameKind.ExecStdout:
+                await AddOutputAsync(OutputStream.Stdout, payload);
+                break;
+            case ControlFrameKind.ExecStderr:
+                await AddOutputAsync(OutputStream.Stderr, payload);
+                break;
+            case ControlFrameKind.ExecStarted:
+                SetStarted(IChannelSession.ReadJson(payload, ProtocolJson.Default.StartedReport)?.Pid ?? 0);
+                break;
+            case ControlFrameKind.ExecExit:
+                ExitReport? report = IChannelSession.ReadJson(payload, ProtocolJson.Default.ExitReport);
+                SetExited(new ContainerExit(report?.ExitCode ?? 255, report?.Error ?? ""));
+                break;
+        }
+    }
+
+    public void EndWithContainer() => SetExited(new ContainerExit(137, ""), stopped: true);
 
     internal async ValueTask AddOutputAsync(OutputStream stream, byte[] data)
     {

@@ -3,8 +3,9 @@ using Vic.Tether.Protocol;
 
 namespace Vic.PortLayer.Qemu.Vm;
 
-/// <summary>One disk as the guest sees it: the n-th entry is /dev/vd(a+n).</summary>
-internal sealed record VmDisk(string Path, string Format, bool ReadOnly);
+/// <summary>One disk as the guest sees it: the n-th entry is /dev/vd(a+n). <paramref name="ForceShare"/> (read-only
+/// disks only) opens an image another QEMU holds for writing: a running container's disk, frozen by its tether.</summary>
+internal sealed record VmDisk(string Path, string Format, bool ReadOnly, bool ForceShare = false);
 
 /// <summary>One virtio NIC backed by a host tap device (created by the caller); the guest finds it by <paramref name="Mac"/>.</summary>
 internal sealed record VmNic(string Mac, string TapName);
@@ -94,7 +95,8 @@ internal static class QemuCommand
         for (int i = 0; i < vm.Disks.Count; i++)
         {
             VmDisk disk = vm.Disks[i];
-            string drive = $"id=disk{i},file={Escape(disk.Path)},format={disk.Format},if=none" + (disk.ReadOnly ? ",readonly=on" : "");
+            string drive = $"id=disk{i},file={Escape(disk.Path)},format={disk.Format},if=none" + (disk.ReadOnly ? ",readonly=on" : "")
+                + (disk.ReadOnly && disk.ForceShare ? ",force-share=on" : "");
             a.AddRange(["-drive", drive, "-device", $"virtio-blk-device,drive=disk{i}"]);
         }
 

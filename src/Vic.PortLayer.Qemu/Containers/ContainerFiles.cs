@@ -1,0 +1,270 @@
+using System.Text.Json;
+using Vic.PortLayer.Qemu.Storage;
+using Vic.PortLayer.Qemu.Vm;
+using Vic.Tether.Protocol;
+
+namespace Vic.PortLayer.Qemu.Containers;
+
+/// <summary>
+/// <see cref="IContainerFiles"/> on file sessions of the tether. docker cp of a running container talks to its own
+/// tether (which has the container's root, volumes included, as "/"); of a stopped one, to a Files VM booted on its
+/// disk while the container is held from starting. diff, export and commit always use a Files VM that also sees the
+/// image's top layer: for a running container its tether first freezes the root filesystem, so the Files VM reads a
+/// consistent disk (read-only, shared), and thaws it when the Files VM is done.
+/// </summary>
+internal sealed class ContainerFiles(
+    QemuBackendOptions options, DatastoreLayout layout, ContainerRegistry registry, VmRunner runner, QemuLauncher launcher,
+    AcceleratorProbe accelerator) : IContainerFiles
+{
+    public async Task<ContainerPathStat> StatPathAsync(string id, string path, CancellationToken cancellationToken)
+    {
+        await using FileTarget target = await OpenAsync(id, wholeDisk: false, cancellationToken);
+        FileSession session = await target.Channel.StartFileAsync(new FileRequest { Operation = FileOperation.Stat, Path = path }, cancellationToken);
+        PathStat? stat = await session.Stat.WaitAsync(cancellationToken);
+        FileSession.ThrowIfFailed(await session.Done.WaitAsync(cancellationToken));
+        return ToStat(stat ?? throw new InternalException("the guest sent no stat"));
+    }
+
+    public async Task<IContainerArchive> GetArchiveAsync(string id, string path, CancellationToken cancellationToken)
+    {
+        FileTarget target = await OpenAsync(id, wholeDisk: false, cancellationToken);
+        try
+        {
+            FileSession session = await target.Channel.StartFileAsync(new FileRequest { Operation = FileOperation.Get, Path = path }, cancellationToken);
+            PathStat? stat = await session.Stat.WaitAsync(cancellationToken);
+            if (stat is null)
+            {
+                FileSession.ThrowIfFailed(await session.Done.WaitAsync(cancellationToken));
+                throw new InternalException("the guest sent no stat");
+            }
+            return new Archive(ToStat(stat), new SessionStream(session, target));
+        }
+        catch
+        {
+            await target.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task PutArchiveAsync(string id, string path, Stream tar, ExtractOptions extract, CancellationToken cancellationToken)
+    {
+        await using FileTarget target = await OpenAsync(id, wholeDisk: false, cancellationToken);
+        var request = new FileRequest
+        {
+            Operation = FileOperation.Put,
+            Path = path,
+            NoOverwriteDirNonDir = extract.NoOverwriteDirNonDir,
+            CopyUidGid = extract.CopyUidGid,
+        };
+        FileSession session = await target.Channel.StartFileAsync(request, cancellationToken);
+        var buffer = new byte[ControlFrame.MaxPayload];
+        bool accepted = true;
+        int read;
+        while (accepted && (read = await tar.ReadAsync(buffer, cancellationToken)) > 0)
+            accepted = await session.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+        if (accepted)
+            await session.EndInputAsync(cancellationToken);
+        FileSession.ThrowIfFailed(await session.Done.WaitAsync(cancellationToken));
+    }
+
+    public async Task<IReadOnlyList<ContainerChange>> ChangesAsync(string id, CancellationToken cancellationToken)
+    {
+        await using Stream json = await OpenStreamAsync(id, FileOperation.Changes, cancellationToken);
+        var changes = await JsonSerializer.DeserializeAsync(json, ProtocolJson.Default.ListFileChange, cancellationToken) ?? [];
+        return changes.Select(c => new ContainerChange(c.Path, (ContainerChangeKind)c.Kind)).ToList();
+    }
+
+    public Task<Stream> ExportAsync(string id, CancellationToken cancellationToken) =>
+        OpenStreamAsync(id, FileOperation.Export, cancellationToken);
+
+    public Task<Stream> ExportChangesAsync(string id, CancellationToken cancellationToken) =>
+        OpenStreamAsync(id, FileOperation.LayerDiff, cancellationToken);
+
+    private async Task<Stream> OpenStreamAsync(string id, FileOperation operation, CancellationToken cancellationToken)
+    {
+        FileTarget target = await OpenAsync(id, wholeDisk: true, cancellationToken);
+        try
+        {
+            FileSession session = await target.Channel.StartFileAsync(new FileRequest { Operation = operation }, cancellationToken);
+            return new SessionStream(session, target);
+        }
+        catch
+        {
+            await target.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Where a session runs. Without <paramref name="wholeDisk"/>: a running container's own tether, else a Files VM on
+    /// its disk (the container held from starting meanwhile). With it: always a Files VM that also has the image's top
+    /// layer, the running container's filesystem frozen for as long as it lives.
+    /// </summary>
+    private async Task<FileTarget> OpenAsync(string id, bool wholeDisk, CancellationToken cancellationToken)
+    {
+        ContainerEntry entry = registry.Get(id);
+        await entry.Lock.WaitAsync(cancellationToken);
+        bool held = true;
+        try
+        {
+            if (entry.Removed)
+                throw new NotFoundException($"No such container: {id}");
+            if (entry.IsPaused)
+                throw new ConflictException($"Container {id} is paused, unpause the container before copying files, diffing, exporting or committing it");
+            string disk = Path.Combine(entry.Directory, DatastoreLayout.DiskFile);
+            string? lower = wholeDisk ? LowerDisk(entry) : null;
+            if (!entry.IsRunning)
+            {
+                FilesVm vm = await FilesVm.StartAsync(options, layout, launcher, accelerator, id, disk, lower, diskInUse: false, cancellationToken);
+                held = false;
+                return new FileTarget(vm.Channel, vm, entry, frozen: null);
+            }
+            entry.Lock.Release();
+            held = false;
+            ControlChannel running = runner.ChannelFor(entry);
+            if (!wholeDisk)
+                return new FileTarget(running, null, null, frozen: null);
+            await RunAsync(running, new FileRequest { Operation = FileOperation.Freeze, FreezeSeconds = (int)options.FilesVmTimeout.TotalSeconds }, cancellationToken);
+            try
+            {
+                FilesVm vm = await FilesVm.StartAsync(options, layout, launcher, accelerator, id, disk, lower, diskInUse: true, cancellationToken);
+                return new FileTarget(vm.Channel, vm, null, frozen: running);
+            }
+            catch
+            {
+                await ThawAsync(running);
+                throw;
+            }
+        }
+        finally
+        {
+            if (held)
+                entry.Lock.Release();
+        }
+    }
+
+    private string LowerDisk(ContainerEntry entry) =>
+        entry.Record.Spec.ImageLayerId is { } layer ? layout.LayerDisk(LayerIds.ToHex(layer)) : layout.BaseDisk;
+
+    private static async Task RunAsync(ControlChannel channel, FileRequest request, CancellationToken cancellationToken)
+    {
+        FileSession session = await channel.StartFileAsync(request, cancellationToken);
+        FileSession.ThrowIfFailed(await session.Done.WaitAsync(cancellationToken));
+    }
+
+    private static async Task ThawAsync(ControlChannel channel)
+    {
+        try
+        {
+            using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await RunAsync(channel, new FileRequest { Operation = FileOperation.Thaw }, bounded.Token);
+        }
+        catch (Exception e) when (e is PortLayerException or OperationCanceledException or IOException)
+        {
+            // The container stopped (nothing is frozen any more) or its tether thaws by itself at the deadline.
+        }
+    }
+
+    private static ContainerPathStat ToStat(PathStat stat) =>
+        new(stat.Name, stat.Size, stat.Mode, DateTimeOffset.UnixEpoch.AddTicks(stat.MtimeUnixNanos / 100), stat.LinkTarget);
+
+    /// <summary>The end of a file operation: the Files VM powered off (and the container released), or the filesystem thawed.</summary>
+    private sealed class FileTarget(ControlChannel channel, FilesVm? vm, ContainerEntry? held, ControlChannel? frozen) : IAsyncDisposable
+    {
+        private int _disposed;
+
+        public ControlChannel Channel { get; } = channel;
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+                return;
+            try
+            {
+                if (vm is not null)
+                    await vm.DisposeAsync();
+                if (frozen is not null)
+                    await ThawAsync(frozen);
+            }
+            finally
+            {
+                held?.Lock.Release();
+            }
+        }
+    }
+
+    private sealed class Archive(ContainerPathStat stat, Stream content) : IContainerArchive
+    {
+        public ContainerPathStat Stat { get; } = stat;
+        public Stream Content { get; } = content;
+
+        public ValueTask DisposeAsync() => Content.DisposeAsync();
+    }
+
+    /// <summary>A session's data as a read-once stream; its end checks the session's result, so a guest failure is an IOException.</summary>
+    private sealed class SessionStream(FileSession session, FileTarget target) : Stream
+    {
+        private byte[] _current = [];
+        private int _offset;
+        private bool _ended;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            while (_offset == _current.Length)
+            {
+                if (_ended)
+                    return 0;
+                byte[]? next = await session.ReadAsync(cancellationToken);
+                if (next is null)
+                {
+                    _ended = true;
+                    FileResult result = await session.Done.WaitAsync(cancellationToken);
+                    if (result.Error != FileErrorKind.None)
+                        throw new IOException(result.Message);
+                    return 0;
+                }
+                _current = next;
+                _offset = 0;
+            }
+            int n = Math.Min(buffer.Length, _current.Length - _offset);
+            _current.AsMemory(_offset, n).CopyTo(buffer);
+            _offset += n;
+            return n;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override async ValueTask DisposeAsync()
+        {
+            session.Discard();
+            await target.DisposeAsync();
+            await base.DisposeAsync();
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                session.Discard();
+                target.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+            base.Dispose(disposing);
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

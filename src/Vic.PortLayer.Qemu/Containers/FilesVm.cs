@@ -1,0 +1,140 @@
+using System.Text.Json;
+using Vic.PortLayer.Qemu.Storage;
+using Vic.PortLayer.Qemu.Vm;
+using Vic.Tether.Protocol;
+
+namespace Vic.PortLayer.Qemu.Containers;
+
+/// <summary>
+/// A throwaway VM in mode Files on a container's disk (and optionally its image's top layer, read-only): the tether
+/// serves file sessions on its control channel until <see cref="DisposeAsync"/> sends PowerOff. Its work directory
+/// is a ".tmp-*" directory under containers/, removed when it ends (and swept at startup after a crash).
+/// </summary>
+internal sealed class FilesVm : IAsyncDisposable
+{
+    private static readonly TimeSpan SocketWait = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan PowerOffWait = TimeSpan.FromSeconds(15);
+    private const long MemoryMiB = 256;
+    private readonly string _work;
+    private readonly Task<ToolResult> _run;
+    private readonly CancellationTokenSource _kill;
+
+    private FilesVm(string work, Task<ToolResult> run, CancellationTokenSource kill)
+    {
+        _work = work;
+        _run = run;
+        _kill = kill;
+        Channel = new ControlChannel(work);
+    }
+
+    public ControlChannel Channel { get; }
+
+    /// <summary>Boots the VM and returns once its control socket exists (the guest reads frames as soon as it is up).</summary>
+    public static async Task<FilesVm> StartAsync(QemuBackendOptions options, DatastoreLayout layout, QemuLauncher launcher, AcceleratorProbe accelerator,
+        string id, string containerDisk, string? lowerDisk, bool diskInUse, CancellationToken cancellationToken)
+    {
+        string accel = await accelerator.GetAsync().WaitAsync(cancellationToken);
+        string work = DatastoreLayout.NewTempDir(layout.ContainersDir);
+        Directory.CreateDirectory(work);
+        var kill = new CancellationTokenSource();
+        try
+        {
+            var spec = new VmSpec
+            {
+                Mode = VmMode.Files,
+                Id = id,
+                HostTimeUnixMs = options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds(),
+                RootDevice = "/dev/vda",
+                Files = new FilesSpec { RootReadOnly = diskInUse, LowerDevice = lowerDisk is null ? "" : "/dev/vdb" },
+            };
+            await File.WriteAllBytesAsync(Path.Combine(work, DatastoreLayout.SpecFile),
+                JsonSerializer.SerializeToUtf8Bytes(spec, ProtocolJson.Default.VmSpec), cancellationToken);
+            var disks = new List<VmDisk> { new(containerDisk, "qcow2", ReadOnly: diskInUse, ForceShare: diskInUse) };
+            if (lowerDisk is not null)
+                disks.Add(new VmDisk(lowerDisk, "qcow2", ReadOnly: true, ForceShare: diskInUse));
+            var vm = new VmLaunch
+            {
+                Directory = work,
+                Name = $"vic-files-{id[..Math.Min(12, id.Length)]}",
+                Kernel = layout.Kernel,
+                Initramfs = layout.Initramfs,
+                MemoryMiB = MemoryMiB,
+                Cpus = 1,
+                Accelerator = accel,
+                TcgTranslationCacheMiB = options.TcgTranslationCacheMiB,
+                TscKhz = HostTsc.KiloHertz,
+                Disks = disks,
+                Daemonize = false,
+                Interactive = true,
+            };
+            Task<ToolResult> run = launcher.RunAsync(vm, options.FilesVmTimeout, kill.Token);
+            var files = new FilesVm(work, run, kill);
+            try
+            {
+                await files.WaitForSocketAsync(cancellationToken);
+            }
+            catch
+            {
+                await files.DisposeAsync();
+                throw;
+            }
+            return files;
+        }
+        catch
+        {
+            if (!kill.IsCancellationRequested)
+            {
+                await kill.CancelAsync();
+            }
+            DatastoreLayout.TryDeleteDirectory(work);
+            throw;
+        }
+    }
+
+    private async Task WaitForSocketAsync(CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + SocketWait;
+        string socket = Path.Combine(_work, DatastoreLayout.ControlSocketFile);
+        while (!File.Exists(socket))
+        {
+            if (_run.IsCompleted)
+            {
+                ToolResult result = await _run;
+                throw new InternalException($"the VM for the file operation did not start: {QemuLauncher.FirstLines(result.Message)}");
+            }
+            if (DateTime.UtcNow > deadline)
+                throw new InternalException("the VM for the file operation did not start in time");
+            await Task.Delay(20, cancellationToken);
+        }
+    }
+
+    /// <summary>Asks the tether to power off (it syncs first), waits, and kills QEMU if it does not go.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_run.IsCompleted)
+            {
+                using var bounded = new CancellationTokenSource(PowerOffWait);
+                await Channel.SendAsync(new ControlFrame(ControlFrameKind.PowerOff, 0, ReadOnlyMemory<byte>.Empty), bounded.Token);
+                await _run.WaitAsync(PowerOffWait);
+            }
+        }
+        catch (Exception e) when (e is PortLayerException or IOException or TimeoutException or OperationCanceledException or ObjectDisposedException)
+        {
+            // Not answering: it is killed below.
+        }
+        await _kill.CancelAsync();
+        try
+        {
+            await _run;
+        }
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException or PortLayerException)
+        {
+            // Killed.
+        }
+        await Channel.DisposeAsync();
+        _kill.Dispose();
+        DatastoreLayout.TryDeleteDirectory(_work);
+    }
+}
