@@ -73,5 +73,7 @@ internal static class NetworkMapper
         MacAddress = e.MacAddress,
         Aliases = e.NetworkName == NetworkService.DefaultNetworkName ? null : [.. e.Aliases, c.Id[..12]],
         DNSNames = e.NetworkName == NetworkService.DefaultNetworkName ? null : [c.Name, .. e.Aliases, c.Id[..12]],
+        Links = e.Links.Count > 0 ? e.Links : null,
+        IPAMConfig = e.Static ? new EndpointIpamConfig { IPv4Address = e.IPAddress } : null,
     };
 }

@@ -67,4 +67,11 @@ public sealed record EndpointSettings
     public string MacAddress { get; init; } = "";
     public List<string>? Aliases { get; init; }
     public List<string>? DNSNames { get; init; }
+    public List<string>? Links { get; init; }
+    public EndpointIpamConfig? IPAMConfig { get; init; }
+}
+
+public sealed record EndpointIpamConfig
+{
+    public string IPv4Address { get; init; } = "";
 }

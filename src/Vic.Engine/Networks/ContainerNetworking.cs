@@ -41,13 +41,31 @@ internal static class ContainerNetworking
                 wanted.Add(network);
         }
 
+        var links = (hostConfig.Links ?? []).Select(ParseLink).ToList();
         var endpoints = new List<EndpointRecord>();
         foreach (var network in wanted)
         {
             var request = requested.FirstOrDefault(r => r.Key == network.Name || r.Key == network.Id).Value;
             if (network.Predefined && request?.Aliases.Count > 0)
                 throw new InvalidArgumentException("network-scoped alias is supported only for containers in user defined networks");
-            endpoints.Add(await networks.AllocateAsync(network, request?.Address, request?.Aliases ?? [], cancellationToken));
+            var endpoint = await networks.AllocateAsync(network, request?.Address, request?.Aliases ?? [], cancellationToken);
+            // --link on a user network: the alias resolves (through the VCH's DNS) for this container only.
+            if (!network.Predefined && network == primary && links.Count > 0)
+                endpoint = endpoint with { Links = links.Select(l => $"{l.Target}:{l.Alias}").ToList() };
+            endpoints.Add(endpoint);
+        }
+
+        // --link on the default bridge (legacy links): /etc/hosts lines with the linked container's address there.
+        if (primary.Predefined && links.Count > 0)
+        {
+            var onBridge = await networks.EndpointsOnAsync(primary.Id, cancellationToken);
+            foreach (var (target, alias) in links)
+            {
+                var linked = onBridge.FirstOrDefault(u => u.Container.Spec.Name == target);
+                if (linked.Container is null)
+                    throw new NotFoundException($"could not get container for {target}");
+                extraHosts.Add(new HostAlias(linked.Endpoint.IPAddress, alias == target ? [alias] : [alias, target]));
+            }
         }
 
         // One default route: through the first network that has a way out.
@@ -76,6 +94,18 @@ internal static class ContainerNetworking
     }
 
     private sealed record EndpointRequest(List<string> Aliases, string? Address);
+
+    /// <summary>--link "name:alias" (or "name"); names may carry the leading '/' the API uses.</summary>
+    internal static (string Target, string Alias) ParseLink(string link)
+    {
+        string[] parts = link.Split(':');
+        string target = parts[0].TrimStart('/');
+        if (parts.Length > 2 || target.Length == 0 || (parts.Length == 2 && parts[1].TrimStart('/').Length == 0))
+            throw new InvalidArgumentException($"invalid link format \"{link}\": expected name:alias");
+        // The API form of a legacy link is "/target:/container/alias": the alias is the last path segment.
+        string alias = parts.Length == 2 ? parts[1][(parts[1].LastIndexOf('/') + 1)..] : target;
+        return (target, alias);
+    }
 
     /// <summary>NetworkingConfig.EndpointsConfig: per network, Aliases and IPAMConfig.IPv4Address.</summary>
     private static Dictionary<string, EndpointRequest> EndpointRequests(JsonElement? networkingConfig)

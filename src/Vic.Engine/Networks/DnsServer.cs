@@ -99,7 +99,7 @@ internal sealed partial class DnsServer(NetworkService networks, PortLayerServic
             byte[]? reply;
             if (DnsMessage.TryReadQuestion(query, out string name, out ushort type, out int questionEnd))
             {
-                var addresses = await LookupAsync(network, name, cancellationToken);
+                var addresses = await LookupAsync(network, name, cancellationToken, (client as IPEndPoint)?.Address);
                 // A known name answers every type (AAAA gets an empty answer at once); unknown names go upstream.
                 reply = addresses.Count > 0
                     ? DnsMessage.Answer(query, questionEnd, type == DnsMessage.TypeA ? addresses : [], Ttl)
@@ -118,18 +118,48 @@ internal sealed partial class DnsServer(NetworkService networks, PortLayerServic
         }
     }
 
-    /// <summary>Running containers on the network answering to <paramref name="name"/> (name, hostname, alias, short ID).</summary>
-    public async Task<List<IPAddress>> LookupAsync(NetworkRecord network, string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// Running containers answering to <paramref name="name"/> (name, hostname, alias, short ID) on the network, and, for
+    /// the container asking from <paramref name="asker"/>, on every other network it is on (as dockerd's embedded DNS
+    /// answers for all of a container's networks) and through the aliases of its links, which only it sees.
+    /// </summary>
+    public async Task<List<IPAddress>> LookupAsync(NetworkRecord network, string name, CancellationToken cancellationToken, IPAddress? asker = null)
     {
         string wanted = name.TrimEnd('.').ToLowerInvariant();
-        var result = new List<IPAddress>();
-        foreach (var (container, endpoint) in await networks.EndpointsOnAsync(network.Id, cancellationToken))
+        var onNetwork = await networks.EndpointsOnAsync(network.Id, cancellationToken);
+        var searched = new List<(NetworkRecord Network, List<(ContainerInfo Container, EndpointRecord Endpoint)> Users)> { (network, onNetwork) };
+        var self = asker is null ? default : onNetwork.FirstOrDefault(u => u.Endpoint.IPAddress == asker.ToString());
+        if (self.Container is not null)
         {
-            if (container.Status.State is not (ContainerRunState.Running or ContainerRunState.Paused))
-                continue;
-            var names = new[] { container.Spec.Name, container.Spec.Hostname, container.Spec.Id[..12] }.Concat(endpoint.Aliases);
-            if (names.Any(n => n.Length > 0 && (n.Equals(wanted, StringComparison.OrdinalIgnoreCase) || $"{n}.{network.Name}".Equals(wanted, StringComparison.OrdinalIgnoreCase))))
-                result.Add(IPAddress.Parse(endpoint.IPAddress));
+            foreach (var endpoint in NetworkAnnotations.Read(self.Container).Where(e => e.NetworkId != network.Id))
+            {
+                if (networks.All.FirstOrDefault(n => n.Id == endpoint.NetworkId) is { } other)
+                    searched.Add((other, await networks.EndpointsOnAsync(other.Id, cancellationToken)));
+            }
+            foreach (var endpoint in NetworkAnnotations.Read(self.Container))
+            {
+                foreach (string link in endpoint.Links)
+                {
+                    int colon = link.LastIndexOf(':');
+                    string alias = link[(colon + 1)..];
+                    if (colon > 0 && (alias.Equals(wanted, StringComparison.OrdinalIgnoreCase) || $"{alias}.{endpoint.NetworkName}".Equals(wanted, StringComparison.OrdinalIgnoreCase)))
+                        wanted = link[..colon].ToLowerInvariant();
+                }
+            }
+        }
+        var result = new List<IPAddress>();
+        foreach (var (searchedNetwork, users) in searched)
+        {
+            foreach (var (container, endpoint) in users)
+            {
+                if (container.Status.State is not (ContainerRunState.Running or ContainerRunState.Paused))
+                    continue;
+                var names = new[] { container.Spec.Name, container.Spec.Hostname, container.Spec.Id[..12] }.Concat(endpoint.Aliases);
+                if (names.Any(n => n.Length > 0 && (n.Equals(wanted, StringComparison.OrdinalIgnoreCase) || $"{n}.{searchedNetwork.Name}".Equals(wanted, StringComparison.OrdinalIgnoreCase))))
+                    result.Add(IPAddress.Parse(endpoint.IPAddress));
+            }
+            if (result.Count > 0)
+                break; // the asking network's answer first, as a container's own network wins
         }
         return result;
     }

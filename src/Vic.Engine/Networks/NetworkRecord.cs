@@ -30,6 +30,9 @@ internal sealed record EndpointRecord
     public required string Gateway { get; init; }
     public required string MacAddress { get; init; }
     public List<string> Aliases { get; init; } = [];
+    /// <summary>Links made by docker network connect --link ("container:alias"): the alias resolves to that container
+    /// for this container only.</summary>
+    public List<string> Links { get; init; } = [];
     /// <summary>Whether the user asked for this address (--ip); kept across restarts either way.</summary>
     public bool Static { get; init; }
 }
