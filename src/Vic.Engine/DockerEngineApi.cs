@@ -65,6 +65,7 @@ public static class DockerEngineApi
         services.AddSingleton(images);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ContainerResolver>();
+        services.AddSingleton<Networks.NetworkConnections>();
         services.AddSingleton<Networks.NetworkService>();
         services.AddHostedService(sp => sp.GetRequiredService<Networks.NetworkService>());
         services.AddSingleton<Networks.PortPublisher>();

@@ -62,6 +62,7 @@ public static class QemuBackend
         {
             Volumes = volumes,
             Files = new ContainerFiles(options, layout, registry, runner, launcher, accelerator),
+            Nics = new ContainerNics(options, registry, runner, fabric),
         };
     }
 

@@ -40,6 +40,10 @@ public sealed record QemuBackendOptions
     /// <summary>How long the KVM probe guest may take before KVM is declared unusable (DESIGN: KVM can hang here).</summary>
     public TimeSpan AcceleratorProbeTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>Spare NICs every networked containerVM boots with, for docker network connect while it runs (a microvm
+    /// cannot hot-plug). Each costs a tap and a virtio-net device; a stop and start makes room again.</summary>
+    public int SpareNicSlots { get; init; } = 2;
+
     public long DefaultMemoryBytes { get; init; } = 512L * 1024 * 1024;
     public int DefaultCpus { get; init; } = 1;
 

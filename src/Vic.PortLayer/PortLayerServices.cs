@@ -16,4 +16,7 @@ public sealed record PortLayerServices(
 
     /// <summary>Container files (docker cp, diff, export, commit); a backend without them refuses every call (NotSupported).</summary>
     public IContainerFiles Files { get; init; } = UnsupportedContainerFiles.Instance;
+
+    /// <summary>docker network connect/disconnect; a backend without it refuses every call (NotSupported).</summary>
+    public IContainerNics Nics { get; init; } = UnsupportedContainerNics.Instance;
 }

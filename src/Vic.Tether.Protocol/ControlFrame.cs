@@ -45,6 +45,12 @@ public enum ControlFrameKind : byte
     FileDone = 14,
     /// <summary>Host to guest, session 0, only to a VM in <see cref="VmMode.Files"/>: the work is done, power off.</summary>
     PowerOff = 15,
+
+    /// <summary>Host to guest, with a new nonzero session number: plug a NIC slot into a network or unplug it
+    /// (docker network connect/disconnect of a running container). Payload: <see cref="NicChange"/> JSON.</summary>
+    NicChange = 20,
+    /// <summary>Guest to host, same session: the NIC change is done. Payload: <see cref="NicChangeResult"/> JSON.</summary>
+    NicChanged = 21,
 }
 
 /// <summary>
@@ -91,6 +97,9 @@ public readonly record struct ControlFrame(ControlFrameKind Kind, uint Session, 
     public static ControlFrame ExecStart(uint session, ProcessSpec process) =>
         new(ControlFrameKind.ExecStart, session, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(process, ProtocolJson.Default.ProcessSpec));
 
+    public static ControlFrame ForNicChange(uint session, NicChange change) =>
+        new(ControlFrameKind.NicChange, session, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(change, ProtocolJson.Default.NicChange));
+
     public static ControlFrame FileStart(uint session, FileRequest request) =>
         new(ControlFrameKind.FileStart, session, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(request, ProtocolJson.Default.FileRequest));
 
@@ -100,6 +109,6 @@ public readonly record struct ControlFrame(ControlFrameKind Kind, uint Session, 
         session = BinaryPrimitives.ReadUInt32BigEndian(header[1..5]);
         uint length = BinaryPrimitives.ReadUInt32BigEndian(header[5..9]);
         payloadLength = (int)Math.Min(length, int.MaxValue);
-        return kind is >= ControlFrameKind.Stdin and <= ControlFrameKind.PowerOff && length <= MaxPayload;
+        return (kind is >= ControlFrameKind.Stdin and <= ControlFrameKind.PowerOff or ControlFrameKind.NicChange or ControlFrameKind.NicChanged) && length <= MaxPayload;
     }
 }

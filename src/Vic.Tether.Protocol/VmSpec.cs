@@ -28,6 +28,10 @@ public sealed record VmSpec
     /// (loopback is always brought up).</summary>
     public IReadOnlyList<NetworkInterfaceSpec> Interfaces { get; init; } = [];
 
+    /// <summary>MACs of the VM's spare NICs (free slots for docker network connect while running, see
+    /// <see cref="NicChange"/>): the tether names them spare0, spare1... and leaves them down.</summary>
+    public IReadOnlyList<string> SpareNics { get; init; } = [];
+
     /// <summary>Written to the container's /etc/resolv.conf; null leaves the image's file alone.</summary>
     public DnsSpec? Dns { get; init; }
 
@@ -232,6 +236,8 @@ public sealed record ApplianceSecret(string Name, string Base64Content);
 [JsonSerializable(typeof(ExitReport))]
 [JsonSerializable(typeof(StartedReport))]
 [JsonSerializable(typeof(FileRequest))]
+[JsonSerializable(typeof(NicChange))]
+[JsonSerializable(typeof(NicChangeResult))]
 [JsonSerializable(typeof(PathStat))]
 [JsonSerializable(typeof(FileResult))]
 [JsonSerializable(typeof(List<FileChange>))]

@@ -25,7 +25,7 @@ internal static unsafe class ApplianceRunner
         string hostname = spec.Hostname.Length > 0 ? spec.Hostname : spec.Id[..Math.Min(12, spec.Id.Length)];
         RootFilesystem.SetHostname(hostname, spec.Domainname);
         long networkStart = Clock.MonotonicMs();
-        NetworkSetup.Configure(spec.Interfaces, log.Debug);
+        NetworkSetup.Configure(spec.Interfaces, spec.SpareNics, log.Debug);
         log.Debug($"network configured ({spec.Interfaces.Count} interfaces) in {Clock.MonotonicMs() - networkStart} ms");
         RootFilesystem.SwitchRoot();
         HostFiles.Write(spec, hostname).ForEach(log.Tether);

@@ -143,6 +143,11 @@ internal sealed unsafe class ControlPort
                 HandleFiles(kind, session, payload);
                 continue;
             }
+            if (kind == ControlFrameKind.NicChange)
+            {
+                ChangeNic(session, payload);
+                continue;
+            }
             if (kind == ControlFrameKind.ExecStart)
             {
                 _execs!.Start(session, payload);
@@ -158,6 +163,33 @@ internal sealed unsafe class ControlPort
         }
         Buffer.BlockCopy(buffer, offset, buffer, 0, filled - offset);
         return filled - offset;
+    }
+
+    /// <summary>docker network connect/disconnect of the running container: a few ioctls, done on this thread, answered
+    /// on the same session.</summary>
+    private void ChangeNic(uint session, byte[] payload)
+    {
+        string error;
+        try
+        {
+            NicChange? change = System.Text.Json.JsonSerializer.Deserialize(payload, ProtocolJson.Default.NicChange);
+            error = change is null ? "empty NIC change"
+                : change.Interface is null ? NetworkSetup.Unplug(change) : NetworkSetup.Plug(change);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            error = "malformed NIC change: " + e.Message;
+        }
+        if (error.Length == 0)
+        {
+            _log.Debug($"NIC change of session {session} done");
+        }
+        else
+        {
+            _log.Tether($"NIC change of session {session} failed: {error}");
+        }
+        Send(ControlFrameKind.NicChanged, session,
+            System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new NicChangeResult { Error = error }, ProtocolJson.Default.NicChangeResult));
     }
 
     private void HandleFiles(ControlFrameKind kind, uint session, byte[] payload)

@@ -17,7 +17,7 @@ internal static unsafe class NetworkSetup
 
     /// <summary>Configures loopback and <paramref name="interfaces"/>. Throws <see cref="TetherException"/> naming the interface and step that failed.</summary>
     /// <param name="progress">Boot-timing lines (the debug console).</param>
-    public static void Configure(IReadOnlyList<NetworkInterfaceSpec> interfaces, Action<string> progress)
+    public static void Configure(IReadOnlyList<NetworkInterfaceSpec> interfaces, IReadOnlyList<string> spareMacs, Action<string> progress)
     {
         IReadOnlyList<InterfacePlan> plans = NetworkPlan.Build(interfaces, out string? error) ?? throw new TetherException(error!);
         int fd = Sys.Check(Libc.socket(NetConsts.AF_INET, NetConsts.SOCK_DGRAM | NetConsts.SOCK_CLOEXEC, 0), "open a socket to configure the network");
@@ -38,11 +38,139 @@ internal static unsafe class NetworkSetup
                 Apply(fd, plan);
                 progress($"network: {plan.Name} configured");
             }
+            NameSpares(fd, spareMacs, firstSlot: plans.Count);
         }
         finally
         {
             Libc.close(fd);
         }
+    }
+
+    /// <summary>
+    /// Spare NICs (free slots for a later docker network connect) are renamed spare0, spare1... so the names the
+    /// kernel gave them (eth2...) cannot collide with the eth name a later plug asks for; they stay down. Spare n is NIC
+    /// slot firstSlot+n (the host names slots so: spare&lt;slot&gt; while free, eth&lt;slot&gt; while plugged).
+    /// </summary>
+    private static void NameSpares(int fd, IReadOnlyList<string> spareMacs, int firstSlot)
+    {
+        if (spareMacs.Count == 0)
+        {
+            return;
+        }
+        long deadline = Clock.MonotonicMs() + (long)NicTimeout.TotalMilliseconds;
+        for (int i = 0; i < spareMacs.Count; i++)
+        {
+            string mac = spareMacs[i].ToLowerInvariant();
+            string? name;
+            while (!ListNics().TryGetValue(mac, out name))
+            {
+                if (Clock.MonotonicMs() >= deadline)
+                {
+                    throw new TetherException($"spare network interface {i}: no NIC with MAC {mac} appeared within {NicTimeout.TotalSeconds:0} s");
+                }
+                Thread.Sleep(10);
+            }
+            string wanted = $"spare{firstSlot + i}";
+            if (name != wanted)
+            {
+                SetDown(fd, name, $"spare NIC {mac}");
+                RenameOne(fd, name, wanted, $"spare NIC {mac}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// docker network connect on a running container: the free slot NIC with <see cref="NicChange.SlotMac"/> becomes
+    /// the endpoint's interface (its MAC, name, MTU, address, default route). Returns "" or why it failed; a failure
+    /// part-way leaves the NIC down.
+    /// </summary>
+    public static string Plug(NicChange change)
+    {
+        if (change.Interface is null)
+        {
+            return "plug without an interface";
+        }
+        IReadOnlyList<InterfacePlan>? plans = NetworkPlan.Build([change.Interface], out string? error);
+        if (plans is null)
+        {
+            return error!;
+        }
+        InterfacePlan plan = plans[0];
+        return WithSocket(fd =>
+        {
+            Dictionary<string, string> nics = ListNics();
+            if (!nics.TryGetValue(change.SlotMac.ToLowerInvariant(), out string? name))
+            {
+                throw new TetherException($"{Describe(plan)}: no free NIC with slot MAC {change.SlotMac} in the VM");
+            }
+            SetDown(fd, name, Describe(plan));
+            if (name != plan.Name)
+            {
+                if (Directory.Exists(Path.Combine(SysNet, plan.Name)))
+                {
+                    throw new TetherException($"{Describe(plan)}: the name is already taken by another NIC of the VM (MAC {ReadMac(plan.Name)})");
+                }
+                RenameOne(fd, name, plan.Name, plan);
+            }
+            SetMac(fd, plan.Name, plan.Mac, Describe(plan));
+            Apply(fd, plan);
+        });
+    }
+
+    /// <summary>
+    /// docker network disconnect on a running container: the NIC with <see cref="NicChange.CurrentMac"/> goes down
+    /// (which takes its routes), loses its address, gets its slot MAC back and the spare name, ready for a later plug.
+    /// </summary>
+    public static string Unplug(NicChange change) => WithSocket(fd =>
+    {
+        string what = $"network interface with MAC {change.CurrentMac}";
+        if (!ListNics().TryGetValue(change.CurrentMac.ToLowerInvariant(), out string? name))
+        {
+            throw new TetherException($"{what}: not in the VM");
+        }
+        SetDown(fd, name, what);
+        // Address 0.0.0.0 deletes the interface's IPv4 address (the kernel drops an ifaddr set to zero).
+        IfReq request = IfReq.For(name);
+        request.SetAddress(0);
+        Ioctl(fd, NetConsts.SIOCSIFADDR, ref request, $"{what}: remove its address");
+        SetMac(fd, name, change.SlotMac, what);
+        if (change.SpareName.Length > 0 && name != change.SpareName)
+        {
+            RenameOne(fd, name, change.SpareName, what);
+        }
+    });
+
+    private static string WithSocket(Action<int> work)
+    {
+        int fd = Libc.socket(NetConsts.AF_INET, NetConsts.SOCK_DGRAM | NetConsts.SOCK_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            return "cannot open a socket to configure the network";
+        }
+        try
+        {
+            work(fd);
+            return "";
+        }
+        catch (TetherException e)
+        {
+            return e.Message;
+        }
+        finally
+        {
+            Libc.close(fd);
+        }
+    }
+
+    private static void SetMac(int fd, string name, string mac, string what)
+    {
+        if (!NetworkPlan.TryParseMac(mac, out byte[] bytes))
+        {
+            throw new TetherException($"{what}: invalid MAC address {mac}");
+        }
+        IfReq request = IfReq.For(name);
+        request.SetHardwareAddress(bytes);
+        Ioctl(fd, NetConsts.SIOCSIFHWADDR, ref request, $"{what}: set MAC {mac}");
     }
 
     /// <summary>MAC → current name of every planned NIC, waiting for late ones; the failure lists what the VM does have.</summary>
@@ -119,11 +247,13 @@ internal static unsafe class NetworkSetup
         }
     }
 
-    private static void RenameOne(int fd, string from, string to, InterfacePlan plan)
+    private static void RenameOne(int fd, string from, string to, InterfacePlan plan) => RenameOne(fd, from, to, Describe(plan));
+
+    private static void RenameOne(int fd, string from, string to, string what)
     {
         IfReq request = IfReq.For(from);
         request.SetNewName(to);
-        Ioctl(fd, NetConsts.SIOCSIFNAME, ref request, $"{Describe(plan)}: rename {from} to {to}");
+        Ioctl(fd, NetConsts.SIOCSIFNAME, ref request, $"{what}: rename {from} to {to}");
     }
 
     private static void Apply(int fd, InterfacePlan plan)

@@ -50,6 +50,119 @@ public sealed class NetworkTests(VchFixture vch)
     }
 
     [Fact]
+    public async Task A_running_container_is_connected_and_disconnected_live_and_a_stopped_one_on_its_next_start()
+    {
+        // busybox's static wget crashes with -T, so reachability without a connection is checked with nc -w.
+        string front = Unique("front"), back = Unique("back"), server = Unique("api"), client = Unique("cli"), idle = Unique("idle");
+        await vch.OkAsync("network", "create", front);
+        await vch.OkAsync("network", "create", "--subnet", "10.232.9.0/24", back);
+        try
+        {
+            await vch.OkAsync("run", "-d", "--name", server, "--network", back, "busybox", "httpd", "-f", "-p", "8080", "-h", "/etc");
+            await vch.OkAsync("run", "-d", "--name", client, "--network", front, "busybox", "sleep", "600");
+            string serverIp = await vch.OkAsync("inspect", "-f", $"{{{{(index .NetworkSettings.Networks \"{back}\").IPAddress}}}}", server);
+            var unreachable = await vch.DockerAsync("exec", client, "sh", "-c", $"echo | nc -w 2 {serverIp} 8080");
+            Assert.NotEqual(0, unreachable.ExitCode);
+
+            // Live connect: the VM's spare NIC joins the network, with a static address and an alias.
+            await vch.OkAsync("network", "connect", "--ip", "10.232.9.50", "--alias", "client-alias", back, client);
+            string addresses = await vch.OkAsync("exec", client, "ip", "-4", "-o", "addr", "show");
+            Assert.Contains("10.232.9.50/24", addresses);
+            string byName = await vch.OkAsync("exec", client, "wget", "-qO-", $"http://{server}:8080/hostname");
+            Assert.Equal((await vch.OkAsync("inspect", "-f", "{{.Id}}", server))[..12], byName);
+            string members = await vch.OkAsync("network", "inspect", "-f", "{{range .Containers}}{{.Name}} {{.IPv4Address}};{{end}}", back);
+            Assert.Contains($"{client} 10.232.9.50/24", members);
+            string aliases = await vch.OkAsync("inspect", "-f", $"{{{{(index .NetworkSettings.Networks \"{back}\").Aliases}}}} {{{{(index .NetworkSettings.Networks \"{back}\").IPAMConfig.IPv4Address}}}}", client);
+            Assert.Contains("client-alias", aliases);
+            Assert.Contains("10.232.9.50", aliases);
+            var resolved = await vch.OkAsync("exec", server, "nslookup", "-type=a", "client-alias");
+            Assert.Contains("10.232.9.50", resolved);
+
+            var twice = await vch.DockerAsync("network", "connect", back, client);
+            Assert.NotEqual(0, twice.ExitCode);
+            Assert.Contains($"endpoint with name {client} already exists in network {back}", twice.Stderr);
+
+            // Live disconnect: the address is gone from the guest and the network no longer reaches it.
+            await vch.OkAsync("network", "disconnect", back, client);
+            addresses = await vch.OkAsync("exec", client, "ip", "-4", "-o", "addr", "show");
+            Assert.DoesNotContain("10.232.9.", addresses);
+            unreachable = await vch.DockerAsync("exec", client, "sh", "-c", $"echo | nc -w 2 {serverIp} 8080");
+            Assert.NotEqual(0, unreachable.ExitCode);
+            var notConnected = await vch.DockerAsync("network", "disconnect", back, client);
+            Assert.Contains("is not connected to network", notConnected.Stderr);
+
+            // The freed slot is used again, and the primary network can go and come back too.
+            await vch.OkAsync("network", "connect", back, client);
+            Assert.Equal(byName, await vch.OkAsync("exec", client, "wget", "-qO-", $"http://{server}:8080/hostname"));
+            await vch.OkAsync("network", "disconnect", front, client);
+            Assert.Equal(byName, await vch.OkAsync("exec", client, "wget", "-qO-", $"http://{serverIp}:8080/hostname"));
+
+            // A created container: recorded now, plugged at its start.
+            await vch.OkAsync("create", "--name", idle, "--network", front, "busybox", "sleep", "600");
+            await vch.OkAsync("network", "connect", back, idle);
+            await vch.OkAsync("start", idle);
+            Assert.Equal(byName, await vch.OkAsync("exec", idle, "wget", "-qO-", $"http://{server}:8080/hostname"));
+        }
+        finally
+        {
+            await vch.DockerAsync("rm", "-f", server, client, idle);
+            await vch.DockerAsync("network", "rm", front);
+            await vch.DockerAsync("network", "rm", back);
+        }
+    }
+
+    [Fact]
+    public async Task A_published_udp_port_relays_datagrams_both_ways_per_client()
+    {
+        // busybox has no UDP server: a tiny static echo server, built here and bind-mounted into the container.
+        string tools = Directory.CreateTempSubdirectory("vic-udp").FullName;
+        string name = Unique("udp");
+        try
+        {
+            var built = await Shell.RunAsync("clang", ["-static", "-O2", "-o", Path.Combine(tools, "udpecho"),
+                Path.Combine(RepoPaths.Root, "tests", "Vic.Integration.Tests", "Tools", "udpecho.c")]);
+            Assert.True(built.ExitCode == 0, built.Stderr);
+            await vch.OkAsync("run", "-d", "--name", name, "-p", "127.0.0.1::7777/udp", "-v", $"{tools}:/tools:ro", "busybox", "/tools/udpecho", "7777");
+            string mapping = await vch.OkAsync("port", name, "7777/udp");
+            Assert.Matches(@"^127\.0\.0\.1:\d+$", mapping);
+            int port = int.Parse(mapping.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture);
+
+            // Two clients (two source ports): each gets its own replies. The server may still be starting: retry.
+            using var first = new UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+            using var second = new UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+            string? reply = null;
+            await Eventually.ThatAsync(async () => (reply = await ExchangeAsync(first, port, "one")) is not null, "the UDP echo server answers", TimeSpan.FromSeconds(60));
+            Assert.Equal("echo:one", reply);
+            Assert.Equal("echo:two", await ExchangeAsync(second, port, "two"));
+            Assert.Equal("echo:three", await ExchangeAsync(first, port, "three"));
+
+            var taken = await vch.DockerAsync("run", "--rm", "-p", $"127.0.0.1:{port}:7777/udp", "busybox", "true");
+            Assert.Contains($"Bind for 127.0.0.1:{port} failed: port is already allocated", taken.Stderr);
+        }
+        finally
+        {
+            await vch.DockerAsync("rm", "-f", name);
+            Directory.Delete(tools, recursive: true);
+        }
+    }
+
+    /// <summary>One datagram to the published port and its answer; null when none came within two seconds.</summary>
+    private static async Task<string?> ExchangeAsync(UdpClient client, int port, string text)
+    {
+        await client.SendAsync(System.Text.Encoding.ASCII.GetBytes(text), new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            var result = await client.ReceiveAsync(timeout.Token);
+            return System.Text.Encoding.ASCII.GetString(result.Buffer);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    [Fact]
     public async Task An_address_survives_stop_and_start_and_dns_follows_a_rename()
     {
         string name = Unique("keep"), renamed = Unique("renamed"), net = Unique("keepnet");

@@ -49,6 +49,15 @@ public sealed class NetworkPlanTests
         new() { Name = name, Mac = mac, Address = address, Gateway = gateway, Mtu = mtu };
 
     [Fact]
+    public void MacTextBecomesTheSixBytesSiocsifhwaddrTakes()
+    {
+        Assert.True(NetworkPlan.TryParseMac("02:56:AB:cd:00:ff", out byte[] bytes));
+        Assert.Equal(new byte[] { 0x02, 0x56, 0xab, 0xcd, 0x00, 0xff }, bytes);
+        Assert.False(NetworkPlan.TryParseMac("02:56:ab:cd:00", out _));
+        Assert.False(NetworkPlan.TryParseMac("02:56:ab:cd:00:zz", out _));
+    }
+
+    [Fact]
     public void ValidInterfacesArePlannedWithLowerCaseMacsAndParsedAddresses()
     {
         IReadOnlyList<InterfacePlan>? plans = NetworkPlan.Build([Nic(gateway: "172.17.0.1", mtu: 1400), Nic("eth1", "02:42:ac:12:00:02", "10.5.0.9/24")], out string? error);

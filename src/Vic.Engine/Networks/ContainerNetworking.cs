@@ -41,6 +41,7 @@ internal static class ContainerNetworking
                 wanted.Add(network);
         }
 
+        var links = (hostConfig.Links ?? []).Select(ParseLink).ToList();
         var endpoints = new List<EndpointRecord>();
         foreach (var network in wanted)
         {
@@ -48,7 +49,25 @@ internal static class ContainerNetworking
             if (network.Predefined && request?.Aliases.Count > 0)
                 throw new InvalidArgumentException("network-scoped alias is supported only for containers in user defined networks");
             var endpoint = await networks.AllocateAsync(network, request?.Address, request?.Aliases ?? [], cancellationToken);
-            endpoints.Add(request is null ? endpoint : endpoint with { Links = request.Links, LinkLocalIPs = request.LinkLocalIPs, DriverOpts = request.DriverOpts });
+            if (request is not null)
+                endpoint = endpoint with { Links = request.Links, LinkLocalIPs = request.LinkLocalIPs, DriverOpts = request.DriverOpts };
+            // --link on a user network: the alias resolves (through the VCH's DNS) for this container only.
+            if (!network.Predefined && network == primary && links.Count > 0)
+                endpoint = endpoint with { Links = [.. endpoint.Links, .. links.Select(l => $"{l.Target}:{l.Alias}")] };
+            endpoints.Add(endpoint);
+        }
+
+        // --link on the default bridge (legacy links): /etc/hosts lines with the linked container's address there.
+        if (primary.Predefined && links.Count > 0)
+        {
+            var onBridge = await networks.EndpointsOnAsync(primary.Id, cancellationToken);
+            foreach (var (target, alias) in links)
+            {
+                var linked = onBridge.FirstOrDefault(u => u.Container.Spec.Name == target);
+                if (linked.Container is null)
+                    throw new NotFoundException($"could not get container for {target}");
+                extraHosts.Add(new HostAlias(linked.Endpoint.IPAddress, alias == target ? [alias] : [alias, target]));
+            }
         }
 
         // One default route: through the first network that has a way out.
@@ -77,6 +96,18 @@ internal static class ContainerNetworking
     }
 
     private sealed record EndpointRequest(List<string> Aliases, string? Address, List<string> Links, List<string> LinkLocalIPs, Dictionary<string, string> DriverOpts);
+
+    /// <summary>--link "name:alias" (or "name"); names may carry the leading '/' the API uses.</summary>
+    internal static (string Target, string Alias) ParseLink(string link)
+    {
+        string[] parts = link.Split(':');
+        string target = parts[0].TrimStart('/');
+        if (parts.Length > 2 || target.Length == 0 || (parts.Length == 2 && parts[1].TrimStart('/').Length == 0))
+            throw new InvalidArgumentException($"invalid link format \"{link}\": expected name:alias");
+        // The API form of a legacy link is "/target:/container/alias": the alias is the last path segment.
+        string alias = parts.Length == 2 ? parts[1][(parts[1].LastIndexOf('/') + 1)..] : target;
+        return (target, alias);
+    }
 
     /// <summary>NetworkingConfig.EndpointsConfig: per network, Aliases, Links, DriverOpts and IPAMConfig (IPv4Address, LinkLocalIPs).</summary>
     private static Dictionary<string, EndpointRequest> EndpointRequests(JsonElement? networkingConfig)

@@ -119,38 +119,50 @@ internal sealed partial class DnsServer(NetworkService networks, PortLayerServic
     }
 
     /// <summary>
-    /// Running containers on the network answering to <paramref name="name"/> (name, hostname, alias, short ID), or,
-    /// when none does, the target of a link of the asking container (<paramref name="asker"/>) whose alias it is.
+    /// Running containers answering to <paramref name="name"/> (name, hostname, alias, short ID) on the network, and, for
+    /// the container asking from <paramref name="asker"/>, on every other network it is on (as dockerd's embedded DNS
+    /// answers for all of a container's networks) and through the aliases of its links, which only it sees.
     /// </summary>
     public async Task<List<IPAddress>> LookupAsync(NetworkRecord network, string name, IPAddress? asker, CancellationToken cancellationToken)
     {
         string wanted = name.TrimEnd('.').ToLowerInvariant();
-        var running = (await networks.EndpointsOnAsync(network.Id, cancellationToken))
-            .Where(u => u.Container.Status.State is ContainerRunState.Running or ContainerRunState.Paused).ToList();
-        var result = Matching(network, running, wanted);
-        if (result.Count > 0 || asker is null)
-            return result;
-        // Links are per container: "target:alias" makes the alias resolve for the linking container only.
-        var linking = running.FirstOrDefault(u => u.Endpoint.IPAddress == asker.ToString()).Endpoint;
-        foreach (string link in linking?.Links ?? [])
+        var onNetwork = await networks.EndpointsOnAsync(network.Id, cancellationToken);
+        var searched = new List<(NetworkRecord Network, List<(ContainerInfo Container, EndpointRecord Endpoint)> Users)> { (network, onNetwork) };
+        var self = asker is null ? default : onNetwork.FirstOrDefault(u => u.Endpoint.IPAddress == asker.ToString());
+        if (self.Container is not null)
         {
-            int colon = link.LastIndexOf(':');
-            string target = colon < 0 ? link : link[..colon];
-            string alias = colon < 0 ? link : link[(colon + 1)..];
-            if (alias.Equals(wanted, StringComparison.OrdinalIgnoreCase) || $"{alias}.{network.Name}".Equals(wanted, StringComparison.OrdinalIgnoreCase))
-                result.AddRange(Matching(network, running, target.TrimStart('/').ToLowerInvariant()));
+            foreach (var endpoint in NetworkAnnotations.Read(self.Container).Where(e => e.NetworkId != network.Id))
+            {
+                if (networks.All.FirstOrDefault(n => n.Id == endpoint.NetworkId) is { } other)
+                    searched.Add((other, await networks.EndpointsOnAsync(other.Id, cancellationToken)));
+            }
+            foreach (var endpoint in NetworkAnnotations.Read(self.Container))
+            {
+                foreach (string link in endpoint.Links)
+                {
+                    // "target:alias", as stored, or the API's legacy "/target:/container/alias".
+                    int colon = link.IndexOf(':');
+                    string target = (colon < 0 ? link : link[..colon]).TrimStart('/');
+                    string rest = colon < 0 ? target : link[(colon + 1)..];
+                    string alias = rest[(rest.LastIndexOf('/') + 1)..];
+                    if (alias.Equals(wanted, StringComparison.OrdinalIgnoreCase) || $"{alias}.{endpoint.NetworkName}".Equals(wanted, StringComparison.OrdinalIgnoreCase))
+                        wanted = target.ToLowerInvariant();
+                }
+            }
         }
-        return result;
-    }
-
-    private static List<IPAddress> Matching(NetworkRecord network, List<(ContainerInfo Container, EndpointRecord Endpoint)> running, string wanted)
-    {
         var result = new List<IPAddress>();
-        foreach (var (container, endpoint) in running)
+        foreach (var (searchedNetwork, users) in searched)
         {
-            var names = new[] { container.Spec.Name, container.Spec.Hostname, container.Spec.Id[..12] }.Concat(endpoint.Aliases);
-            if (names.Any(n => n.Length > 0 && (n.Equals(wanted, StringComparison.OrdinalIgnoreCase) || $"{n}.{network.Name}".Equals(wanted, StringComparison.OrdinalIgnoreCase))))
-                result.Add(IPAddress.Parse(endpoint.IPAddress));
+            foreach (var (container, endpoint) in users)
+            {
+                if (container.Status.State is not (ContainerRunState.Running or ContainerRunState.Paused))
+                    continue;
+                var names = new[] { container.Spec.Name, container.Spec.Hostname, container.Spec.Id[..12] }.Concat(endpoint.Aliases);
+                if (names.Any(n => n.Length > 0 && (n.Equals(wanted, StringComparison.OrdinalIgnoreCase) || $"{n}.{searchedNetwork.Name}".Equals(wanted, StringComparison.OrdinalIgnoreCase))))
+                    result.Add(IPAddress.Parse(endpoint.IPAddress));
+            }
+            if (result.Count > 0)
+                break; // the asking network's answer first, as a container's own network wins
         }
         return result;
     }

@@ -34,7 +34,8 @@ internal sealed record EndpointRecord
     public List<string> Aliases { get; init; } = [];
     /// <summary>Whether the user asked for this address (--ip); kept across restarts either way.</summary>
     public bool Static { get; init; }
-    /// <summary>Legacy links on this network ("container:alias"), as the client sent them; inspect echoes them.</summary>
+    /// <summary>Links on this network ("container:alias", from --link or network connect --link): the alias resolves to
+    /// that container through the VCH's DNS for this container only; inspect echoes them.</summary>
     public List<string> Links { get; init; } = [];
     /// <summary>--link-local-ip addresses the client asked for; kept and echoed (the guest is not given them).</summary>
     public List<string> LinkLocalIPs { get; init; } = [];

@@ -20,7 +20,7 @@ internal sealed record PublishedPort(string ContainerPort, string Protocol, stri
 /// </summary>
 internal sealed partial class PortPublisher(PortLayerServices portLayer, ContainerResolver resolver, ILogger<PortPublisher> log) : IHostedService
 {
-    private readonly ConcurrentDictionary<string, List<Listener>> _byContainer = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, List<IPublishedRelay>> _byContainer = new(StringComparer.Ordinal);
     private readonly Lock _bindLock = new();
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -86,16 +86,19 @@ internal sealed partial class PortPublisher(PortLayerServices portLayer, Contain
             throw new InvalidArgumentException("published ports need a network: the container has none (--network none?)");
         var target = IPAddress.Parse(endpoints[0].IPAddress);
         Release(container.Id);
-        var bound = new List<Listener>();
+        var bound = new List<IPublishedRelay>();
         lock (_bindLock)
         {
             try
             {
                 foreach (var (containerPort, protocol, hostIp, hostPort) in wanted)
                 {
-                    if (protocol != "tcp")
-                        throw new InvalidArgumentException($"publishing {protocol} ports is not supported by this VCH yet (tcp only)");
-                    bound.Add(Listener.Start(container, containerPort, hostIp, hostPort, target, portLayer.Network, log));
+                    bound.Add(protocol switch
+                    {
+                        "tcp" => Listener.Start(container, containerPort, hostIp, hostPort, target, portLayer.Network, log),
+                        "udp" => UdpRelay.Start(container, containerPort, hostIp, hostPort, target, portLayer.Network, log),
+                        _ => throw new InvalidArgumentException($"publishing {protocol} ports is not supported by this VCH (tcp and udp only)"),
+                    });
                 }
             }
             catch
@@ -148,8 +151,40 @@ internal sealed partial class PortPublisher(PortLayerServices portLayer, Contain
         return (parts[0], parts.Length > 1 ? parts[1].ToLowerInvariant() : "tcp");
     }
 
-    /// <summary>One host listener relaying to one container port.</summary>
-    private sealed class Listener : IDisposable
+    /// <summary>One host socket relaying to one container port (TCP or UDP).</summary>
+    internal interface IPublishedRelay : IDisposable
+    {
+        PublishedPort Port { get; }
+    }
+
+    /// <summary>Binds a host socket for a published port, with dockerd's messages for a taken port and a bad address.</summary>
+    internal static Socket Bind(ContainerRecord container, string hostIp, int hostPort, SocketType type, ProtocolType protocol)
+    {
+        if (!IPAddress.TryParse(hostIp, out var address))
+            throw new InvalidArgumentException($"invalid host IP \"{hostIp}\"");
+        var socket = new Socket(address.AddressFamily, type, protocol);
+        string proto = protocol == ProtocolType.Udp ? "udp" : "tcp";
+        try
+        {
+            socket.Bind(new IPEndPoint(address, hostPort));
+            if (type == SocketType.Stream)
+                socket.Listen(128);
+            return socket;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            socket.Dispose();
+            throw new ConflictException($"driver failed programming external connectivity on endpoint {container.Name}: Bind for {hostIp}:{hostPort} failed: port is already allocated");
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new InvalidArgumentException($"driver failed programming external connectivity on endpoint {container.Name}: listen {proto} {hostIp}:{hostPort}: {e.Message}");
+        }
+    }
+
+    /// <summary>One host listener relaying TCP connections to one container port.</summary>
+    private sealed class Listener : IPublishedRelay
     {
         private readonly Socket _socket;
         private readonly CancellationTokenSource _stop = new();
@@ -165,24 +200,7 @@ internal sealed partial class PortPublisher(PortLayerServices portLayer, Contain
         public static Listener Start(ContainerRecord container, string containerPort, string hostIp, int hostPort, IPAddress target,
             INetworkFabric fabric, ILogger log)
         {
-            if (!IPAddress.TryParse(hostIp, out var address))
-                throw new InvalidArgumentException($"invalid host IP \"{hostIp}\"");
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                socket.Bind(new IPEndPoint(address, hostPort));
-                socket.Listen(128);
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
-            {
-                socket.Dispose();
-                throw new ConflictException($"driver failed programming external connectivity on endpoint {container.Name}: Bind for {hostIp}:{hostPort} failed: port is already allocated");
-            }
-            catch (SocketException e)
-            {
-                socket.Dispose();
-                throw new InvalidArgumentException($"driver failed programming external connectivity on endpoint {container.Name}: listen tcp {hostIp}:{hostPort}: {e.Message}");
-            }
+            var socket = Bind(container, hostIp, hostPort, SocketType.Stream, ProtocolType.Tcp);
             int actual = ((IPEndPoint)socket.LocalEndPoint!).Port;
             var listener = new Listener(socket, new PublishedPort(containerPort, "tcp", hostIp, actual));
             _ = listener.AcceptLoopAsync(new IPEndPoint(target, int.Parse(containerPort, CultureInfo.InvariantCulture)), fabric, log);

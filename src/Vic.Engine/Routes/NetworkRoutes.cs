@@ -11,7 +11,7 @@ using Vic.PortLayer;
 namespace Vic.Engine.Routes;
 
 /// <summary>docker network: ls, inspect, create, rm, prune (bridge networks in the VCH's fabric).</summary>
-internal sealed class NetworkRoutes(NetworkService networks) : IRouteGroup
+internal sealed class NetworkRoutes(NetworkService networks, NetworkConnections connections) : IRouteGroup
 {
     private static readonly HashSet<string> ListFilters = ["dangling", "driver", "id", "label", "name", "scope", "type"];
     private static readonly HashSet<string> PruneFilters = ["label", "until"];
@@ -23,10 +23,24 @@ internal sealed class NetworkRoutes(NetworkService networks) : IRouteGroup
         routes.MapPost("/networks/create", CreateAsync);
         routes.MapDelete("/networks/{id}", RemoveAsync);
         routes.MapPost("/networks/prune", PruneAsync);
-        routes.MapPost("/networks/{id}/connect", _ => throw new NotSupportedByBackendException(
-            "docker network connect is not supported by this VCH yet: choose networks at create time (--network)"));
-        routes.MapPost("/networks/{id}/disconnect", _ => throw new NotSupportedByBackendException(
-            "docker network disconnect is not supported by this VCH yet"));
+        routes.MapPost("/networks/{id}/connect", ConnectAsync);
+        routes.MapPost("/networks/{id}/disconnect", DisconnectAsync);
+    }
+
+    private async Task ConnectAsync(HttpContext context)
+    {
+        var body = await RequestValues.JsonBodyAsync(context.Request, NetworkConnectJson.Default.NetworkConnectRequest, context.RequestAborted)
+            ?? new NetworkConnectRequest();
+        await connections.ConnectAsync(RequestValues.Route(context, "id"), body, context.RequestAborted);
+        await DockerResults.WriteStatusAsync(context, StatusCodes.Status200OK);
+    }
+
+    private async Task DisconnectAsync(HttpContext context)
+    {
+        var body = await RequestValues.JsonBodyAsync(context.Request, NetworkConnectJson.Default.NetworkDisconnectRequest, context.RequestAborted)
+            ?? new NetworkDisconnectRequest();
+        await connections.DisconnectAsync(RequestValues.Route(context, "id"), body, context.RequestAborted);
+        await DockerResults.WriteStatusAsync(context, StatusCodes.Status200OK);
     }
 
     private async Task ListAsync(HttpContext context)

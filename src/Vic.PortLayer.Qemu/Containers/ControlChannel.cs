@@ -75,6 +75,24 @@ internal sealed class ControlChannel(string vmDirectory) : IAsyncDisposable
         return session;
     }
 
+    /// <summary>Asks the guest to plug or unplug a NIC slot (docker network connect/disconnect of the running
+    /// container) and waits for its answer: "" or why it failed. Ends with the container (Conflict).</summary>
+    public async Task<string> ChangeNicAsync(NicChange change, CancellationToken cancellationToken)
+    {
+        uint number = (uint)Interlocked.Increment(ref _nextSession);
+        var session = new NicSession();
+        _sessions[number] = session;
+        try
+        {
+            await SendAsync(ControlFrame.ForNicChange(number, change), cancellationToken);
+            return await session.Result.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            _sessions.TryRemove(number, out _);
+        }
+    }
+
     /// <summary>Starts a file session (docker cp, diff, export, commit): registers it, then sends the request.</summary>
     public async Task<FileSession> StartFileAsync(FileRequest request, CancellationToken cancellationToken)
     {
@@ -126,7 +144,7 @@ internal sealed class ControlChannel(string vmDirectory) : IAsyncDisposable
                 await stream.ReadExactlyAsync(payload, _disposed.Token);
                 if (_sessions.TryGetValue(number, out IChannelSession? session))
                 {
-                    if (kind is ControlFrameKind.ExecExit or ControlFrameKind.FileDone)
+                    if (kind is ControlFrameKind.ExecExit or ControlFrameKind.FileDone or ControlFrameKind.NicChanged)
                         _sessions.TryRemove(number, out _);
                     await session.DeliverAsync(kind, payload);
                 }

@@ -56,7 +56,12 @@ internal sealed class VmRunner(
             ContainerSpec spec = entry.Record.Spec;
             VmMounts mounts = VmMounts.Plan(spec, volumes);
 
-            byte[] vmSpec = JsonSerializer.SerializeToUtf8Bytes(VmSpecFactory.ForContainer(spec, now) with { Mounts = mounts.Mounts }, ProtocolJson.Default.VmSpec);
+            var vmSpecValue = VmSpecFactory.ForContainer(spec, now) with
+            {
+                Mounts = mounts.Mounts,
+                SpareNics = SpareSlots(entry).Select(slot => NicSlots.SlotMac(entry.Id, slot)).ToList(),
+            };
+            byte[] vmSpec = JsonSerializer.SerializeToUtf8Bytes(vmSpecValue, ProtocolJson.Default.VmSpec);
             await AtomicFile.WriteAsync(Path.Combine(entry.Directory, DatastoreLayout.SpecFile), vmSpec, cancellationToken);
             // The run's first byte in output.log is recorded before QEMU exists, so even a VCH crash right after
             // launch leaves a record that tells this run's output (and Exit record) from earlier runs'.
@@ -569,9 +574,23 @@ internal sealed class VmRunner(
             TcgTranslationCacheMiB = options.TcgTranslationCacheMiB,
             TscKhz = HostTsc.KiloHertz,
             Disks = [new VmDisk(Path.Combine(entry.Directory, DatastoreLayout.DiskFile), "qcow2", ReadOnly: false)],
-            Nics = spec.Nics.Select((nic, i) => new VmNic(nic.Mac, Network.NamespaceFabric.TapName(entry.Id, i))).ToList(),
+            Nics = [.. spec.Nics.Select((nic, i) => new VmNic(nic.Mac, Network.NamespaceFabric.TapName(entry.Id, i))),
+                    .. SpareSlots(entry).Select(slot => new VmNic(NicSlots.SlotMac(entry.Id, slot), Network.NamespaceFabric.TapName(entry.Id, slot)))],
             NetworkNamespace = spec.Nics.Count > 0 ? fabric?.Name : null,
         };
+    }
+
+    /// <summary>
+    /// Slot numbers of the spare NICs the VM boots with, after its networks' NICs: a microvm cannot hot-plug a device,
+    /// so these are what docker network connect uses while it runs (<see cref="ContainerNics"/>). Only VMs that have
+    /// networking get spares (a container with --network none stays without NICs, as dockerd keeps it).
+    /// </summary>
+    private IEnumerable<int> SpareSlots(ContainerEntry entry)
+    {
+        int nics = entry.Record.Spec.Nics.Count;
+        if (fabric is null || nics == 0)
+            return [];
+        return Enumerable.Range(nics, Math.Max(0, Math.Min(options.SpareNicSlots, NicSlots.MaxSlots - nics)));
     }
 
     /// <summary>Plugs a fresh tap per NIC into its network's bridge, before QEMU opens them.</summary>
@@ -584,24 +603,33 @@ internal sealed class VmRunner(
             throw new UnavailableException("container networking is not configured for this VCH (no network namespace)");
         for (int i = 0; i < nics.Count; i++)
             await fabric.CreateTapAsync(Network.NamespaceFabric.TapName(entry.Id, i), nics[i].NetworkId, cancellationToken);
+        foreach (int slot in SpareSlots(entry))
+            await fabric.CreateSpareTapAsync(Network.NamespaceFabric.TapName(entry.Id, slot), cancellationToken);
     }
 
-    /// <summary>Taps outlive QEMU (they are persistent), so each run's are removed when it ends.</summary>
+    /// <summary>Taps outlive QEMU (they are persistent), so each run's are removed when it ends: every slot's, found by
+    /// name in the namespace, because connect and disconnect change which slots are on a bridge while the VM runs.</summary>
     private async Task DeleteTapsAsync(ContainerEntry entry)
     {
         if (fabric is null)
             return;
-        for (int i = 0; i < entry.Record.Spec.Nics.Count; i++)
+        try
         {
-            string tap = Network.NamespaceFabric.TapName(entry.Id, i);
-            try
+            foreach (string tap in (await fabric.ListTapsAsync(Network.NamespaceFabric.TapName(entry.Id, 0)[..^1], CancellationToken.None)).Keys)
             {
-                await fabric.DeleteTapAsync(tap, CancellationToken.None);
+                try
+                {
+                    await fabric.DeleteTapAsync(tap, CancellationToken.None);
+                }
+                catch (PortLayerException e)
+                {
+                    Log.TapCleanupFailed(logger, tap, entry.Id, e.Message);
+                }
             }
-            catch (PortLayerException e)
-            {
-                Log.TapCleanupFailed(logger, tap, entry.Id, e.Message);
-            }
+        }
+        catch (PortLayerException e)
+        {
+            Log.TapCleanupFailed(logger, "vt" + entry.Id[..10] + "*", entry.Id, e.Message);
         }
     }
 

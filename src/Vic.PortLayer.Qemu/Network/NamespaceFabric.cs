@@ -49,6 +49,10 @@ internal sealed partial class NamespaceFabric : INetworkFabric, IDisposable
             await fabric.RunIpAsync(["netns", "add", name], cancellationToken);
         await fabric.RunIpAsync(["-n", name, "link", "set", "lo", "up"], cancellationToken);
         fabric.StartInsideThread(path);
+        // A new namespace inherits the host's IPv4 settings (net.core.devconf_inherit_init_net=0 means "copy init_net"
+        // for IPv4), and a host running dockerd forwards: without this, containers with a default route reach every
+        // other bridge network of the VCH through the namespace.
+        await fabric.RunInsideAsync(() => File.WriteAllText("/proc/sys/net/ipv4/ip_forward", "0"), cancellationToken);
         return fabric;
     }
 
@@ -112,6 +116,80 @@ internal sealed partial class NamespaceFabric : INetworkFabric, IDisposable
         }
     }
 
+    /// <summary>A fresh tap on no bridge and down: a spare NIC slot of a VM (see <see cref="PlugTapAsync"/>).</summary>
+    public async Task CreateSpareTapAsync(string tap, CancellationToken cancellationToken)
+    {
+        await _changes.WaitAsync(cancellationToken);
+        try
+        {
+            if (await LinkExistsAsync(tap, cancellationToken))
+                await IpInsideAsync(["link", "del", tap], cancellationToken);
+            await IpInsideAsync(["tuntap", "add", "dev", tap, "mode", "tap"], cancellationToken);
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    /// <summary>Puts an existing tap (a VM's NIC slot) on the network's bridge and up.</summary>
+    public async Task PlugTapAsync(string tap, string networkId, CancellationToken cancellationToken)
+    {
+        string bridge = BridgeName(networkId);
+        await _changes.WaitAsync(cancellationToken);
+        try
+        {
+            if (!await LinkExistsAsync(bridge, cancellationToken))
+                throw new NotFoundException($"network {networkId} has no bridge in {Name}");
+            await IpInsideAsync(["link", "set", tap, "master", bridge, "up"], cancellationToken);
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    /// <summary>Takes a tap off its bridge and down: its VM's NIC slot is free again.</summary>
+    public async Task UnplugTapAsync(string tap, CancellationToken cancellationToken)
+    {
+        await _changes.WaitAsync(cancellationToken);
+        try
+        {
+            if (await LinkExistsAsync(tap, cancellationToken))
+                await IpInsideAsync(["link", "set", tap, "nomaster", "down"], cancellationToken);
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    /// <summary>Every tap whose name starts with <paramref name="prefix"/>, with the bridge it is on (null: none).
+    /// The namespace is the record of which slot of a running VM is on which network, so it survives a VCH restart.</summary>
+    public async Task<IReadOnlyDictionary<string, string?>> ListTapsAsync(string prefix, CancellationToken cancellationToken)
+    {
+        string output = await IpInsideAsync(["-o", "link", "show"], cancellationToken);
+        return ParseLinks(output).Where(l => l.Name.StartsWith(prefix, StringComparison.Ordinal))
+            .ToDictionary(l => l.Name, l => l.Master, StringComparer.Ordinal);
+    }
+
+    /// <summary>Parses `ip -o link show` lines ("7: vt0123456789a0: &lt;...&gt; mtu 1500 master br-x state UP ...").</summary>
+    internal static IEnumerable<(string Name, string? Master)> ParseLinks(string output)
+    {
+        foreach (string line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string[] fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length < 2)
+                continue;
+            string name = fields[1].TrimEnd(':');
+            int at = name.IndexOf('@', StringComparison.Ordinal);
+            if (at >= 0)
+                name = name[..at];
+            int master = Array.IndexOf(fields, "master");
+            yield return (name, master >= 0 && master + 1 < fields.Length ? fields[master + 1] : null);
+        }
+    }
+
     public async Task DeleteTapAsync(string tap, CancellationToken cancellationToken)
     {
         await _changes.WaitAsync(cancellationToken);
@@ -124,6 +202,26 @@ internal sealed partial class NamespaceFabric : INetworkFabric, IDisposable
         {
             _changes.Release();
         }
+    }
+
+    /// <summary>Runs <paramref name="work"/> on the thread that entered the namespace (for /proc/sys/net, which is per
+    /// namespace of the reading thread).</summary>
+    private Task RunInsideAsync(Action work, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _inside.Add(() =>
+        {
+            try
+            {
+                work();
+                done.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                done.TrySetException(new UnavailableException($"network namespace {Name}: {e.Message}", e));
+            }
+        }, cancellationToken);
+        return done.Task;
     }
 
     public Task<Socket> CreateSocketAsync(AddressFamily family, SocketType type, ProtocolType protocol, CancellationToken cancellationToken)

@@ -35,6 +35,16 @@ internal unsafe struct IfReq
         }
     }
 
+    /// <summary>ifr_hwaddr: a struct sockaddr with sa_family ARPHRD_ETHER and the six MAC bytes in sa_data.</summary>
+    public void SetHardwareAddress(ReadOnlySpan<byte> mac)
+    {
+        fixed (byte* p = Union)
+        {
+            *(ushort*)p = NetConsts.ARPHRD_ETHER;
+            mac.CopyTo(new Span<byte>(p + 2, 6));
+        }
+    }
+
     public short Flags
     {
         readonly get { fixed (byte* p = Union) { return *(short*)p; } }

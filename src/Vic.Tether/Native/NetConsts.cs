@@ -6,7 +6,11 @@ internal static class NetConsts
     public const int AF_INET = 2, SOCK_DGRAM = 2, SOCK_CLOEXEC = 0x80000;
 
     public const ulong SIOCADDRT = 0x890B, SIOCGIFFLAGS = 0x8913, SIOCSIFFLAGS = 0x8914, SIOCSIFADDR = 0x8916,
-        SIOCSIFNETMASK = 0x891C, SIOCSIFMTU = 0x8922, SIOCSIFNAME = 0x8923;
+        SIOCSIFNETMASK = 0x891C, SIOCSIFMTU = 0x8922, SIOCSIFNAME = 0x8923,
+        SIOCSIFHWADDR = 0x8924;
+
+    /// <summary>sa_family of an Ethernet hardware address (SIOCSIFHWADDR).</summary>
+    public const ushort ARPHRD_ETHER = 1;
 
     public const short IFF_UP = 0x1;
 

@@ -91,6 +91,18 @@ internal static class NetworkPlan
         return text.ToLowerInvariant();
     }
 
+    /// <summary>The six bytes of a MAC written as <see cref="NormalizeMac"/> accepts it.</summary>
+    public static bool TryParseMac(string text, out byte[] bytes)
+    {
+        bytes = [];
+        if (NormalizeMac(text) is not string mac)
+        {
+            return false;
+        }
+        bytes = mac.Split(':').Select(p => Convert.ToByte(p, 16)).ToArray();
+        return true;
+    }
+
     /// <summary>The kernel's rules for an interface name (dev_valid_name), and "lo" is the loopback's.</summary>
     public static bool IsValidName(string name) =>
         name.Length is > 0 and <= MaxNameLength && name is not "." and not ".." and not "lo"
