@@ -6,7 +6,7 @@ public sealed class SessionAndTokenTests
 {
     private sealed class ManualTime : TimeProvider
     {
-        public DateTimeOffset Now { get; set; } = DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        public DateTimeOffset Now { get; set; } = DateTimeOffset.Parse("2026-01-01T00:00:00Z", global::System.Globalization.CultureInfo.InvariantCulture);
         public override DateTimeOffset GetUtcNow() => Now;
     }
 
