@@ -18,6 +18,7 @@ packages=(
   docker-compose                        # compose v1 (Debian), brings up multi-service apps in tests
   hyperfine                             # benchmarks
   systemd                               # systemd-analyze verify checks vic-machine's unit files
+  chromium fonts-dejavu-core            # headless browser for vicadmin's browser test (driven by Playwright, nothing downloaded)
 )
 missing=()
 for p in "${packages[@]%%#*}"; do

@@ -65,7 +65,10 @@ internal sealed class CreateCommand
         bool adminPortGiven = parse.GetResult(_adminPort) is { Implicit: false };
         if (adminPortGiven && parse.GetValue(_noAdmin))
             throw new MachineException("--admin-port and --no-admin contradict each other: choose one", ExitCodes.InvalidArgument);
-        var vch = _settings.Apply(parse, blank with { AdminPort = parse.GetValue(_noAdmin) ? null : parse.GetValue(_adminPort) });
+        // Asking for a free Docker port (--endpoint-port 0) asks for a free vicadmin port too, unless one is named:
+        // where 2376 may be taken, so may 2378.
+        int adminPort = adminPortGiven || parse.GetValue(_settings.EndpointPort) != 0 ? parse.GetValue(_adminPort) : 0;
+        var vch = _settings.Apply(parse, blank with { AdminPort = parse.GetValue(_noAdmin) ? null : adminPort });
         if (parse.GetValue(_systemd))
             vch = vch with { SystemdUnitFile = Path.Combine(Path.GetFullPath(parse.GetValue(_unitDir)!), SystemdUnit.NameFor(vch)) };
         return vch;

@@ -109,6 +109,30 @@ public sealed class AdminSetupTests : IDisposable
         Assert.Null(off.AdminTokenFile);
     }
 
+    [Theory]
+    [InlineData(new string[0], 2378)]
+    [InlineData(new[] { "--endpoint-port", "0" }, 0)]
+    [InlineData(new[] { "--endpoint-port", "0", "--admin-port", "2390" }, 2390)]
+    [InlineData(new[] { "--endpoint-port", "2399" }, 2378)]
+    public void The_admin_port_is_2378_unless_named_or_the_endpoint_port_is_picked_free(string[] settings, int expected)
+    {
+        var (create, parse) = ParseCreate(settings);
+        Assert.Equal(expected, create.ReadRecord(parse, new VchStore(_temp.File("root")), DateTimeOffset.UnixEpoch).AdminPort);
+    }
+
+    private (CreateCommand, ParseResult) ParseCreate(string[] settings)
+    {
+        string @base = _temp.File("base");
+        Directory.CreateDirectory(@base);
+        File.WriteAllText(Path.Combine(@base, "vmlinuz"), "");
+        File.WriteAllText(Path.Combine(@base, "initramfs.cpio"), "");
+        File.WriteAllText(_temp.File("vch"), "");
+        var create = new CreateCommand();
+        var root = new RootCommand { Commands.RootOption, Commands.DebugOption };
+        root.Subcommands.Add(create.Build());
+        return (create, root.Parse(["--root", _temp.File("root"), "create", "--container-base", @base, "--vch-binary", _temp.File("vch"), .. settings]));
+    }
+
     [Fact]
     public void Admin_port_and_no_admin_contradict()
     {
