@@ -19,6 +19,7 @@ packages=(
   hyperfine                             # benchmarks
   golang-go golang-github-vmware-govmomi-dev  # tools/vcsim: the vCenter simulator the vSphere tests run against
   systemd                               # systemd-analyze verify checks vic-machine's unit files
+  chromium fonts-dejavu-core            # headless browser for vicadmin's browser test (driven by Playwright, nothing downloaded)
 )
 missing=()
 for p in "${packages[@]%%#*}"; do

@@ -117,6 +117,11 @@ internal static class Commands
             }
             Console.WriteLine($"Stopping VCH daemon {vch.Name}");
             await DaemonControl.StopAsync(vch, TimeSpan.FromSeconds(15), ct);
+            if (File.Exists(vch.AdminTokenFile))
+            {
+                File.Delete(vch.AdminTokenFile);
+                Console.WriteLine($"Removed the vicadmin token {vch.AdminTokenFile}");
+            }
             Directory.Delete(vch.Directory, recursive: true);
             await RemoveNetworkNamespaceAsync(vch);
             if (vch.SystemdUnitFile is string unit && File.Exists(unit))
@@ -148,6 +153,8 @@ internal static class Commands
         Console.WriteLine($"VCH {vch.Name} is ready. Use it with (or: set -a; . {vch.EnvFile}):");
         foreach (var (key, value) in vch.ClientEnvironment)
             Console.WriteLine($"export {key}={value}");
+        if (vch.AdminUrl is string admin)
+            Console.WriteLine($"vicadmin: {admin} (log in with the token in {vch.AdminTokenFile}, or a client certificate)");
     }
 
     public static VchView View(VchRecord vch)
@@ -156,7 +163,8 @@ internal static class Commands
         return new VchView(vch.Name, pid is null ? "stopped" : "running", vch.DockerHost, vch.Directory, vch.DatastorePath, pid, vch.LogFile, vch.Created,
             vch.UnixHost, vch.HasTcp ? $"{vch.EndpointAddress}:{vch.EndpointPort}" : null, vch.HasTcp ? TlsText(vch.TlsMode) : "none",
             vch.Certificates?.Path, vch.EnvFile, vch.ClientEnvironment, vch.Debug,
-            new VchLimitsView(vch.MaxContainers, vch.MemoryBytes, vch.Cpus, vch.StorageQuotaBytes));
+            new VchLimitsView(vch.MaxContainers, vch.MemoryBytes, vch.Cpus, vch.StorageQuotaBytes),
+            vch.AdminUrl, vch.AdminUrl is null ? null : vch.AdminTokenFile);
     }
 
     public static string TlsText(Tls.TlsMode mode) => mode switch

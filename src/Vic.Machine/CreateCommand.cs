@@ -15,6 +15,8 @@ internal sealed class CreateCommand
     {
         Description = "Volume store as <directory>:<label> (repeatable); docker volume create uses \"default\" unless given --opt VolumeStore=<label>",
     };
+    private readonly Option<int> _adminPort = new("--admin-port") { Description = "HTTPS port of vicadmin, the VCH's admin web UI, on the endpoint's address (0 picks a free one)", DefaultValueFactory = _ => AdminSetup.DefaultPort };
+    private readonly Option<bool> _noAdmin = new("--no-admin") { Description = "Do not serve vicadmin" };
     private readonly SettingsOptions _settings = new(creating: true);
     private readonly RegistryFlags _registries = new();
     private readonly Vsphere.TargetOptions _target = new();
@@ -24,7 +26,7 @@ internal sealed class CreateCommand
     {
         var command = new Command("create", "Create a local VCH: Docker API over mutual TLS on TCP (and a unix socket), then start its daemon")
         {
-            _name, _containerBase, _certPath, _systemd, _unitDir, _volumeStores, Commands.TimeoutOption, Commands.FormatOption,
+            _name, _containerBase, _certPath, _systemd, _unitDir, _volumeStores, _adminPort, _noAdmin, Commands.TimeoutOption, Commands.FormatOption,
         };
         _settings.AddTo(command);
         foreach (var option in _registries.All)
@@ -65,7 +67,13 @@ internal sealed class CreateCommand
             RegistryCaFiles = registry.Cas,
             VolumeStores = ValidateVolumeStores(parse.GetValue(_volumeStores) ?? []),
         };
-        var vch = _settings.Apply(parse, blank);
+        bool adminPortGiven = parse.GetResult(_adminPort) is { Implicit: false };
+        if (adminPortGiven && parse.GetValue(_noAdmin))
+            throw new MachineException("--admin-port and --no-admin contradict each other: choose one", ExitCodes.InvalidArgument);
+        // Asking for a free Docker port (--endpoint-port 0) asks for a free vicadmin port too, unless one is named:
+        // where 2376 may be taken, so may 2378.
+        int adminPort = adminPortGiven || parse.GetValue(_settings.EndpointPort) != 0 ? parse.GetValue(_adminPort) : 0;
+        var vch = _settings.Apply(parse, blank with { AdminPort = parse.GetValue(_noAdmin) ? null : adminPort });
         if (parse.GetValue(_systemd))
             vch = vch with { SystemdUnitFile = Path.Combine(Path.GetFullPath(parse.GetValue(_unitDir)!), SystemdUnit.NameFor(vch)) };
         return vch;
@@ -115,7 +123,7 @@ internal sealed class CreateCommand
             throw new MachineException($"{unit} exists already; remove it or pick another name", ExitCodes.Conflict);
         progress.WriteLine($"Validating VCH {vch.Name}");
         var (resolved, plan) = VchSetup.Validate(vch, null, store, DateTimeOffset.UtcNow);
-        vch = resolved;
+        vch = AdminSetup.Validate(resolved, parse.GetResult(_adminPort) is { Implicit: false }, store);
 
         // Certificates may live outside the VCH's directory (--tls-cert-path): snapshot them to put back on failure.
         var outside = FileSnapshot.Take(VchSetup.FilesWritten(vch, store).Append(vch.SystemdUnitFile).OfType<string>()
@@ -125,6 +133,11 @@ internal sealed class CreateCommand
             Directory.CreateDirectory(vch.DatastorePath);
             vch = vch with { RegistryCaFiles = RegistryFlags.CopyCas(vch.RegistryCaFiles, vch.Directory) };
             VchSetup.Apply(vch, plan, store, progress);
+            if (vch.AdminPort is not null)
+            {
+                AdminSetup.WriteToken(vch.AdminTokenFile);
+                progress.WriteLine($"vicadmin: token written to {vch.AdminTokenFile} (0600)");
+            }
             if (vch.SystemdUnitFile is string unitFile)
             {
                 SystemdUnit.Write(vch, Path.GetDirectoryName(unitFile)!);

@@ -35,6 +35,12 @@ internal static class DaemonCommandLine
         if (vch.StorageQuotaBytes is long quota)
             args.AddRange(["--storage-quota", quota.ToString(CultureInfo.InvariantCulture)]);
         args.AddRange(RegistryArgs(vch));
+        args.AddRange(["--log-file", vch.LogFile]);
+        if (vch.AdminPort is int admin)
+            args.AddRange(["--admin-port", admin.ToString(CultureInfo.InvariantCulture), "--admin-token-file", vch.AdminTokenFile,
+                "--admin-config-file", Path.Combine(vch.Directory, "vch.json")]);
+        else
+            args.Add("--no-admin");
         foreach (string store in vch.VolumeStores)
             args.AddRange(["--volume-store", store]);
         return args;

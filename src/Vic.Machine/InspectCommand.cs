@@ -32,6 +32,7 @@ internal static class InspectCommand
             if (v.CertPath is string certs)
                 Console.WriteLine($"Certificates:  {certs}");
             Console.WriteLine($"Unix socket:   {v.UnixSocket}");
+            Console.WriteLine(v.AdminUrl is string admin ? $"vicadmin:      {admin} (token: {v.AdminTokenFile}; or a client certificate)" : "vicadmin:      off");
             Console.WriteLine($"Limits:        containers {Show(v.Limits.Containers)}, memory {Show(v.Limits.MemoryBytes is long m ? ByteSize.Format(m) : null)}, cpus {Show(v.Limits.Cpus)}, storage {Show(v.Limits.StorageQuotaBytes is long s ? ByteSize.Format(s) : null)}");
             Console.WriteLine($"Debug:         {(v.Debug ? "on" : "off")}");
             Console.WriteLine($"Datastore:     {v.DatastorePath}");

@@ -51,6 +51,17 @@ internal sealed record VchRecord
     /// <summary>Volume stores as "&lt;absolute directory&gt;:&lt;label&gt;"; empty: "default" inside the datastore.</summary>
     public List<string> VolumeStores { get; init; } = [];
 
+    /// <summary>vicadmin's HTTPS port (on the endpoint's address); null: no vicadmin (--no-admin, --no-tls, or a VCH made before it).</summary>
+    public int? AdminPort { get; init; }
+
+    [JsonIgnore] public string AdminTokenFile => Path.Combine(Directory, AdminSetup.TokenFileName);
+
+    /// <summary>The vicadmin URL a browser opens; null when the VCH has no vicadmin.</summary>
+    [JsonIgnore]
+    public string? AdminUrl => AdminPort is int port && HasTcp && TlsMode != TlsMode.Off
+        ? $"https://{Endpoint.ClientHost(Endpoint.ParseAddress(EndpointAddress!), TlsCnames)}:{port}/"
+        : null;
+
     [JsonIgnore] public string PidFile => Path.Combine(Directory, "vch.pid");
     [JsonIgnore] public string LogFile => Path.Combine(Directory, "vch.log");
     [JsonIgnore] public string EnvFile => Path.Combine(Directory, "docker.env");
@@ -94,6 +105,6 @@ internal sealed partial class MachineJson : JsonSerializerContext;
 internal sealed record VchView(
     string Name, string State, string DockerHost, string Directory, string DatastorePath, int? Pid, string LogFile, DateTimeOffset Created,
     string UnixSocket, string? Endpoint, string Tls, string? CertPath, string EnvFile, IReadOnlyDictionary<string, string> Env, bool Debug,
-    VchLimitsView Limits);
+    VchLimitsView Limits, string? AdminUrl = null, string? AdminTokenFile = null);
 
 internal sealed record VchLimitsView(int? Containers, long? MemoryBytes, int? Cpus, long? StorageQuotaBytes);

@@ -37,6 +37,12 @@ internal static class Daemon
             }, portLayer, images, builder => ConfigureLogging(builder, options.Debug));
 
             await app.StartAsync(cancellationToken);
+            await using var admin = AdminHost.Build(options, portLayer, images, log, builder => ConfigureLogging(builder, options.Debug));
+            if (admin is not null)
+            {
+                await admin.StartAsync(cancellationToken);
+                log.LogInformation("VCH {Name} serving vicadmin on {Url}", options.Name, Vic.Admin.AdminServer.BoundAddress(admin));
+            }
             WritePidFile(options.PidFile);
             log.LogInformation("VCH {Name} serving the Docker API on unix://{Socket}", options.Name, options.SocketPath);
             if (options.TcpEndpoint is string endpoint)
@@ -44,6 +50,8 @@ internal static class Daemon
             if (options.Limits.Any)
                 log.LogInformation("VCH {Name} resource limits: {Limits}", options.Name, options.Limits);
             await app.WaitForShutdownAsync(cancellationToken);
+            if (admin is not null)
+                await admin.StopAsync(CancellationToken.None);
             log.LogInformation("VCH {Name} stopping; containerVMs keep running", options.Name);
             return 0;
         }

@@ -37,9 +37,19 @@ internal sealed record DaemonOptions
     public static string DefaultNetworkNamespace(string datastorePath) =>
         "vic-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(datastorePath)))[..12];
 
+    /// <summary>vicadmin's listener and login; null: no vicadmin (--no-admin).</summary>
+    public DaemonAdmin? Admin { get; init; }
+
+    /// <summary>The file the daemon's output goes to (vic-machine's vch.log), for vicadmin's tail and log bundle.</summary>
+    public string? LogFile { get; init; }
+
     /// <summary>Volume stores by label (absolute directories); empty: "default" inside the datastore.</summary>
     public Dictionary<string, string> VolumeStores { get; init; } = [];
 }
 
 /// <summary>PEM files for the TCP endpoint. <see cref="ClientCaPath"/> set means mutual TLS (dockerd's --tlsverify).</summary>
 internal sealed record DaemonTls(string CertificatePath, string KeyPath, string? ClientCaPath);
+
+/// <summary>vicadmin on "address:port" (port 0: a free one), logging in with the token in <see cref="TokenFile"/> or a
+/// client certificate; <see cref="ConfigurationFiles"/> go into its log bundle with secrets masked.</summary>
+internal sealed record DaemonAdmin(string Address, string? TokenFile, IReadOnlyList<string> ConfigurationFiles);

@@ -37,10 +37,19 @@ var volumeStore = new Option<string[]>("--volume-store")
 
 var vsphere = new VSphereFlags();
 
+// vicadmin, the admin web UI, served from this process on its own HTTPS port with the --tls-cert certificate.
+var adminPort = new Option<int>("--admin-port") { Description = "HTTPS port of vicadmin, the VCH's admin web UI (0 picks a free one)", DefaultValueFactory = _ => 2378 };
+var adminAddress = new Option<string?>("--admin-address") { Description = "Address vicadmin listens on; default: the --tcp address, else 127.0.0.1" };
+var noAdmin = new Option<bool>("--no-admin") { Description = "Do not serve vicadmin" };
+var adminToken = new Option<string?>("--admin-token-file") { Description = "File holding vicadmin's login token (keep it 0600); without it only client certificates log in" };
+var adminConfig = new Option<string[]>("--admin-config-file") { Description = "Configuration file to include, secrets masked, in vicadmin's log bundle (repeatable)" };
+var logFile = new Option<string?>("--log-file") { Description = "The file this daemon's output is written to, for vicadmin's log tail and bundle" };
+
 var root = new RootCommand("vic-vch: a Virtual Container Host serving the Docker API; every container is a VM (local QEMU, or vSphere with --target)")
 {
     name, datastore, socket, containerBase, pidFile, accelerator, debug, tcp, tlsCert, tlsKey, tlsClientCa,
     maxContainers, maxMemory, maxCpus, storageQuota, insecure, registryCa, whitelist, blacklist, mirror, netns, bridgeRange, volumeStore,
+    adminPort, adminAddress, noAdmin, adminToken, adminConfig, logFile,
 };
 foreach (var option in vsphere.All)
     root.Options.Add(option);
@@ -61,6 +70,10 @@ root.Validators.Add(result =>
     // On vSphere a volume store is "<datastore>/path:label"; volumes are not implemented there yet (the backend refuses them).
     if (!onVsphere && VolumeStores.TryParse(result.GetValue(volumeStore) ?? [], out _, out string? storeError) is false)
         result.AddError(storeError!);
+    if (result.GetValue(adminPort) is < 0 or > 65535)
+        result.AddError("--admin-port must be 0-65535");
+    if (result.GetValue(adminAddress) is string a && !System.Net.IPAddress.TryParse(a, out _))
+        result.AddError($"--admin-address \"{a}\" is not an IP address");
     foreach (var limit in new[] { result.GetValue(maxContainers), result.GetValue(maxCpus) })
         if (limit is < 1)
             result.AddError("limits must be at least 1");
@@ -98,6 +111,11 @@ root.SetAction((parse, ct) => Daemon.RunAsync(new DaemonOptions
         Cpus = parse.GetValue(maxCpus),
         StorageBytes = parse.GetValue(storageQuota),
     },
+    Admin = parse.GetValue(noAdmin) ? null : new DaemonAdmin(
+        AdminEndpoint.Format(parse.GetValue(adminAddress), parse.GetValue(tcp), parse.GetValue(adminPort)),
+        parse.GetValue(adminToken) is string token ? Path.GetFullPath(token) : null,
+        (parse.GetValue(adminConfig) ?? []).Select(Path.GetFullPath).ToList()),
+    LogFile = parse.GetValue(logFile) is string log ? Path.GetFullPath(log) : null,
     VolumeStores = parse.GetValue(vsphere.Target) is null && VolumeStores.TryParse(parse.GetValue(volumeStore) ?? [], out var stores, out _) ? stores : [],
     Registries = new Vic.ImageC.RegistryPolicy
     {

@@ -67,6 +67,12 @@ public sealed class DependencyRulesTests
     }
 
     [Fact]
+    public void Vicadmin_reads_port_layer_contracts_and_images_and_knows_no_backend_or_personality()
+    {
+        Assert.Equal(["Vic.ImageC", "Vic.PortLayer"], ProjectReferences("Vic.Admin"));
+    }
+
+    [Fact]
     public void Vic_machine_talks_to_vchs_only_through_their_api()
     {
         // vSphere's API client (to build VCHs on a vCenter) and the guestinfo codec (the appliance reads its

@@ -30,19 +30,24 @@ public sealed class VchFixture : IAsyncLifetime
     public string DatastorePath => Path.Combine(Directory, "datastore");
     public string GuestKernelRelease { get; private set; } = "";
     public string BusyboxArchive => Path.Combine(Root, "busybox.tar");
+    /// <summary>vicadmin's URL and token file, as vic-machine create printed them.</summary>
+    public string AdminUrl { get; private set; } = "";
+    public string AdminTokenFile { get; private set; } = "";
 
     public async Task InitializeAsync()
     {
         RepoPaths.RequireBuilt();
         System.IO.Directory.CreateDirectory(Root);
         GuestKernelRelease = (await File.ReadAllTextAsync(Path.Combine(RepoPaths.ContainerBase, "kernel-release"))).Trim();
-        // Port 0: a free port, since other VCHs (and other test runs) may hold 2376 on this host.
-        var created = await MachineAsync(["create", "--name", Name, "--format", "json", "--endpoint-port", "0", .. _extraCreateArgs]);
+        // Port 0: a free port, since other VCHs (and other test runs) may hold 2376 and 2378 on this host.
+        var created = await MachineAsync(["create", "--name", Name, "--format", "json", "--endpoint-port", "0", "--admin-port", "0", .. _extraCreateArgs]);
         Assert.True(created.ExitCode == 0, "vic-machine create failed: " + created);
         var json = JsonDocument.Parse(created.Stdout).RootElement;
         DockerHost = json.GetProperty("UnixSocket").GetString()!;
         TcpHost = json.GetProperty("DockerHost").GetString()!;
         TlsEnvironment = ReadEnvFile(json.GetProperty("EnvFile").GetString()!);
+        AdminUrl = json.TryGetProperty("AdminUrl", out var admin) ? admin.GetString() ?? "" : "";
+        AdminTokenFile = json.TryGetProperty("AdminTokenFile", out var token) ? token.GetString() ?? "" : "";
 
         var image = await Shell.RunAsync("bash", [Path.Combine(RepoPaths.Scripts, "make-busybox-image.sh"), BusyboxArchive, "busybox:latest"]);
         Assert.True(image.ExitCode == 0, image.ToString());

@@ -45,6 +45,8 @@ public sealed class CreateCommandLineTests : IDisposable
     [InlineData("--endpoint-address", "0.0.0.0", "--endpoint-port", "2376", "--tls-cname", "vch.example.test", "--tls-cname", "10.0.0.5", "--containers", "5", "--memory", "1536m", "--cpu", "4", "--storage-quota", "20g")]
     [InlineData("--endpoint-port", "2400", "--no-tlsverify", "--accelerator", "tcg", "--systemd", "--systemd-unit-dir", "/tmp/units")]
     [InlineData("--endpoint-port", "2401", "--no-tls")]
+    [InlineData("--endpoint-port", "2404", "--admin-port", "2390")]
+    [InlineData("--endpoint-port", "2405", "--no-admin")]
     [InlineData("--endpoint-port", "2403", "--volume-store", "/srv/vols:default", "--volume-store", "/mnt/fast:fast")]
     [InlineData("--endpoint-port", "2402", "--tls-ca", "CA", "--tls-server-cert", "SCERT", "--tls-server-key", "SKEY", "--tls-cert-path", "/tmp/elsewhere/certs")]
     public void Inspect_config_reproduces_the_vch(params string[] settings)
