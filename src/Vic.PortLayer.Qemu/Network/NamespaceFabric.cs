@@ -59,8 +59,7 @@ internal sealed partial class NamespaceFabric : INetworkFabric, IDisposable
     public async Task EnsureBridgeAsync(string networkId, string gatewayCidr, CancellationToken cancellationToken)
     {
         string bridge = BridgeName(networkId);
-        await _changes.WaitAsync(cancellationToken);
-        try
+        await SerializedAsync(async () =>
         {
             if (!await LinkExistsAsync(bridge, cancellationToken))
             {
@@ -74,94 +73,58 @@ internal sealed partial class NamespaceFabric : INetworkFabric, IDisposable
                 await IpInsideAsync(["addr", "add", gatewayCidr, "dev", bridge], cancellationToken);
             }
             await IpInsideAsync(["link", "set", bridge, "up"], cancellationToken);
-        }
-        finally
-        {
-            _changes.Release();
-        }
+        }, cancellationToken);
     }
 
     public async Task RemoveBridgeAsync(string networkId, CancellationToken cancellationToken)
     {
         string bridge = BridgeName(networkId);
-        await _changes.WaitAsync(cancellationToken);
-        try
+        await SerializedAsync(async () =>
         {
             if (await LinkExistsAsync(bridge, cancellationToken))
                 await IpInsideAsync(["link", "del", bridge], cancellationToken);
-        }
-        finally
-        {
-            _changes.Release();
-        }
+        }, cancellationToken);
     }
 
-    /// <summary>Makes a fresh tap on the network's bridge (a stale one of a crashed run is replaced).</summary>
+    /// <summary>Makes a fresh tap on the network's bridge (a stale one of a crashed run is replaced). A missing bridge
+    /// leaves the tap unplugged; the caller removes its VM's taps when the launch fails.</summary>
     public async Task CreateTapAsync(string tap, string networkId, CancellationToken cancellationToken)
     {
-        string bridge = BridgeName(networkId);
-        await _changes.WaitAsync(cancellationToken);
-        try
-        {
-            if (!await LinkExistsAsync(bridge, cancellationToken))
-                throw new NotFoundException($"network {networkId} has no bridge in {Name}");
-            if (await LinkExistsAsync(tap, cancellationToken))
-                await IpInsideAsync(["link", "del", tap], cancellationToken);
-            await IpInsideAsync(["tuntap", "add", "dev", tap, "mode", "tap"], cancellationToken);
-            await IpInsideAsync(["link", "set", tap, "master", bridge, "up"], cancellationToken);
-        }
-        finally
-        {
-            _changes.Release();
-        }
+        await CreateSpareTapAsync(tap, cancellationToken);
+        await PlugTapAsync(tap, networkId, cancellationToken);
     }
 
     /// <summary>A fresh tap on no bridge and down: a spare NIC slot of a VM (see <see cref="PlugTapAsync"/>).</summary>
     public async Task CreateSpareTapAsync(string tap, CancellationToken cancellationToken)
     {
-        await _changes.WaitAsync(cancellationToken);
-        try
+        await SerializedAsync(async () =>
         {
             if (await LinkExistsAsync(tap, cancellationToken))
                 await IpInsideAsync(["link", "del", tap], cancellationToken);
             await IpInsideAsync(["tuntap", "add", "dev", tap, "mode", "tap"], cancellationToken);
-        }
-        finally
-        {
-            _changes.Release();
-        }
+        }, cancellationToken);
     }
 
     /// <summary>Puts an existing tap (a VM's NIC slot) on the network's bridge and up.</summary>
     public async Task PlugTapAsync(string tap, string networkId, CancellationToken cancellationToken)
     {
         string bridge = BridgeName(networkId);
-        await _changes.WaitAsync(cancellationToken);
-        try
+        await SerializedAsync(async () =>
         {
             if (!await LinkExistsAsync(bridge, cancellationToken))
                 throw new NotFoundException($"network {networkId} has no bridge in {Name}");
             await IpInsideAsync(["link", "set", tap, "master", bridge, "up"], cancellationToken);
-        }
-        finally
-        {
-            _changes.Release();
-        }
+        }, cancellationToken);
     }
 
     /// <summary>Takes a tap off its bridge and down: its VM's NIC slot is free again.</summary>
     public async Task UnplugTapAsync(string tap, CancellationToken cancellationToken)
     {
-        await _changes.WaitAsync(cancellationToken);
-        try
+        await SerializedAsync(async () =>
         {
             if (await LinkExistsAsync(tap, cancellationToken))
                 await IpInsideAsync(["link", "set", tap, "nomaster", "down"], cancellationToken);
-        }
-        finally
-        {
-            _changes.Release();
-        }
+        }, cancellationToken);
     }
 
     /// <summary>Every tap whose name starts with <paramref name="prefix"/>, with the bridge it is on (null: none).
@@ -192,11 +155,20 @@ internal sealed partial class NamespaceFabric : INetworkFabric, IDisposable
 
     public async Task DeleteTapAsync(string tap, CancellationToken cancellationToken)
     {
-        await _changes.WaitAsync(cancellationToken);
-        try
+        await SerializedAsync(async () =>
         {
             if (await LinkExistsAsync(tap, cancellationToken))
                 await IpInsideAsync(["link", "del", tap], cancellationToken);
+        }, cancellationToken);
+    }
+
+    /// <summary>Changes to the namespace's links one at a time: "exists? then add" must not interleave.</summary>
+    private async Task SerializedAsync(Func<Task> change, CancellationToken cancellationToken)
+    {
+        await _changes.WaitAsync(cancellationToken);
+        try
+        {
+            await change();
         }
         finally
         {
