@@ -163,6 +163,32 @@ public sealed class NetworkTests(VchFixture vch)
     }
 
     [Fact]
+    public async Task Links_name_the_target_in_etc_hosts_on_the_default_bridge_and_through_dns_on_a_user_network()
+    {
+        string target = Unique("tgt"), net = Unique("linknet"), onNet = Unique("tgtnet");
+        await vch.OkAsync("network", "create", net);
+        try
+        {
+            await vch.OkAsync("run", "-d", "--name", target, "busybox", "sleep", "600");
+            string targetIp = await vch.OkAsync("inspect", "-f", "{{.NetworkSettings.IPAddress}}", target);
+            string hosts = await vch.OkAsync("run", "--rm", "--link", $"{target}:db", "busybox", "cat", "/etc/hosts");
+            Assert.Contains($"{targetIp}\tdb {target}", hosts);
+            var missing = await vch.DockerAsync("run", "--rm", "--link", "no-such-container:db", "busybox", "true");
+            Assert.Contains("could not get container for no-such-container", missing.Stderr);
+
+            await vch.OkAsync("run", "-d", "--name", onNet, "--network", net, "busybox", "sleep", "600");
+            string onNetIp = await vch.OkAsync("inspect", "-f", $"{{{{(index .NetworkSettings.Networks \"{net}\").IPAddress}}}}", onNet);
+            string resolved = await vch.OkAsync("run", "--rm", "--network", net, "--link", $"{onNet}:cache", "busybox", "nslookup", "-type=a", "cache");
+            Assert.Contains(onNetIp, resolved);
+        }
+        finally
+        {
+            await vch.DockerAsync("rm", "-f", target, onNet);
+            await vch.DockerAsync("network", "rm", net);
+        }
+    }
+
+    [Fact]
     public async Task An_address_survives_stop_and_start_and_dns_follows_a_rename()
     {
         string name = Unique("keep"), renamed = Unique("renamed"), net = Unique("keepnet");
