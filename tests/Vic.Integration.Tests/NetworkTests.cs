@@ -173,8 +173,12 @@ public sealed class NetworkTests(VchFixture vch)
             string targetIp = await vch.OkAsync("inspect", "-f", "{{.NetworkSettings.IPAddress}}", target);
             string hosts = await vch.OkAsync("run", "--rm", "--link", $"{target}:db", "busybox", "cat", "/etc/hosts");
             Assert.Contains($"{targetIp}\tdb {target}", hosts);
-            var missing = await vch.DockerAsync("run", "--rm", "--link", "no-such-container:db", "busybox", "true");
-            Assert.Contains("could not get container for no-such-container", missing.Stderr);
+            // A missing link target is a 404 as with dockerd (the CLI then tries a pull, so ask the API directly).
+            var missing = await Shell.RunAsync("curl", ["-s", "--unix-socket", vch.DockerHost.Replace("unix://", ""), "-w", "\n%{http_code}",
+                "-H", "Content-Type: application/json", "-d", "{\"Image\":\"busybox\",\"HostConfig\":{\"Links\":[\"no-such-container:db\"]}}",
+                "http://localhost/containers/create"]);
+            Assert.EndsWith("\n404", missing.Stdout);
+            Assert.Contains("could not get container for no-such-container", missing.Stdout);
 
             await vch.OkAsync("run", "-d", "--name", onNet, "--network", net, "busybox", "sleep", "600");
             string onNetIp = await vch.OkAsync("inspect", "-f", $"{{{{(index .NetworkSettings.Networks \"{net}\").IPAddress}}}}", onNet);

@@ -176,41 +176,51 @@ internal sealed partial class NamespaceFabric : INetworkFabric, IDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="work"/> on the thread that entered the namespace (for /proc/sys/net, which is per
-    /// namespace of the reading thread).</summary>
-    private Task RunInsideAsync(Action work, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="work"/> on the fabric's thread while it is inside the namespace (for
+    /// /proc/sys/net, which is per namespace of the reading thread).</summary>
+    private Task RunInsideAsync(Action work, CancellationToken cancellationToken) =>
+        InsideAsync<bool>(() => { work(); return true; }, cancellationToken);
+
+    public Task<Socket> CreateSocketAsync(AddressFamily family, SocketType type, ProtocolType protocol, CancellationToken cancellationToken) =>
+        InsideAsync(() => new Socket(family, type, protocol), cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in the namespace and completes the task back in the host's. A thread inherits the
+    /// network namespace of the thread that creates it, and completing a task can make the thread pool start a worker
+    /// on the completing thread: the fabric's thread therefore enters the namespace only around the work itself and
+    /// never completes anything while inside (otherwise thread-pool threads, and with them Kestrel's listeners and
+    /// registry connections, ended up in the VCH's namespace).
+    /// </summary>
+    private Task<T> InsideAsync<T>(Func<T> work, CancellationToken cancellationToken)
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         _inside.Add(() =>
         {
-            try
+            T? result = default;
+            Exception? failure = null;
+            if (SetNs(_namespaceFd!.DangerousGetHandle().ToInt32(), CloneNewNet) != 0)
             {
-                work();
-                done.TrySetResult();
+                failure = new UnavailableException($"cannot enter network namespace {Name} (errno {Marshal.GetLastPInvokeError()})");
             }
-            catch (Exception e)
+            else
             {
-                done.TrySetException(new UnavailableException($"network namespace {Name}: {e.Message}", e));
+                try
+                {
+                    result = work();
+                }
+                catch (Exception e)
+                {
+                    failure = e is PortLayerException ? e : new UnavailableException($"network namespace {Name}: {e.Message}", e);
+                }
+                if (SetNs(_hostFd!.DangerousGetHandle().ToInt32(), CloneNewNet) != 0)
+                    Environment.FailFast($"cannot leave network namespace {Name} (errno {Marshal.GetLastPInvokeError()}): threads started from here would live in it");
             }
+            if (failure is null)
+                done.TrySetResult(result!);
+            else
+                done.TrySetException(failure);
         }, cancellationToken);
         return done.Task;
-    }
-
-    public Task<Socket> CreateSocketAsync(AddressFamily family, SocketType type, ProtocolType protocol, CancellationToken cancellationToken)
-    {
-        var created = new TaskCompletionSource<Socket>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _inside.Add(() =>
-        {
-            try
-            {
-                created.TrySetResult(new Socket(family, type, protocol));
-            }
-            catch (Exception e)
-            {
-                created.TrySetException(e);
-            }
-        }, cancellationToken);
-        return created.Task;
     }
 
     private async Task<bool> LinkExistsAsync(string link, CancellationToken cancellationToken)
@@ -238,29 +248,28 @@ internal sealed partial class NamespaceFabric : INetworkFabric, IDisposable
         return result.StandardOutput;
     }
 
+    private Microsoft.Win32.SafeHandles.SafeFileHandle? _namespaceFd;
+    private Microsoft.Win32.SafeHandles.SafeFileHandle? _hostFd;
+
+    /// <summary>A dedicated thread serves namespace work one item at a time; it holds the namespace's and its own
+    /// original namespace's handles to switch between them.</summary>
     private void StartInsideThread(string namespacePath)
     {
-        var entered = new TaskCompletionSource();
+        _namespaceFd = File.OpenHandle(namespacePath);
+        _hostFd = File.OpenHandle("/proc/thread-self/ns/net");
         var thread = new Thread(() =>
         {
-            using (var handle = File.OpenHandle(namespacePath))
-            {
-                if (SetNs((int)handle.DangerousGetHandle(), CloneNewNet) != 0)
-                {
-                    entered.SetException(new UnavailableException($"cannot enter network namespace {Name} (errno {Marshal.GetLastPInvokeError()})"));
-                    return;
-                }
-            }
-            entered.SetResult();
             foreach (var work in _inside.GetConsumingEnumerable())
                 work();
         })
         { IsBackground = true, Name = "netns-" + Name };
         thread.Start();
-        entered.Task.GetAwaiter().GetResult();
     }
 
-    public void Dispose() => _inside.CompleteAdding();
+    public void Dispose()
+    {
+        _inside.CompleteAdding();
+    }
 
     [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
     private static partial int SetNs(int fd, int nstype);

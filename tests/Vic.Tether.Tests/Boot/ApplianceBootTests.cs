@@ -128,7 +128,7 @@ public sealed class ApplianceBootTests(BootFixture fixture, ITestOutputHelper ou
         Assert.EndsWith("; starting it again in 2 s", restarts[1]);
         List<LogRecord> records = vm.Records();
         Assert.True(records.Count(r => r.Kind == LogRecordKind.Started) >= 2);
-        Assert.Contains("Option '--datastore' is required", string.Concat(records.Where(r => r.Kind == LogRecordKind.Stderr).Select(r => Encoding.UTF8.GetString(r.Payload.Span))));
+        Assert.Contains("--datastore is required (unless --target selects vSphere)", string.Concat(records.Where(r => r.Kind == LogRecordKind.Stderr).Select(r => Encoding.UTF8.GetString(r.Payload.Span))));
         Assert.Contains("no data disk: /var/lib/vic is a tmpfs, the VCH's state ends with this boot",
             records.Where(r => r.Kind == LogRecordKind.Tether).Select(r => Encoding.UTF8.GetString(r.Payload.Span)));
     }
