@@ -14,6 +14,7 @@ packages=(
   busybox-static                        # the userland of test images
   docker-registry skopeo umoci          # loopback registry and image tooling for tests
   iproute2 procps psmisc curl ca-certificates
+  iptables                              # the VCH namespace's own nat table: containers' outbound TCP to the VCH's proxy
   python3-docker python3-pytest         # docker-py, for API fidelity checks
   docker-compose                        # compose v1 (Debian), brings up multi-service apps in tests
   hyperfine                             # benchmarks

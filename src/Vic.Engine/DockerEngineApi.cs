@@ -72,6 +72,8 @@ public static class DockerEngineApi
         services.AddHostedService(sp => sp.GetRequiredService<Networks.PortPublisher>());
         services.AddSingleton<Networks.DnsServer>();
         services.AddHostedService(sp => sp.GetRequiredService<Networks.DnsServer>());
+        services.AddSingleton<Networks.OutboundProxy>();
+        services.AddHostedService(sp => sp.GetRequiredService<Networks.OutboundProxy>());
         services.AddSingleton<ContainerFactory>();
         services.AddSingleton<Volumes.MountResolver>();
         services.AddSingleton<ContainerFilter>();

@@ -67,4 +67,7 @@ internal static partial class Log
 
     [LoggerMessage(21, LogLevel.Warning, "virtiofsd for {Directory} did not stop: {Message}")]
     public static partial void ShareStopFailed(ILogger logger, string directory, string message);
+
+    [LoggerMessage(22, LogLevel.Information, "Outbound TCP of {Count} network(s) in network namespace {Namespace} goes through the VCH's proxy on port {Port}")]
+    public static partial void OutboundSet(ILogger logger, string @namespace, int count, int port);
 }

@@ -40,6 +40,10 @@ internal sealed class BridgePortgroupFabric(string portgroup) : INetworkFabric
 
     public Task RemoveBridgeAsync(string networkId, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>On vSphere the bridge port group's way out is the appliance VM's routing, not a namespace of ours:
+    /// nothing to program here.</summary>
+    public Task SetOutboundAsync(OutboundRoutes routes, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task<Socket> CreateSocketAsync(AddressFamily family, SocketType type, ProtocolType protocol, CancellationToken cancellationToken) =>
         throw new NotSupportedByBackendException(
             $"the vsphere backend cannot open sockets on the bridge port group {portgroup} from here: DNS and published ports need the VCH appliance's NIC on it");

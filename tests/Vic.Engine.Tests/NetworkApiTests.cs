@@ -36,6 +36,49 @@ public sealed class NetworkApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Outbound_routes_follow_networks_and_leave_out_internal_and_unmasqueraded_ones()
+    {
+        var (_, json) = await _server.PostAsync("/v1.44/networks/create", """{"Name":"out","IPAM":{"Config":[{"Subnet":"10.40.0.0/24"}]}}""");
+        string open = json.GetProperty("Id").GetString()!;
+        (_, json) = await _server.PostAsync("/v1.44/networks/create", """{"Name":"in","Internal":true,"IPAM":{"Config":[{"Subnet":"10.41.0.0/24"}]}}""");
+        string closed = json.GetProperty("Id").GetString()!;
+        (_, json) = await _server.PostAsync("/v1.44/networks/create",
+            """{"Name":"nomasq","Options":{"com.docker.network.bridge.enable_ip_masquerade":"false"},"IPAM":{"Config":[{"Subnet":"10.42.0.0/24"}]}}""");
+        string unmasqueraded = json.GetProperty("Id").GetString()!;
+        string bridge = _server.Backend.Fabric.Bridges.Single(b => b.Value == "172.16.0.1/16").Key;
+
+        // Network changes reach the fabric from an event, shortly after the API answered.
+        await WaitForAsync(() => _server.Backend.Fabric.Outbound is { } r && r.InsideSubnets.Contains("10.42.0.0/24"));
+        var routes = _server.Backend.Fabric.Outbound!;
+        Assert.Equal(new[] { bridge, open }.Order(), routes.NetworkIds.Order());
+        Assert.DoesNotContain(closed, routes.NetworkIds);
+        Assert.DoesNotContain(unmasqueraded, routes.NetworkIds);
+        Assert.Equal(new[] { "172.16.0.0/16", "10.40.0.0/24", "10.41.0.0/24", "10.42.0.0/24" }.Order(), routes.InsideSubnets.Order());
+        Assert.InRange(routes.ProxyPort, 1, 65535);
+
+        var (removed, _) = await _server.SendJsonAsync(HttpMethod.Delete, $"/v1.44/networks/{open}");
+        Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        await WaitForAsync(() => _server.Backend.Fabric.Outbound is { } r && !r.NetworkIds.Contains(open));
+        Assert.DoesNotContain("10.40.0.0/24", _server.Backend.Fabric.Outbound!.InsideSubnets);
+    }
+
+    [Fact]
+    public void The_original_destination_is_read_from_a_kernel_sockaddr_in()
+    {
+        byte[] sockaddr = [2, 0, 0x1F, 0x90, 10, 234, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0];
+        Assert.Equal(new IPEndPoint(IPAddress.Parse("10.234.0.2"), 8080), OutboundProxy.ParseOriginalDestination(sockaddr));
+        Assert.Null(OutboundProxy.ParseOriginalDestination([10, 0, 0x1F, 0x90, 0, 0, 0, 0]));
+        Assert.Null(OutboundProxy.ParseOriginalDestination([2, 0, 0x1F]));
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        for (int i = 0; i < 200 && !condition(); i++)
+            await Task.Delay(50);
+        Assert.True(condition(), "the fabric's outbound routes did not follow the networks");
+    }
+
+    [Fact]
     public async Task User_networks_are_created_listed_refused_when_they_overlap_and_removed()
     {
         var (created, json) = await _server.PostAsync("/v1.44/networks/create", """{"Name":"appnet","Labels":{"team":"a"}}""");

@@ -14,6 +14,9 @@ internal sealed class NoFabric : INetworkFabric
 
     public Task RemoveBridgeAsync(string networkId, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Without a fabric no container has a NIC, so there is nothing to route.</summary>
+    public Task SetOutboundAsync(OutboundRoutes routes, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task<Socket> CreateSocketAsync(AddressFamily family, SocketType type, ProtocolType protocol, CancellationToken cancellationToken) =>
         throw new UnavailableException(Why);
 }

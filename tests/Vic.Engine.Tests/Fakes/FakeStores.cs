@@ -52,6 +52,15 @@ internal sealed class FakeFabric : INetworkFabric
         return Task.CompletedTask;
     }
 
+    /// <summary>The routes the outbound proxy asked for last.</summary>
+    public OutboundRoutes? Outbound { get; private set; }
+
+    public Task SetOutboundAsync(OutboundRoutes routes, CancellationToken cancellationToken)
+    {
+        Outbound = routes;
+        return Task.CompletedTask;
+    }
+
     public Task<System.Net.Sockets.Socket> CreateSocketAsync(System.Net.Sockets.AddressFamily family, System.Net.Sockets.SocketType type,
         System.Net.Sockets.ProtocolType protocol, CancellationToken cancellationToken) =>
         Task.FromResult(new System.Net.Sockets.Socket(family, type, protocol));
