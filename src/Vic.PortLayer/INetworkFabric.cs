@@ -50,6 +50,13 @@ public interface INetworkFabric
     /// <summary>Creates the network's bridge with the gateway address on it ("172.16.0.1/16"), or checks an existing one.</summary>
     Task EnsureBridgeAsync(string networkId, string gatewayCidr, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// A bridge for a container network: no address of the VCH's on it, joined to the existing bridge
+    /// <paramref name="uplink"/> ("br0" in the host's network namespace, or "netns/br0" in a named one), so containerVMs
+    /// on it are directly on that network. Creates what is missing; an uplink that does not exist is an error.
+    /// </summary>
+    Task EnsureUplinkedBridgeAsync(string networkId, string uplink, CancellationToken cancellationToken);
+
     /// <summary>Removes the network's bridge; a missing one is not an error.</summary>
     Task RemoveBridgeAsync(string networkId, CancellationToken cancellationToken);
 

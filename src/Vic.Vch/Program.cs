@@ -36,6 +36,7 @@ var volumeStore = new Option<string[]>("--volume-store")
 };
 
 var vsphere = new VSphereFlags();
+var containerNetworks = new ContainerNetworkFlags(vsphere.ContainerNetwork);
 
 // vicadmin, the admin web UI, served from this process on its own HTTPS port with the --tls-cert certificate.
 var adminPort = new Option<int>("--admin-port") { Description = "HTTPS port of vicadmin, the VCH's admin web UI (0 picks a free one)", DefaultValueFactory = _ => 2378 };
@@ -51,7 +52,7 @@ var root = new RootCommand("vic-vch: a Virtual Container Host serving the Docker
     maxContainers, maxMemory, maxCpus, storageQuota, insecure, registryCa, whitelist, blacklist, mirror, netns, bridgeRange, volumeStore,
     adminPort, adminAddress, noAdmin, adminToken, adminConfig, logFile,
 };
-foreach (var option in vsphere.All)
+foreach (var option in vsphere.All.Concat(containerNetworks.All))
     root.Options.Add(option);
 root.Validators.Add(result =>
 {
@@ -65,6 +66,12 @@ root.Validators.Add(result =>
     bool onVsphere = result.GetValue(vsphere.Target) is not null;
     foreach (string error in vsphere.Validate(result))
         result.AddError(error);
+    if (!onVsphere)
+    {
+        containerNetworks.Read(result, out var networkErrors);
+        foreach (string error in networkErrors)
+            result.AddError(error);
+    }
     if (!onVsphere && result.GetValue(datastore) is null)
         result.AddError("--datastore is required (unless --target selects vSphere)");
     // On vSphere a volume store is "<datastore>/path:label"; volumes are not implemented there yet (the backend refuses them).
@@ -100,6 +107,7 @@ root.SetAction((parse, ct) => Daemon.RunAsync(new DaemonOptions
         null => DaemonOptions.DefaultNetworkNamespace(Path.GetFullPath(parse.GetValue(datastore)!)),
     },
     BridgeNetworkRange = parse.GetValue(bridgeRange)!,
+    ContainerNetworks = parse.GetValue(vsphere.Target) is null ? containerNetworks.Read(parse, out _) : [],
     TcpEndpoint = parse.GetValue(tcp),
     Tls = parse.GetValue(tlsCert) is string cert
         ? new DaemonTls(Path.GetFullPath(cert), Path.GetFullPath(parse.GetValue(tlsKey)!), parse.GetValue(tlsClientCa) is string ca ? Path.GetFullPath(ca) : null)

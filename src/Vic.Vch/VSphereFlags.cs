@@ -22,7 +22,7 @@ internal sealed class VSphereFlags
     public Option<string?> ImageStore { get; } = new("--image-store") { Description = "<datastore>[/path] for layer disks, containerVMs and metadata" };
     public Option<string?> BridgeNetwork { get; } = new("--bridge-network") { Description = "Port group containerVMs' NICs join" };
     public Option<string?> PublicNetwork { get; } = new("--public-network") { Description = "The appliance's public port group" };
-    public Option<string[]> ContainerNetwork { get; } = new("--container-network") { Description = "<portgroup>[:alias]; may be repeated" };
+    public Option<string[]> ContainerNetwork { get; } = new("--container-network") { Description = "A network containers may join directly, as <portgroup>[:alias] on vSphere, <bridge>[:alias] locally (bridge: br0, or netns/br0 inside a named network namespace); may be repeated" };
     public Option<string?> InteractionUri { get; } = new("--interaction-uri") { Description = "tcp://host:port containerVMs' interaction serial port connects to (default: left disconnected)" };
 
     public IEnumerable<Option> All => [Target, Thumbprint, CaFile, User, ComputeResource, ResourcePool, VmFolder, ImageStore, BridgeNetwork, PublicNetwork, ContainerNetwork, InteractionUri];

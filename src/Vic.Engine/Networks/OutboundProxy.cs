@@ -65,7 +65,9 @@ internal sealed partial class OutboundProxy(NetworkService networks, PortLayerSe
     /// <summary>Which networks leave through the proxy, and which ranges are the VCH's own (never sent out).</summary>
     internal static OutboundRoutes RoutesFor(IEnumerable<NetworkRecord> all, int proxyPort)
     {
-        var list = all.ToList();
+        // Container networks are the host's own networks: their traffic never passes the VCH, so no NAT, and their
+        // ranges are "outside" for the VCH's bridge networks (reached through the host like any other address).
+        var list = all.Where(n => !n.IsExternal).ToList();
         var natted = list.Where(n => !n.Internal && !MasqueradeOff(n)).Select(n => n.Id).ToList();
         return new OutboundRoutes(proxyPort, natted, list.Select(n => n.Subnet).ToList());
     }

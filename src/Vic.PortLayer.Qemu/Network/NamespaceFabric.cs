@@ -87,6 +87,53 @@ internal sealed partial class NamespaceFabric : INetworkFabric, IDisposable
         {
             if (await LinkExistsAsync(bridge, cancellationToken))
                 await IpInsideAsync(["link", "del", bridge], cancellationToken);
+            // A container network's veth: deleting this end deletes its peer on the uplink bridge too.
+            if (await LinkExistsAsync(UplinkVethName(networkId), cancellationToken))
+                await IpInsideAsync(["link", "del", UplinkVethName(networkId)], cancellationToken);
+        }, cancellationToken);
+    }
+
+    /// <summary>The namespace's end of a container network's veth pair; the other end, on the uplink bridge, is "vx…".</summary>
+    public static string UplinkVethName(string networkId) => "vu" + networkId[..12];
+
+    private static string OuterVethName(string networkId) => "vx" + networkId[..12];
+
+    /// <summary>"br0" (the host's namespace) or "netns/br0" (a bridge inside the named namespace).</summary>
+    internal static (string? Namespace, string Bridge) ParseUplink(string uplink)
+    {
+        int slash = uplink.IndexOf('/', StringComparison.Ordinal);
+        string? ns = slash < 0 ? null : uplink[..slash];
+        string bridge = slash < 0 ? uplink : uplink[(slash + 1)..];
+        static bool Valid(string name, int max) => name.Length is > 0 && name.Length <= max && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+        if (!Valid(bridge, 15) || (ns is not null && !Valid(ns, 64)))
+            throw new InvalidArgumentException($"container network bridge \"{uplink}\": expected <bridge> or <netns>/<bridge> (letters, digits, '-', '_', '.')");
+        return (ns, bridge);
+    }
+
+    public async Task EnsureUplinkedBridgeAsync(string networkId, string uplink, CancellationToken cancellationToken)
+    {
+        var (uplinkNamespace, uplinkBridge) = ParseUplink(uplink);
+        string[] there = uplinkNamespace is null ? [] : ["-n", uplinkNamespace];
+        string bridge = BridgeName(networkId), inner = UplinkVethName(networkId), outer = OuterVethName(networkId);
+        await SerializedAsync(async () =>
+        {
+            var check = await ToolRunner.RunAsync(_ip, [.. there, "-d", "link", "show", "dev", uplinkBridge], IpTimeout, cancellationToken);
+            if (check.ExitCode != 0 || !check.StandardOutput.Contains(" bridge ", StringComparison.Ordinal))
+                throw new NotFoundException($"container network: no Linux bridge {uplinkBridge} in {(uplinkNamespace is null ? "the host's network namespace" : "network namespace " + uplinkNamespace)}");
+            if (!await LinkExistsAsync(bridge, cancellationToken))
+                await IpInsideAsync(["link", "add", bridge, "type", "bridge"], cancellationToken);
+            // The VCH has no address on a container network: it neither routes nor answers there.
+            await IpInsideAsync(["addr", "flush", "dev", bridge], cancellationToken);
+            await IpInsideAsync(["link", "set", bridge, "up"], cancellationToken);
+            if (!await LinkExistsAsync(inner, cancellationToken))
+            {
+                // Its peer is born in the uplink's namespace (the host's is named by this process's PID).
+                await IpInsideAsync(["link", "add", inner, "type", "veth", "peer", "name", outer, "netns",
+                    uplinkNamespace ?? Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken);
+            }
+            await IpInsideAsync(["link", "set", inner, "master", bridge, "up"], cancellationToken);
+            await RunIpAsync([.. there, "link", "set", outer, "master", uplinkBridge, "up"], cancellationToken);
+            Log.BridgeCreated(_logger, bridge, "uplink " + uplink, Name);
         }, cancellationToken);
     }
 
