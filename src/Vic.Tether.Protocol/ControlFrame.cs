@@ -46,6 +46,16 @@ public enum ControlFrameKind : byte
     /// <summary>Host to guest, session 0, only to a VM in <see cref="VmMode.Files"/>: the work is done, power off.</summary>
     PowerOff = 15,
 
+    // The transfer disk (VmSpec.Transfer, TransferRing): a session's bulk data goes through the disk's slots, block I/O
+    // that QEMU copies natively, and only these small frames go through the control port.
+
+    /// <summary>Either way, in a session that uses the transfer disk: the next piece of the session's stream is in a
+    /// slot the sender owns (payload: uint32 slot, uint32 length, big-endian). The receiver answers FileSlotFree once it
+    /// has read it. Takes the place of FileData, in order with it.</summary>
+    FileSlot = 16,
+    /// <summary>Either way, session 0: the slot named (payload: uint32, big-endian) was read and may be written again.</summary>
+    FileSlotFree = 17,
+
     /// <summary>Host to guest, with a new nonzero session number: plug a NIC slot into a network or unplug it
     /// (docker network connect/disconnect of a running container). Payload: <see cref="NicChange"/> JSON.</summary>
     NicChange = 20,
@@ -103,12 +113,35 @@ public readonly record struct ControlFrame(ControlFrameKind Kind, uint Session, 
     public static ControlFrame FileStart(uint session, FileRequest request) =>
         new(ControlFrameKind.FileStart, session, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(request, ProtocolJson.Default.FileRequest));
 
+    public static ControlFrame FileSlot(uint session, int slot, int length)
+    {
+        var payload = new byte[8];
+        BinaryPrimitives.WriteInt32BigEndian(payload.AsSpan(0, 4), slot);
+        BinaryPrimitives.WriteInt32BigEndian(payload.AsSpan(4, 4), length);
+        return new ControlFrame(ControlFrameKind.FileSlot, session, payload);
+    }
+
+    public static ControlFrame FileSlotFree(int slot)
+    {
+        var payload = new byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(payload, slot);
+        return new ControlFrame(ControlFrameKind.FileSlotFree, 0, payload);
+    }
+
+    /// <summary>Reads a FileSlot payload (<paramref name="length"/> -1 for FileSlotFree); false when it is malformed.</summary>
+    public static bool TryReadSlot(ReadOnlySpan<byte> payload, out int slot, out int length)
+    {
+        slot = payload.Length >= 4 ? BinaryPrimitives.ReadInt32BigEndian(payload[..4]) : -1;
+        length = payload.Length >= 8 ? BinaryPrimitives.ReadInt32BigEndian(payload[4..8]) : -1;
+        return payload.Length is 4 or 8 && slot >= 0 && (payload.Length == 4 || length >= 0);
+    }
+
     public static bool TryReadHeader(ReadOnlySpan<byte> header, out ControlFrameKind kind, out uint session, out int payloadLength)
     {
         kind = (ControlFrameKind)header[0];
         session = BinaryPrimitives.ReadUInt32BigEndian(header[1..5]);
         uint length = BinaryPrimitives.ReadUInt32BigEndian(header[5..9]);
         payloadLength = (int)Math.Min(length, int.MaxValue);
-        return (kind is >= ControlFrameKind.Stdin and <= ControlFrameKind.PowerOff or ControlFrameKind.NicChange or ControlFrameKind.NicChanged) && length <= MaxPayload;
+        return (kind is >= ControlFrameKind.Stdin and <= ControlFrameKind.FileSlotFree or ControlFrameKind.NicChange or ControlFrameKind.NicChanged) && length <= MaxPayload;
     }
 }

@@ -51,6 +51,10 @@ public sealed record VmSpec
     public ApplianceSpec? Appliance { get; init; }
     /// <summary>What a file-service VM mounts (Mode = Files).</summary>
     public FilesSpec? Files { get; init; }
+
+    /// <summary>The transfer disk that carries file sessions' bulk data (Container and Files modes); null: the data
+    /// travels in FileData frames on the control port.</summary>
+    public TransferSpec? Transfer { get; init; }
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<VmMode>))]

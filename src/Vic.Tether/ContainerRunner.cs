@@ -25,6 +25,8 @@ internal static unsafe class ContainerRunner
         long networkStart = Clock.MonotonicMs();
         NetworkSetup.Configure(spec.Interfaces, spec.SpareNics, log.Debug);
         log.Debug($"network configured ({spec.Interfaces.Count} interfaces) in {Clock.MonotonicMs() - networkStart} ms");
+        // Opened before the chroot: the device node is found in the initramfs's /dev.
+        Files.TransferDisk? transfer = controlDevice is null ? null : Files.TransferDisk.Open(spec.Transfer, log);
         RootFilesystem.SwitchRoot();
         HostFiles.Write(spec, hostname).ForEach(log.Tether);
         log.Debug("root mounted and entered");
@@ -67,7 +69,7 @@ internal static unsafe class ContainerRunner
             var port = new ControlPort(controlDevice, log);
             execs = new ExecSessions(process, hostname, users, reaper, port, log);
             port.Start(new ProcessControl(launch.Pid, stdin, stdio.TerminalMaster, log), execs,
-                new Files.FileSessions(new Files.FileRoots("/", Lower: null, Running: true), port, log));
+                new Files.FileSessions(new Files.FileRoots("/", Lower: null, Running: true), port, log, transfer));
         }
 
         int status = launch.Exited!.GetAwaiter().GetResult();

@@ -99,6 +99,7 @@ internal sealed unsafe class ControlPort
 
         var buffer = new byte[ControlFrame.HeaderLength + ControlFrame.MaxPayload];
         int filled = 0;
+        bool hostSeen = false;
         fixed (byte* p = buffer)
         {
             while (true)
@@ -110,10 +111,17 @@ internal sealed unsafe class ControlPort
                     {
                         continue;
                     }
+                    if (hostSeen)
+                    {
+                        // The host went away: its sessions' input stops and the slots it held are ours again.
+                        hostSeen = false;
+                        _files?.HostGone();
+                    }
                     filled = 0;
                     Thread.Sleep(Backoff);
                     continue;
                 }
+                hostSeen = true;
                 filled += (int)n;
                 filled = Dispatch(buffer, filled);
             }
@@ -138,7 +146,8 @@ internal sealed unsafe class ControlPort
             }
             byte[] payload = buffer.AsSpan(offset + ControlFrame.HeaderLength, length).ToArray();
             offset += ControlFrame.HeaderLength + length;
-            if (kind is ControlFrameKind.FileStart or ControlFrameKind.FileData or ControlFrameKind.FileDataEnd or ControlFrameKind.PowerOff)
+            if (kind is ControlFrameKind.FileStart or ControlFrameKind.FileData or ControlFrameKind.FileDataEnd or ControlFrameKind.PowerOff
+                or ControlFrameKind.FileSlot or ControlFrameKind.FileSlotFree)
             {
                 HandleFiles(kind, session, payload);
                 continue;
@@ -161,7 +170,12 @@ internal sealed unsafe class ControlPort
             }
             Handle(target, kind, payload);
         }
-        Buffer.BlockCopy(buffer, offset, buffer, 0, filled - offset);
+        // The port hands over at most one 4 KiB buffer per read, so most reads end inside a frame: move the rest down
+        // only when something was consumed (copying a 64 KiB frame in progress on every read cost more than the frame).
+        if (offset > 0)
+        {
+            Buffer.BlockCopy(buffer, offset, buffer, 0, filled - offset);
+        }
         return filled - offset;
     }
 
@@ -202,8 +216,11 @@ internal sealed unsafe class ControlPort
             case ControlFrameKind.FileStart when _files is not null && session != 0:
                 _files.Start(session, payload);
                 break;
-            case ControlFrameKind.FileData or ControlFrameKind.FileDataEnd when _files is not null:
+            case ControlFrameKind.FileData or ControlFrameKind.FileDataEnd or ControlFrameKind.FileSlot when _files is not null:
                 _files.Input(session, kind, payload);
+                break;
+            case ControlFrameKind.FileSlotFree when _files is not null:
+                _files.SlotFreed(payload);
                 break;
             default:
                 _log.Tether($"{kind} control frame ignored: not served here");

@@ -56,9 +56,12 @@ internal sealed class VmRunner(
             ContainerSpec spec = entry.Record.Spec;
             VmMounts mounts = VmMounts.Plan(spec, volumes);
 
+            TransferSpec transfer = TransferDiskFile.SpecFor(TransferDiskFile.DeviceAfter(1 + mounts.Disks.Count));
+            TransferDiskFile.Create(entry.Directory, transfer);
             var vmSpecValue = VmSpecFactory.ForContainer(spec, now) with
             {
                 Mounts = mounts.Mounts,
+                Transfer = transfer,
                 SpareNics = SpareSlots(entry).Select(slot => NicSlots.SlotMac(entry.Id, slot)).ToList(),
             };
             byte[] vmSpec = JsonSerializer.SerializeToUtf8Bytes(vmSpecValue, ProtocolJson.Default.VmSpec);
@@ -574,6 +577,7 @@ internal sealed class VmRunner(
             TcgTranslationCacheMiB = options.TcgTranslationCacheMiB,
             TscKhz = HostTsc.KiloHertz,
             Disks = [new VmDisk(Path.Combine(entry.Directory, DatastoreLayout.DiskFile), "qcow2", ReadOnly: false)],
+            TransferDisk = Path.Combine(entry.Directory, DatastoreLayout.TransferFile),
             Nics = [.. spec.Nics.Select((nic, i) => new VmNic(nic.Mac, Network.NamespaceFabric.TapName(entry.Id, i))),
                     .. SpareSlots(entry).Select(slot => new VmNic(NicSlots.SlotMac(entry.Id, slot), Network.NamespaceFabric.TapName(entry.Id, slot)))],
             NetworkNamespace = spec.Nics.Count > 0 ? fabric?.Name : null,

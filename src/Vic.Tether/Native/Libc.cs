@@ -42,6 +42,12 @@ internal static unsafe partial class Libc
     public static partial nint write(int fd, byte* buffer, nint count);
 
     [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint pread(int fd, byte* buffer, nint count, long offset);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint pwrite(int fd, byte* buffer, nint count, long offset);
+
+    [LibraryImport(Lib, SetLastError = true)]
     public static partial int pipe2(int* fds, int flags);
 
     [LibraryImport(Lib, SetLastError = true)]
