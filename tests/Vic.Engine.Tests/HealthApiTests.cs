@@ -42,8 +42,8 @@ public sealed class HealthApiTests : IAsyncLifetime
         Assert.Equal("""{"Test":["CMD-SHELL","exit 0"],"Interval":60000000000,"Timeout":3000000000}""", image.GetProperty("Config").GetProperty("Healthcheck").GetRawText());
 
         string inherited = await _server.CreateAsync("inherits", "[]", image: "checked");
-        string overridden = await _server.CreateAsync("overrides", "[]", """"Healthcheck":{"Test":["CMD","true"],"Retries":5}"""", image: "checked");
-        string disabled = await _server.CreateAsync("disabled", "[]", """"Healthcheck":{"Test":["NONE"]}"""", image: "checked");
+        string overridden = await _server.CreateAsync("overrides", "[]", "\"Healthcheck\":{\"Test\":[\"CMD\",\"true\"],\"Retries\":5}", image: "checked");
+        string disabled = await _server.CreateAsync("disabled", "[]", "\"Healthcheck\":{\"Test\":[\"NONE\"]}", image: "checked");
         Assert.Equal("""{"Test":["CMD-SHELL","exit 0"],"Interval":60000000000,"Timeout":3000000000}""", await HealthcheckOfAsync(inherited));
         Assert.Equal("""{"Test":["CMD","true"],"Interval":60000000000,"Timeout":3000000000,"Retries":5}""", await HealthcheckOfAsync(overridden));
         Assert.Equal("""{"Test":["NONE"],"Interval":60000000000,"Timeout":3000000000}""", await HealthcheckOfAsync(disabled));
@@ -60,9 +60,9 @@ public sealed class HealthApiTests : IAsyncLifetime
     [Fact]
     public async Task A_started_container_reads_starting_in_inspect_and_ps_and_filters_by_health()
     {
-        string created = await _server.CreateAsync("never-started", """["sleep"]""", """"Healthcheck":{"Test":["CMD","x"]}"""");
+        string created = await _server.CreateAsync("never-started", """["sleep"]""", "\"Healthcheck\":{\"Test\":[\"CMD\",\"x\"]}");
         string plain = await _server.CreateAsync("plain", """["sleep"]""");
-        string probed = await _server.CreateAsync("probed", """["sleep"]""", """"Healthcheck":{"Test":["CMD","x"]}"""");
+        string probed = await _server.CreateAsync("probed", """["sleep"]""", "\"Healthcheck\":{\"Test\":[\"CMD\",\"x\"]}");
         await _server.PostAsync($"/containers/{plain}/start");
         await _server.PostAsync($"/containers/{probed}/start");
 

@@ -90,7 +90,10 @@ internal static class HealthRules
     public static TimeSpan NextDelay(HealthConfig config, string status, DateTimeOffset startedAt, DateTimeOffset now)
     {
         var interval = Interval(config);
-        var remaining = StartPeriod(config) - (now - startedAt);
+        var startPeriod = StartPeriod(config);
+        if (startPeriod <= TimeSpan.Zero)
+            return interval; // no period: a start time slightly ahead of this clock must not make one
+        var remaining = startPeriod - (now - startedAt);
         if (remaining <= TimeSpan.Zero)
             return interval;
         var wanted = status == HealthStatus.Starting ? StartInterval(config) : interval;

@@ -71,7 +71,7 @@ internal sealed class HealthState
                 _failingStreak = 0;
                 _status = HealthStatus.Healthy;
             }
-            else if (!(_status == HealthStatus.Starting && result.Start - runStartedAt < startPeriod))
+            else if (!(_status == HealthStatus.Starting && startPeriod > TimeSpan.Zero && result.Start - runStartedAt < startPeriod))
             {
                 _failingStreak++;
                 if (_failingStreak >= retries)

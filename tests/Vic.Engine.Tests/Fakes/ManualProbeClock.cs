@@ -9,7 +9,8 @@ internal sealed class ManualProbeClock : IProbeClock
 {
     private readonly Channel<PendingDelay> _delays = Channel.CreateUnbounded<PendingDelay>();
 
-    public DateTimeOffset UtcNow { get; set; } = new(2024, 1, 1, 12, 0, 0, TimeSpan.Zero);
+    /// <summary>Starts at the real time: the fake backend stamps StartedAt with it.</summary>
+    public DateTimeOffset UtcNow { get; set; } = DateTimeOffset.UtcNow;
 
     public Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
     {
