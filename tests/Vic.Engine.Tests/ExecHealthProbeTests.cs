@@ -58,7 +58,7 @@ public sealed class ExecHealthProbeTests : IAsyncLifetime
     private async Task<List<string>> ExecActionsAsync(int count)
     {
         var actions = new List<string>();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (actions.Count < count)
         {
             string action = (await _subscription.Reader.ReadAsync(timeout.Token)).Action;

@@ -82,7 +82,7 @@ public sealed class HealthMonitorTests : IAsyncLifetime
     private async Task<List<string>> HealthEventsAsync(int count)
     {
         var actions = new List<string>();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (actions.Count < count)
         {
             var message = await _subscription.Reader.ReadAsync(timeout.Token);

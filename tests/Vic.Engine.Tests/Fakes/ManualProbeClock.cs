@@ -22,7 +22,7 @@ internal sealed class ManualProbeClock : IProbeClock
     /// <summary>The next wait still pending (waits cancelled meanwhile are skipped).</summary>
     public async Task<PendingDelay> NextAsync()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (true)
         {
             var delay = await _delays.Reader.ReadAsync(timeout.Token);
@@ -68,7 +68,7 @@ internal sealed class ScriptedProbe(ManualProbeClock clock) : IHealthProbe
 
     public async Task<PendingProbe> NextAsync()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         return await _runs.Reader.ReadAsync(timeout.Token);
     }
 
