@@ -245,7 +245,6 @@ internal sealed class VmRunner(
 
     public async Task StopAsync(ContainerEntry entry, TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        Task<ContainerExit> exited = entry.NextExit;
         await MarkManuallyStoppedAsync(entry, cancellationToken);
         if (!entry.IsRunning)
             return;
@@ -256,19 +255,18 @@ internal sealed class VmRunner(
             wait = Timeout.InfiniteTimeSpan;
         await TellNoRelaunchAsync(entry, cancellationToken);
 
-        if (await TrySignalAsync(entry, spec.StopSignal, cancellationToken) && await WaitAsync(exited, wait, cancellationToken))
+        if (await TrySignalAsync(entry, spec.StopSignal, cancellationToken) && await WaitForVmEndAsync(entry, wait, cancellationToken))
             return;
-        if (await TrySignalAsync(entry, 9, cancellationToken) && await WaitAsync(exited, KillGrace, cancellationToken))
+        if (await TrySignalAsync(entry, 9, cancellationToken) && await WaitForVmEndAsync(entry, KillGrace, cancellationToken))
             return;
         await PowerOffAsync(entry, cancellationToken);
-        await WaitAsync(exited, TimeSpan.FromSeconds(10), cancellationToken);
+        await WaitForVmEndAsync(entry, TimeSpan.FromSeconds(10), cancellationToken);
     }
 
     public async Task KillAsync(ContainerEntry entry, int signal, CancellationToken cancellationToken)
     {
         if (signal is < 1 or > 64)
             throw new InvalidArgumentException($"Invalid signal: {signal}");
-        Task<ContainerExit> exited = entry.NextExit;
         if (await MarkManuallyStoppedAsync(entry, cancellationToken))
             return; // it was waiting to restart: cancelling that restart is the whole kill
         if (!entry.IsRunning)
@@ -281,10 +279,10 @@ internal sealed class VmRunner(
         }
         await TellNoRelaunchAsync(entry, cancellationToken);
         bool sent = await TrySignalAsync(entry, signal, cancellationToken);
-        if (signal == 9 && !(sent && await WaitAsync(exited, KillGrace, cancellationToken)))
+        if (signal == 9 && !(sent && await WaitForVmEndAsync(entry, KillGrace, cancellationToken)))
         {
             await PowerOffAsync(entry, cancellationToken);
-            await WaitAsync(exited, TimeSpan.FromSeconds(10), cancellationToken);
+            await WaitForVmEndAsync(entry, TimeSpan.FromSeconds(10), cancellationToken);
         }
         else if (!sent)
         {
@@ -406,6 +404,27 @@ internal sealed class VmRunner(
             return;
         Log.ForcedPowerOff(logger, entry.Id, "SIGKILL");
         VmProcess.Kill(pid, entry.Directory);
+    }
+
+    /// <summary>
+    /// Waits until the VM is gone. Not just the next exit: an exit the tether relaunches (announced as the container's
+    /// exit, as dockerd does) can be recorded after a stop went out, and the VM powers off only after it.
+    /// </summary>
+    private async Task<bool> WaitForVmEndAsync(ContainerEntry entry, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        bool forever = timeout == Timeout.InfiniteTimeSpan;
+        DateTimeOffset deadline = forever ? DateTimeOffset.MaxValue : Time.GetUtcNow() + timeout;
+        while (true)
+        {
+            Task<ContainerExit> next = entry.NextExit; // taken before the check, so an exit in between is not missed
+            if (!entry.IsRunning)
+                return true;
+            TimeSpan left = forever ? Timeout.InfiniteTimeSpan : deadline - Time.GetUtcNow();
+            if (!forever && left <= TimeSpan.Zero)
+                return false;
+            if (!await WaitAsync(next, left, cancellationToken))
+                return false;
+        }
     }
 
     private async Task<bool> WaitAsync(Task task, TimeSpan timeout, CancellationToken cancellationToken)
