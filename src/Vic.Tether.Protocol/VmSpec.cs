@@ -52,7 +52,9 @@ public sealed record VmSpec
     public RestartPolicySpec? Restart { get; init; }
 
     /// <summary>Restarts by the policy since the last start by the user, made before this boot (by new VMs): they
-    /// count against on-failure's maximum.</summary>
+    /// count against on-failure's maximum. Left out of the JSON when 0, like <see cref="Restart"/> when null, so a spec
+    /// without a policy reads the same to a tether that predates them (appliance images, VMs of an older VCH).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int RestartCount { get; init; }
 
     /// <summary>The layer to apply (Mode = ApplyLayer).</summary>
@@ -221,7 +223,8 @@ public sealed record StartedReport
     public required int Pid { get; init; }
 
     /// <summary>Which launch of the process in this VM boot: 1 for the first, n+1 after n relaunches by the restart
-    /// policy. 0 from a tether that does not number its runs (or the appliance's supervisor).</summary>
+    /// policy. 0 (left out of the JSON) from a tether that does not number its runs, or the appliance's supervisor.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int Run { get; init; }
 }
 

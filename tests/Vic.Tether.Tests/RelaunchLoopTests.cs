@@ -211,6 +211,9 @@ public sealed class RelaunchLoopTests
         VmSpec back = System.Text.Json.JsonSerializer.Deserialize(json, ProtocolJson.Default.VmSpec)!;
         Assert.Equal(Policy(RelaunchMode.OnFailure, 2), back.Restart);
         Assert.Equal(1, back.RestartCount);
+        // Without a policy the spec is what tethers that predate restart policies read.
+        string plain = System.Text.Json.JsonSerializer.Serialize(new VmSpec { Mode = VmMode.Container, Id = "c" }, ProtocolJson.Default.VmSpec);
+        Assert.DoesNotContain("Restart", plain);
 
         byte[] frame = ControlFrame.ForRestartPolicy(Policy(RelaunchMode.UnlessStopped)).Encode();
         Assert.True(ControlFrame.TryReadHeader(frame.AsSpan(0, ControlFrame.HeaderLength), out ControlFrameKind kind, out uint session, out int length));
