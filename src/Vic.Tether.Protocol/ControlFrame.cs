@@ -61,6 +61,15 @@ public enum ControlFrameKind : byte
     NicChange = 20,
     /// <summary>Guest to host, same session: the NIC change is done. Payload: <see cref="NicChangeResult"/> JSON.</summary>
     NicChanged = 21,
+
+    /// <summary>Host to guest, session 0: the user stops or kills the container, so its main process must not be
+    /// relaunched by the restart policy (<see cref="VmSpec.Restart"/>) again in this VM. Sent before the stop signal;
+    /// a relaunch waiting out its back-off is cancelled and the VM powers off. Empty payload.</summary>
+    StopNoRelaunch = 22,
+
+    /// <summary>Host to guest, session 0: the container's restart policy changed (docker update --restart) and applies
+    /// from the next exit of the main process on. Payload: <see cref="RestartPolicySpec"/> JSON.</summary>
+    RestartPolicy = 23,
 }
 
 /// <summary>
@@ -110,6 +119,11 @@ public readonly record struct ControlFrame(ControlFrameKind Kind, uint Session, 
     public static ControlFrame ForNicChange(uint session, NicChange change) =>
         new(ControlFrameKind.NicChange, session, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(change, ProtocolJson.Default.NicChange));
 
+    public static ControlFrame ForRestartPolicy(RestartPolicySpec policy) =>
+        new(ControlFrameKind.RestartPolicy, 0, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(policy, ProtocolJson.Default.RestartPolicySpec));
+
+    public static ControlFrame StopNoRelaunch() => new(ControlFrameKind.StopNoRelaunch, 0, Array.Empty<byte>());
+
     public static ControlFrame FileStart(uint session, FileRequest request) =>
         new(ControlFrameKind.FileStart, session, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(request, ProtocolJson.Default.FileRequest));
 
@@ -142,6 +156,23 @@ public readonly record struct ControlFrame(ControlFrameKind Kind, uint Session, 
         session = BinaryPrimitives.ReadUInt32BigEndian(header[1..5]);
         uint length = BinaryPrimitives.ReadUInt32BigEndian(header[5..9]);
         payloadLength = (int)Math.Min(length, int.MaxValue);
-        return (kind is >= ControlFrameKind.Stdin and <= ControlFrameKind.FileSlotFree or ControlFrameKind.NicChange or ControlFrameKind.NicChanged) && length <= MaxPayload;
+        return IsKnown(kind) && length <= MaxPayload;
     }
+
+    /// <summary>
+    /// Every kind this protocol defines. A reader refuses any other (it cannot resynchronise inside an unknown frame and
+    /// drops what it buffered), so a kind added to the enum must be added here too; a test checks the two agree.
+    /// </summary>
+    public static bool IsKnown(ControlFrameKind kind) => kind switch
+    {
+        ControlFrameKind.Stdin or ControlFrameKind.StdinClose or ControlFrameKind.Signal or ControlFrameKind.Resize => true,
+        ControlFrameKind.ExecStart or ControlFrameKind.ExecStdout or ControlFrameKind.ExecStderr or ControlFrameKind.ExecStarted
+            or ControlFrameKind.ExecExit => true,
+        ControlFrameKind.FileStart or ControlFrameKind.FileData or ControlFrameKind.FileDataEnd or ControlFrameKind.FileStat
+            or ControlFrameKind.FileDone or ControlFrameKind.PowerOff => true,
+        ControlFrameKind.FileSlot or ControlFrameKind.FileSlotFree => true,
+        ControlFrameKind.NicChange or ControlFrameKind.NicChanged => true,
+        ControlFrameKind.StopNoRelaunch or ControlFrameKind.RestartPolicy => true,
+        _ => false,
+    };
 }

@@ -23,6 +23,7 @@ internal sealed unsafe class ControlPort
     private IExecHost? _execs;
     private Files.IFileHost? _files;
     private Action? _powerOff;
+    private IRelaunchControl? _relaunch;
     private int _fd = -1;
 
     public ControlPort(string device, LogWriter log)
@@ -32,13 +33,15 @@ internal sealed unsafe class ControlPort
     }
 
     /// <summary>Starts reading; frames are dispatched to <paramref name="main"/>, <paramref name="execs"/> and
-    /// <paramref name="files"/>; a PowerOff frame calls <paramref name="powerOff"/> (a Files VM only).</summary>
-    public void Start(IControlHandler main, IExecHost execs, Files.IFileHost? files = null, Action? powerOff = null)
+    /// <paramref name="files"/>; a PowerOff frame calls <paramref name="powerOff"/> (a Files VM only); StopNoRelaunch and
+    /// RestartPolicy go to <paramref name="relaunch"/> (a container VM only).</summary>
+    public void Start(IControlHandler main, IExecHost execs, Files.IFileHost? files = null, Action? powerOff = null, IRelaunchControl? relaunch = null)
     {
         _main = main;
         _execs = execs;
         _files = files;
         _powerOff = powerOff;
+        _relaunch = relaunch;
         new Thread(Run) { IsBackground = true, Name = "control" }.Start();
     }
 
@@ -152,6 +155,11 @@ internal sealed unsafe class ControlPort
                 HandleFiles(kind, session, payload);
                 continue;
             }
+            if (kind is ControlFrameKind.StopNoRelaunch or ControlFrameKind.RestartPolicy)
+            {
+                HandleRelaunch(kind, payload);
+                continue;
+            }
             if (kind == ControlFrameKind.NicChange)
             {
                 ChangeNic(session, payload);
@@ -204,6 +212,35 @@ internal sealed unsafe class ControlPort
         }
         Send(ControlFrameKind.NicChanged, session,
             System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new NicChangeResult { Error = error }, ProtocolJson.Default.NicChangeResult));
+    }
+
+    /// <summary>A stop by the user (sent before its signal, so the exit it causes is not relaunched) or a new policy.</summary>
+    private void HandleRelaunch(ControlFrameKind kind, byte[] payload)
+    {
+        if (_relaunch is null)
+        {
+            _log.Tether($"{kind} control frame ignored: no restart policy runs here");
+            return;
+        }
+        if (kind == ControlFrameKind.StopNoRelaunch)
+        {
+            _relaunch.RequestStop();
+            _log.Debug("stop requested: no further relaunch");
+            return;
+        }
+        try
+        {
+            RestartPolicySpec? policy = System.Text.Json.JsonSerializer.Deserialize(payload, ProtocolJson.Default.RestartPolicySpec);
+            if (policy is not null)
+            {
+                _relaunch.UpdatePolicy(policy);
+                _log.Tether($"restart policy is now {policy.Mode} (at most {policy.MaximumRetryCount} retries when on-failure, 0 = no limit)");
+            }
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            _log.Tether("malformed restart policy frame ignored: " + e.Message);
+        }
     }
 
     private void HandleFiles(ControlFrameKind kind, uint session, byte[] payload)
