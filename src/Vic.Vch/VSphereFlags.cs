@@ -33,7 +33,8 @@ internal sealed class VSphereFlags
         string? target = result.GetValue(Target);
         if (target is null)
         {
-            if (All.Skip(1).Any(o => result.GetResult(o) is not null))
+            // --container-network also names a local container network's bridge (ContainerNetworkFlags).
+            if (All.Skip(1).Any(o => o != ContainerNetwork && result.GetResult(o) is not null))
                 yield return "vSphere options need --target";
             yield break;
         }

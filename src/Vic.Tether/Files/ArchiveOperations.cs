@@ -76,10 +76,12 @@ internal sealed class ArchiveOperations(FileRoots roots, ControlPort port, uint 
     {
         var lower = new DiskTree(RequireLower());
         using Stream output = OpenOutput();
+        bool any = false;
         using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
         {
             foreach (FileChange change in TreeDiff.Walk(_root, lower, TreeDiff.IsManaged))
             {
+                any = true;
                 string relative = change.Path[1..];
                 if (change.Kind == TreeDiff.Deleted)
                 {
@@ -93,6 +95,10 @@ internal sealed class ArchiveOperations(FileRoots roots, ControlPort port, uint 
                 }
             }
         }
+        // TarWriter writes the end-of-archive blocks only after an entry: an unchanged container (docker commit of a
+        // created one) must still yield a valid, empty layer tar, not zero bytes.
+        if (!any)
+            output.Write(new byte[2 * 512]);
         output.Flush();
     }
 
