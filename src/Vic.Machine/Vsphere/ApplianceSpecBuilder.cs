@@ -23,7 +23,7 @@ internal static class ApplianceSpecBuilder
     {
         var args = new List<string>
         {
-            "--name", vch.Name, "--datastore", "/var/lib/vic/datastore", "--socket", "/var/run/vic/docker.sock",
+            "--name", vch.Name, "--datastore", "/var/lib/vic/datastore", "--socket", "/run/vic/docker.sock",
             "--target", vch.ApplianceTarget ?? vch.Target, "--user", vch.User,
             // Opened by vic-vch from the sealed secrets before it reads this (see ApplianceSpec.Secrets).
             "--password-file", $"{SecretsDirectory}/{PasswordSecret}",
