@@ -35,6 +35,10 @@ internal static unsafe class ApplianceRunner
         {
             return new ExitReport { ExitCode = 125, Error = $"the appliance disk {spec.RootDevice} has no {AppliancePlan.VchPath}" };
         }
+        if (appliance.Secrets.Count > 0)
+        {
+            appliance = appliance with { KeyDevice = BlockDevices.Resolve(appliance.KeyDevice, TimeSpan.FromSeconds(5)) };
+        }
         var process = new ProcessSpec { Args = [AppliancePlan.VchPath, .. AppliancePlan.VchArgs(appliance)], Env = AppliancePlan.Environment(appliance.Env), WorkingDir = "/" };
         var root = new ResolvedUser(0, 0, [], "/root", "root");
         for (int failures = 0; ; )

@@ -15,7 +15,7 @@ namespace Vic.Integration.Tests;
 /// vSphere end to end: <c>vic-machine create --target</c> against the vCenter simulator makes the VCH's pool, folder,
 /// uploads and appliance VM (which the simulator does not boot); then the real appliance image boots under QEMU with
 /// exactly the guestinfo vic-machine wrote into that VM's extraConfig (over fw_cfg, as the tether reads it on QEMU),
-/// its disks where vSphere puts them (SCSI 0:0 the appliance image, 0:1 the key disk) and its NIC's MAC. QEMU's
+/// its disks where vSphere puts them (SCSI unit 0 the appliance image, unit 1 the key disk) and its NIC's MAC. QEMU's
 /// user-mode network carries the appliance's vic-vch to the simulator (a guestfwd address forwarded to the host's
 /// loopback) and the Docker API back to a loopback port. Containers made through it are VMs in the simulator.
 /// </summary>
@@ -59,7 +59,7 @@ public sealed class VsphereApplianceTests(ITestOutputHelper output)
             await using var vc = await VsphereClient.ConnectAsync(new VsphereClientOptions
                 { Url = simulator.Url, Username = simulator.Username, Password = simulator.Password, Thumbprint = simulator.Thumbprint });
             var applianceVm = await vc.Inventory.FindByPathAsync("/DC0/vm/vch1/vch1") ?? throw new InvalidOperationException("no appliance VM /DC0/vm/vch1/vch1");
-            var pool = await vc.Inventory.GetResourcePoolAsync($"/DC0/host/{simulator.Description.Cluster}/Resources/vch1");
+            var pool = await vc.Inventory.GetResourcePoolAsync($"{simulator.Description.Cluster}/Resources/vch1");
 
             // 2. What vSphere would hand the guest: the VM's guestinfo.* keys, and its disks.
             var extraConfig = await vc.VirtualMachines.GetExtraConfigAsync(applianceVm);
@@ -139,7 +139,7 @@ public sealed class VsphereApplianceTests(ITestOutputHelper output)
                 vsphereEnv, timeout: TimeSpan.FromMinutes(2));
             Assert.True(delete.ExitCode == 0, $"vic-machine delete: {delete}");
             Assert.Null(await vc.Inventory.FindByPathAsync("/DC0/vm/vch1"));
-            Assert.Null(await vc.Inventory.FindByPathAsync($"/DC0/host/{simulator.Description.Cluster}/Resources/vch1"));
+            Assert.Null(await vc.Inventory.FindByPathAsync($"{simulator.Description.Cluster}/Resources/vch1"));
             var ls = await Shell.RunAsync(RepoPaths.Machine, ["ls", "--target", target, "--thumbprint", simulator.Thumbprint], vsphereEnv);
             Assert.DoesNotContain("vch1", ls.Stdout);
         }
@@ -188,7 +188,7 @@ public sealed class VsphereApplianceTests(ITestOutputHelper output)
     }
 
     /// <summary>The appliance VM under QEMU: microvm with virtio-scsi, so its disks get the /dev/sdX names vSphere's
-    /// controller gives them; the log channel on virtio-serial (a file here).</summary>
+    /// controller gives them (the spec names them by SCSI address); the log channel on virtio-serial (a file here).</summary>
     private sealed class Qemu : IAsyncDisposable
     {
         private readonly Process _process;

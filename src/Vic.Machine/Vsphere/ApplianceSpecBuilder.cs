@@ -16,8 +16,9 @@ internal static class ApplianceSpecBuilder
     public const string SecretsDirectory = "/run/vic/secrets";
     public const string PasswordSecret = "vsphere-password";
 
-    /// <summary>The appliance image at SCSI 0:0 and the key disk at 0:1, as Linux names them with one controller.</summary>
-    public const string RootDevice = "/dev/sda", KeyDevice = "/dev/sdb";
+    /// <summary>The appliance image at SCSI unit 0 and the key disk at unit 1, named by address: Linux's sda/sdb follow
+    /// the (asynchronous) probe order and can swap.</summary>
+    public const string RootDevice = "scsi:0:0", KeyDevice = "scsi:1:0";
 
     public static List<string> VchArgs(VsphereVch vch)
     {

@@ -47,9 +47,9 @@ internal static class AppliancePlan
         {
             return $"invalid appliance spec: DataDevice \"{appliance.DataDevice}\" is not a /dev path";
         }
-        if (appliance.Secrets.Count > 0 && !appliance.KeyDevice.StartsWith("/dev/", StringComparison.Ordinal))
+        if (appliance.Secrets.Count > 0 && !appliance.KeyDevice.StartsWith("/dev/", StringComparison.Ordinal) && ScsiAddress.Parse(appliance.KeyDevice) is null)
         {
-            return $"invalid appliance spec: KeyDevice \"{appliance.KeyDevice}\" is not a /dev path (the secrets cannot be opened without it)";
+            return $"invalid appliance spec: KeyDevice \"{appliance.KeyDevice}\" is neither a /dev path nor scsi:<target>:<lun> (the secrets cannot be opened without it)";
         }
         foreach (SealedSecret secret in appliance.Secrets)
         {

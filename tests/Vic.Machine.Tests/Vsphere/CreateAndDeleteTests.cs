@@ -43,9 +43,9 @@ public sealed class CreateAndDeleteTests(VcenterSimulator simulator)
         // in the clear anywhere in extraConfig.
         var spec = ApplianceSpecBuilder.Read(vch.ExtraConfig);
         Assert.Equal(VmMode.Appliance, spec.Mode);
-        Assert.Equal("/dev/sda", spec.RootDevice);
+        Assert.Equal("scsi:0:0", spec.RootDevice);
         var config = spec.Appliance!;
-        Assert.Equal("/dev/sdb", config.KeyDevice);
+        Assert.Equal("scsi:1:0", config.KeyDevice);
         Assert.Contains("--resource-pool", config.VchArgs);
         Assert.Equal("/DC0/host/DC0_C0/Resources/vch-a", config.VchArgs[config.VchArgs.ToList().IndexOf("--resource-pool") + 1]);
         Assert.Equal(r.Images.ContainerBase, config.VchArgs[config.VchArgs.ToList().IndexOf("--container-base") + 1]);

@@ -23,7 +23,7 @@ public sealed class AppliancePlanTests
     [InlineData("secret-name", "invalid appliance spec: secret name \"../etc/passwd\" is not a plain file name")]
     [InlineData("secret-content", "invalid appliance spec: secret key is not base64")]
     [InlineData("secret-twice", "invalid appliance spec: two secrets with the same name")]
-    [InlineData("no-key", "invalid appliance spec: KeyDevice \"\" is not a /dev path (the secrets cannot be opened without it)")]
+    [InlineData("no-key", "invalid appliance spec: KeyDevice \"\" is neither a /dev path nor scsi:<target>:<lun> (the secrets cannot be opened without it)")]
     public void BadSpecIsRefusedWithTheField(string? fault, string message)
     {
         var appliance = new ApplianceSpec { VchArgs = [], KeyDevice = "/dev/sdb" };
@@ -56,6 +56,18 @@ public sealed class AppliancePlanTests
         var appliance = new ApplianceSpec { VchArgs = ["--name", "x"], Secrets = [new SealedSecret("k", "")], KeyDevice = "/dev/sdb" };
         Assert.Equal(["--name", "x", "--sealed-secrets", "/run/vic/sealed", "--key-device", "/dev/sdb"], AppliancePlan.VchArgs(appliance));
         Assert.Equal(["--name", "x"], AppliancePlan.VchArgs(appliance with { Secrets = [] }));
+    }
+
+    [Theory]
+    [InlineData("scsi:1:0", "2:0:1:0", true)]
+    [InlineData("scsi:1:0", "0:0:0:0", false)]
+    [InlineData("scsi:0:1", "32:0:0:1", true)]
+    public void ScsiAddressesNameADiskByTargetAndLun(string device, string hctl, bool matches)
+    {
+        var (target, lun) = ScsiAddress.Parse(device)!.Value;
+        Assert.Equal(matches, ScsiAddress.Matches(hctl, target, lun));
+        Assert.Null(ScsiAddress.Parse("/dev/sda"));
+        Assert.Null(ScsiAddress.Parse("scsi:x:0"));
     }
 
     [Fact]
