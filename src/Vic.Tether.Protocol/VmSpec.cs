@@ -274,13 +274,19 @@ public sealed record ApplianceSpec
 
     public string DataMountPoint { get; init; } = "/var/lib/vic";
 
-    /// <summary>Files written under /run/vic/secrets (mode 0400, tmpfs) before vic-vch starts: certificates, keys,
-    /// credentials that vic-vch's arguments name by path.</summary>
-    public IReadOnlyList<ApplianceSecret> Secrets { get; init; } = [];
+    /// <summary>Secrets sealed by vic-machine (<see cref="SecretSealer"/>): the tether writes each, still sealed, under
+    /// /run/vic/sealed (tmpfs, 0400) and tells vic-vch where, with <see cref="KeyDevice"/>; vic-vch opens them into
+    /// /run/vic/secrets before it reads any of them. Plain secrets never travel in the spec.</summary>
+    public IReadOnlyList<SealedSecret> Secrets { get; init; } = [];
+
+    /// <summary>The raw disk holding the key the secrets open with ("/dev/sdb": SCSI 0:1 of the appliance); empty
+    /// when there are no secrets.</summary>
+    public string KeyDevice { get; init; } = "";
 }
 
-/// <summary>One secret file: <see cref="Name"/> is a plain file name; <see cref="Base64Content"/> its bytes.</summary>
-public sealed record ApplianceSecret(string Name, string Base64Content);
+/// <summary>One sealed secret: <see cref="Name"/> is a plain file name; <see cref="Sealed"/> base64 of nonce (12) |
+/// ciphertext | tag (16), see <see cref="SecretSealer"/>.</summary>
+public sealed record SealedSecret(string Name, string Sealed);
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(VmSpec))]

@@ -78,6 +78,18 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int ioctl(int fd, ulong request, void* argument);
 
+    /// <summary>struct termios is 60 bytes on x86-64 glibc; callers pass a buffer of <see cref="TermiosBytes"/>.</summary>
+    public const int TermiosBytes = 64;
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int tcgetattr(int fd, byte* termios);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int tcsetattr(int fd, int optionalActions, byte* termios);
+
+    [LibraryImport(Lib)]
+    public static partial void cfmakeraw(byte* termios);
+
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int socket(int domain, int type, int protocol);
 
