@@ -28,6 +28,8 @@ internal sealed class ContainerFactory(PortLayerServices portLayer, IImageServic
         // The CLI reacts to this 404 by pulling the image and creating again.
         var image = await images.FindAsync(request.Image, cancellationToken)
             ?? throw new NotFoundException("No such image: " + ImageReference.WithDefaultTag(request.Image));
+        // After the image, as dockerd: a missing image is answered 404 (the CLI pulls) whatever the log config.
+        hostConfig.LogConfig = LogDrivers.Validate(hostConfig.LogConfig);
 
         string id = ContainerIds.New();
         var config = ConfigMerger.Merge(request, image.Config, id);
@@ -109,8 +111,6 @@ internal sealed class ContainerFactory(PortLayerServices portLayer, IImageServic
     private static HostConfig WithDefaults(HostConfig hc) => hc with
     {
         NetworkMode = string.IsNullOrEmpty(hc.NetworkMode) ? "default" : hc.NetworkMode,
-        // Clients (compose, the CLI) decide from this name whether `logs` can be read back; ours always can.
-        LogConfig = string.IsNullOrEmpty(hc.LogConfig?.Type) ? new LogConfig { Type = "json-file", Config = [] } : hc.LogConfig,
         RestartPolicy = string.IsNullOrEmpty(hc.RestartPolicy?.Name) ? new RestartPolicy { Name = "no", MaximumRetryCount = hc.RestartPolicy?.MaximumRetryCount ?? 0 } : hc.RestartPolicy,
         ConsoleSize = hc.ConsoleSize ?? [0, 0],
     };
