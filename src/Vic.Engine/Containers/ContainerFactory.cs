@@ -12,7 +12,8 @@ namespace Vic.Engine.Containers;
 /// </summary>
 internal sealed class ContainerFactory(PortLayerServices portLayer, IImageService images, Networks.NetworkService networks, MountResolver mountResolver)
 {
-    public async Task<ContainerCreateResponse> CreateAsync(string? requestedName, ContainerCreateRequest? request, CancellationToken cancellationToken)
+    public async Task<ContainerCreateResponse> CreateAsync(string? requestedName, ContainerCreateRequest? request, Http.ApiVersion version,
+        CancellationToken cancellationToken)
     {
         string? name = string.IsNullOrEmpty(requestedName) ? null : ContainerNames.Validate(requestedName);
         if (request is null)
@@ -33,6 +34,7 @@ internal sealed class ContainerFactory(PortLayerServices portLayer, IImageServic
 
         string id = ContainerIds.New();
         var config = ConfigMerger.Merge(request, image.Config, id);
+        var (configMac, macWarning) = Networks.MacAddresses.FromConfig(config, hostConfig, version);
         var args = ConfigMerger.CommandLine(config);
         if (!string.IsNullOrEmpty(config.StopSignal))
             stopSignal = Signals.Parse(config.StopSignal);
@@ -44,7 +46,7 @@ internal sealed class ContainerFactory(PortLayerServices portLayer, IImageServic
             throw new ConflictException(ContainerNames.NameInUse(name, holder.Spec.Id));
         name ??= PickFreeName(existing);
         // Networks first: they only choose addresses, while mounts may create volumes that a later refusal must undo.
-        var attachment = await Networks.ContainerNetworking.AttachAsync(networks, id, name, config.Hostname, hostConfig, request.NetworkingConfig, cancellationToken);
+        var attachment = await Networks.ContainerNetworking.AttachAsync(networks, id, name, config.Hostname, hostConfig, request.NetworkingConfig, configMac, cancellationToken);
         var (mounts, createdVolumes) = await mountResolver.ResolveAsync(config, hostConfig, cancellationToken);
         var annotations = DockerAnnotations.Encode(config, hostConfig, image.Id);
         annotations[Networks.NetworkAnnotations.Key] = Networks.NetworkAnnotations.Write(attachment.Endpoints);
@@ -93,7 +95,7 @@ internal sealed class ContainerFactory(PortLayerServices portLayer, IImageServic
                 throw new ConflictException(ContainerNames.NameInUse(name, winner.Spec.Id));
             throw;
         }
-        return new ContainerCreateResponse(id, []);
+        return new ContainerCreateResponse(id, macWarning is null ? [] : [macWarning]);
     }
 
     private static string PickFreeName(IReadOnlyList<ContainerInfo> existing)

@@ -34,7 +34,7 @@ internal sealed class ContainerRoutes(
     {
         string? name = RequestValues.String(context.Request.Query, "name");
         var body = await RequestValues.JsonBodyAsync(context.Request, EngineJson.Default.ContainerCreateRequest, context.RequestAborted);
-        var created = await factory.CreateAsync(name, body, context.RequestAborted);
+        var created = await factory.CreateAsync(name, body, ApiVersion.Of(context), context.RequestAborted);
         await DockerResults.WriteJsonAsync(context, created, EngineJson.Default.ContainerCreateResponse, StatusCodes.Status201Created);
     }
 
