@@ -234,4 +234,23 @@ public sealed class ContainerCreateTests : IAsyncLifetime
         Assert.Equal("v", json.GetProperty("Config").GetProperty("Labels").GetProperty("k").GetString());
         Assert.Equal(67108864, json.GetProperty("HostConfig").GetProperty("Memory").GetInt64());
     }
+
+    [Fact]
+    public async Task Runtime_is_dockerds_default_name_and_no_other_is_accepted()
+    {
+        await _server.CreateAsync("plainrt", """["true"]""");
+        await _server.CreateAsync("runcrt", """["true"]""", """ "HostConfig":{"Runtime":"runc"}""");
+        foreach (var name in (string[])["plainrt", "runcrt"])
+        {
+            var (_, inspect) = await _server.GetAsync($"/v1.44/containers/{name}/json");
+            Assert.Equal("runc", inspect.GetProperty("HostConfig").GetProperty("Runtime").GetString());
+        }
+        var (_, info) = await _server.GetAsync("/v1.44/info");
+        Assert.Equal("runc", info.GetProperty("DefaultRuntime").GetString());
+        Assert.Equal(JsonValueKind.Object, info.GetProperty("Runtimes").GetProperty("runc").ValueKind);
+
+        var (refused, json) = await _server.PostAsync("/v1.44/containers/create", """{"Image":"busybox","Cmd":["true"],"HostConfig":{"Runtime":"kata"}}""");
+        Assert.Equal((HttpStatusCode.BadRequest, "unknown or invalid runtime name: kata"), (refused.StatusCode, json.GetProperty("message").GetString()));
+        Assert.Equal(2, _server.Backend.All.Count);
+    }
 }

@@ -24,6 +24,7 @@ internal sealed class ContainerFactory(PortLayerServices portLayer, IImageServic
         var hostConfig = WithDefaults(request.HostConfig ?? new HostConfig());
         var facts = await portLayer.Host.GetFactsAsync(cancellationToken);
         var (memory, cpus) = ResourceValidator.Validate(hostConfig, facts.Cpus);
+        hostConfig.Runtime = ContainerRuntime.Validate(hostConfig.Runtime);
         int stopSignal = string.IsNullOrEmpty(request.StopSignal) ? Signals.Term : Signals.Parse(request.StopSignal);
 
         // The CLI reacts to this 404 by pulling the image and creating again.
