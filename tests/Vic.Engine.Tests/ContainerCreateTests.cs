@@ -253,4 +253,19 @@ public sealed class ContainerCreateTests : IAsyncLifetime
         Assert.Equal((HttpStatusCode.BadRequest, "unknown or invalid runtime name: kata"), (refused.StatusCode, json.GetProperty("message").GetString()));
         Assert.Equal(2, _server.Backend.All.Count);
     }
+
+    [Fact]
+    public async Task A_volume_driver_is_looked_up_only_when_a_volume_is_made()
+    {
+        // dockerd keeps any name on a container that makes no volume; the driver matters only for volumes it makes.
+        await _server.CreateAsync("nodisk", """["true"]""", """ "HostConfig":{"VolumeDriver":"foo"}""");
+        var (_, inspect) = await _server.GetAsync("/v1.44/containers/nodisk/json");
+        Assert.Equal("foo", inspect.GetProperty("HostConfig").GetProperty("VolumeDriver").GetString());
+
+        var (refused, json) = await _server.PostAsync("/v1.44/containers/create",
+            """{"Image":"busybox","Cmd":["true"],"Volumes":{"/data":{}},"HostConfig":{"VolumeDriver":"foo"}}""");
+        Assert.Equal((HttpStatusCode.NotFound, "create : error looking up volume plugin foo: plugin \"foo\" not found"),
+            (refused.StatusCode, json.GetProperty("message").GetString()));
+        Assert.Single(_server.Backend.All);
+    }
 }
