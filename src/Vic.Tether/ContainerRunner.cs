@@ -30,7 +30,7 @@ internal static unsafe class ContainerRunner
         log.Debug("root mounted and entered");
 
         var users = new UserDatabase(ReadOptional("/etc/passwd"), ReadOptional("/etc/group"));
-        ResolvedUser? user = users.Resolve(process.User, out string? userError);
+        ResolvedUser? user = users.Resolve(process.User, process.AdditionalGroups, out string? userError);
         if (user is null)
         {
             return new ExitReport { ExitCode = ExecFailure.CannotInvokeCode, Error = userError };

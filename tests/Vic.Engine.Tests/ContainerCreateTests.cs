@@ -83,8 +83,9 @@ public sealed class ContainerCreateTests : IAsyncLifetime
     public async Task The_port_layer_spec_gets_resources_process_and_annotations()
     {
         string id = await _server.CreateAsync("spec", """["echo"]""",
-            """ "Env":["A=1"],"Tty":true,"OpenStdin":true,"StdinOnce":true,"HostConfig":{"Memory":134217728,"NanoCpus":1500000000}""");
+            """ "Env":["A=1"],"Tty":true,"OpenStdin":true,"StdinOnce":true,"HostConfig":{"Memory":134217728,"NanoCpus":1500000000,"GroupAdd":["1000","staff"]}""");
         var spec = _server.Backend.Get(id).Info.Spec;
+        Assert.Equal(["1000", "staff"], spec.Process.AdditionalGroups);
         Assert.Equal(134217728, spec.MemoryBytes);
         Assert.Equal(2, spec.Cpus);
         Assert.Equal("sha256:" + new string('c', 64), spec.ImageLayerId);

@@ -63,6 +63,7 @@ internal sealed class ContainerFactory(PortLayerServices portLayer, IImageServic
                 Env = ConfigMerger.ProcessEnv(config),
                 WorkingDir = config.WorkingDir,
                 User = config.User,
+                AdditionalGroups = hostConfig.GroupAdd ?? [],
                 Tty = config.Tty,
                 OpenStdin = config.OpenStdin,
                 StdinOnce = config.StdinOnce,
