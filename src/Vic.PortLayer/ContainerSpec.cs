@@ -70,6 +70,9 @@ public sealed record ProcessConfig
     public IReadOnlyList<string> Env { get; init; } = [];
     public string WorkingDir { get; init; } = "";
     public string User { get; init; } = "";
+    /// <summary>Supplementary groups added to the process's (docker --group-add): group names of the container's
+    /// /etc/group or numeric IDs; they apply to its execs too.</summary>
+    public IReadOnlyList<string> AdditionalGroups { get; init; } = [];
     public bool Tty { get; init; }
     public bool OpenStdin { get; init; }
     /// <summary>Close stdin after the first attach that used it disconnects (docker run -i without -d).</summary>

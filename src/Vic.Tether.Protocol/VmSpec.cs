@@ -105,6 +105,11 @@ public sealed record ProcessSpec
     /// <summary>"", "uid", "uid:gid", "name", "name:group" (names resolved from the image's /etc/passwd and /etc/group).</summary>
     public string User { get; init; } = "";
 
+    /// <summary>Extra supplementary groups (docker --group-add: names from the container's /etc/group, or numeric IDs),
+    /// for the container's process and its execs. Null when there are none, so specs without them read the same to
+    /// tethers that predate the field.</summary>
+    public IReadOnlyList<string>? AdditionalGroups { get; init; }
+
     /// <summary>Run the process on a pseudo-terminal; output then arrives as a single stdout stream.</summary>
     public bool Tty { get; init; }
 

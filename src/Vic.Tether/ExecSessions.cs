@@ -68,7 +68,8 @@ internal sealed class ExecSessions(ProcessSpec container, string hostname, UserD
 
     private void Launch(uint session, ProcessSpec spec)
     {
-        ResolvedUser? user = users.Resolve(spec.User, out string? userError);
+        // An exec gets the container's --group-add groups too, as dockerd gives them to every process of the container.
+        ResolvedUser? user = users.Resolve(spec.User, container.AdditionalGroups, out string? userError);
         if (user is null)
         {
             SendExit(session, new ExitReport { ExitCode = ExecFailure.CannotInvokeCode, Error = userError });

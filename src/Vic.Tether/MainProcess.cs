@@ -30,7 +30,7 @@ internal sealed class MainProcess(ProcessSpec process, string hostname, UserData
 
     public RunStart Launch()
     {
-        ResolvedUser? user = users.Resolve(process.User, out string? userError);
+        ResolvedUser? user = users.Resolve(process.User, process.AdditionalGroups, out string? userError);
         if (user is null)
         {
             return Failed(ExecFailure.CannotInvokeCode, userError);

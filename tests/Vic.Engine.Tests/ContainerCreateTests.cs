@@ -83,8 +83,9 @@ public sealed class ContainerCreateTests : IAsyncLifetime
     public async Task The_port_layer_spec_gets_resources_process_and_annotations()
     {
         string id = await _server.CreateAsync("spec", """["echo"]""",
-            """ "Env":["A=1"],"Tty":true,"OpenStdin":true,"StdinOnce":true,"HostConfig":{"Memory":134217728,"NanoCpus":1500000000}""");
+            """ "Env":["A=1"],"Tty":true,"OpenStdin":true,"StdinOnce":true,"HostConfig":{"Memory":134217728,"NanoCpus":1500000000,"GroupAdd":["1000","staff"]}""");
         var spec = _server.Backend.Get(id).Info.Spec;
+        Assert.Equal(["1000", "staff"], spec.Process.AdditionalGroups);
         Assert.Equal(134217728, spec.MemoryBytes);
         Assert.Equal(2, spec.Cpus);
         Assert.Equal("sha256:" + new string('c', 64), spec.ImageLayerId);
@@ -233,5 +234,39 @@ public sealed class ContainerCreateTests : IAsyncLifetime
         var (_, json) = await restarted.GetAsync($"/containers/{id}/json");
         Assert.Equal("v", json.GetProperty("Config").GetProperty("Labels").GetProperty("k").GetString());
         Assert.Equal(67108864, json.GetProperty("HostConfig").GetProperty("Memory").GetInt64());
+    }
+
+    [Fact]
+    public async Task Runtime_is_dockerds_default_name_and_no_other_is_accepted()
+    {
+        await _server.CreateAsync("plainrt", """["true"]""");
+        await _server.CreateAsync("runcrt", """["true"]""", """ "HostConfig":{"Runtime":"runc"}""");
+        foreach (var name in (string[])["plainrt", "runcrt"])
+        {
+            var (_, inspect) = await _server.GetAsync($"/v1.44/containers/{name}/json");
+            Assert.Equal("runc", inspect.GetProperty("HostConfig").GetProperty("Runtime").GetString());
+        }
+        var (_, info) = await _server.GetAsync("/v1.44/info");
+        Assert.Equal("runc", info.GetProperty("DefaultRuntime").GetString());
+        Assert.Equal(JsonValueKind.Object, info.GetProperty("Runtimes").GetProperty("runc").ValueKind);
+
+        var (refused, json) = await _server.PostAsync("/v1.44/containers/create", """{"Image":"busybox","Cmd":["true"],"HostConfig":{"Runtime":"kata"}}""");
+        Assert.Equal((HttpStatusCode.BadRequest, "unknown or invalid runtime name: kata"), (refused.StatusCode, json.GetProperty("message").GetString()));
+        Assert.Equal(2, _server.Backend.All.Count);
+    }
+
+    [Fact]
+    public async Task A_volume_driver_is_looked_up_only_when_a_volume_is_made()
+    {
+        // dockerd keeps any name on a container that makes no volume; the driver matters only for volumes it makes.
+        await _server.CreateAsync("nodisk", """["true"]""", """ "HostConfig":{"VolumeDriver":"foo"}""");
+        var (_, inspect) = await _server.GetAsync("/v1.44/containers/nodisk/json");
+        Assert.Equal("foo", inspect.GetProperty("HostConfig").GetProperty("VolumeDriver").GetString());
+
+        var (refused, json) = await _server.PostAsync("/v1.44/containers/create",
+            """{"Image":"busybox","Cmd":["true"],"Volumes":{"/data":{}},"HostConfig":{"VolumeDriver":"foo"}}""");
+        Assert.Equal((HttpStatusCode.NotFound, "create : error looking up volume plugin foo: plugin \"foo\" not found"),
+            (refused.StatusCode, json.GetProperty("message").GetString()));
+        Assert.Single(_server.Backend.All);
     }
 }

@@ -137,6 +137,30 @@ public sealed class ImageApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Each_load_message_is_one_chunk_with_its_line_end()
+    {
+        using var raw = await RawConnection.OpenAsync(_server);
+        await raw.SendAsync("POST /v1.44/images/load?quiet=0 HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 3\r\n\r\nabc");
+        var (status, headers) = await raw.ReadHeadAsync();
+        Assert.Equal("HTTP/1.1 200 OK", status);
+        Assert.Equal("chunked", headers["Transfer-Encoding"]);
+        // docker-py splits the stream by chunks: a last chunk holding only "\r\n" fails its JSON decoding.
+        string body = await raw.ReadToEndAsync();
+        var chunks = new List<string>();
+        for (int at = 0; ;)
+        {
+            int lineEnd = body.IndexOf("\r\n", at, StringComparison.Ordinal);
+            int size = Convert.ToInt32(body[at..lineEnd], 16);
+            if (size == 0)
+                break;
+            chunks.Add(body.Substring(lineEnd + 2, size));
+            at = lineEnd + 2 + size + 2;
+        }
+        Assert.NotEmpty(chunks);
+        Assert.All(chunks, c => Assert.Matches("^\\{.*\\}\r\n$", c));
+    }
+
+    [Fact]
     public async Task Load_streams_loaded_lines_and_save_returns_the_archive()
     {
         var load = await _server.Client.PostAsync("/images/load?quiet=1", new ByteArrayContent(Encoding.ASCII.GetBytes("not-really-a-tar")));
@@ -144,8 +168,12 @@ public sealed class ImageApiTests : IAsyncLifetime
         var line = JsonDocument.Parse((await load.Content.ReadAsStringAsync()).Trim()).RootElement;
         Assert.Equal("Loaded image: loaded:latest\n", line.GetProperty("stream").GetString());
 
+        // dockerd answers 200 and puts the failure in the stream (docker-py raises ImageLoadError from it).
         var emptyLoad = await _server.Client.PostAsync("/images/load", new ByteArrayContent([]));
-        Assert.Equal(HttpStatusCode.BadRequest, emptyLoad.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, emptyLoad.StatusCode);
+        var failure = JsonDocument.Parse((await emptyLoad.Content.ReadAsStringAsync()).Trim()).RootElement;
+        Assert.Equal("unexpected EOF: the archive is empty", failure.GetProperty("error").GetString());
+        Assert.Equal("unexpected EOF: the archive is empty", failure.GetProperty("errorDetail").GetProperty("message").GetString());
 
         var save = await _server.Client.GetAsync("/images/get?names=busybox&names=ep");
         Assert.Equal("application/x-tar", save.Content.Headers.ContentType!.ToString());

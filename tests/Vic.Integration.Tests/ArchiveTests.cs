@@ -221,6 +221,31 @@ public sealed class ArchiveTests(VchFixture vch)
         }
     }
 
+    [Fact]
+    public async Task Commit_right_after_starting_a_short_command_succeeds_whenever_it_ends()
+    {
+        // The commit may find the container running, shutting down while it is frozen, or stopped: each must work
+        // (docker-py's commit tests start `touch /test` and commit at once).
+        var images = new List<string>();
+        for (int i = 0; i < 3; i++)
+        {
+            string name = NewName("short");
+            await vch.OkAsync("create", "--name", name, "busybox", "touch", "/test");
+            try
+            {
+                await vch.OkAsync("start", name);
+                string id = await vch.OkAsync("commit", name);
+                Assert.StartsWith("sha256:", id);
+                images.Add(id);
+            }
+            finally
+            {
+                await vch.DockerAsync("rm", "-f", name);
+            }
+        }
+        await vch.DockerAsync(["rmi", .. images]);
+    }
+
     /// <summary>curl over the VCH's unix socket; returns the status line, headers (with -I) or the status and body.</summary>
     private static async Task<string> Curl(string socket, params string[] args)
     {

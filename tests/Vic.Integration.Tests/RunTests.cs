@@ -59,6 +59,25 @@ public sealed class RunTests(VchFixture vch)
     }
 
     [Fact]
+    public async Task Group_add_gives_the_process_and_its_execs_extra_groups()
+    {
+        // busybox's /etc/group: users is 100; 4242 is in no file, taken as a number (as runc does).
+        Assert.Equal("0 100 4242", await vch.OkAsync("run", "--rm", "--group-add", "users", "--group-add", "4242", "busybox", "id", "-G"));
+        string id = await vch.OkAsync("run", "-d", "--group-add", "4242", "busybox", "sleep", "600");
+        try
+        {
+            Assert.Equal("1000 4242", await vch.OkAsync("exec", "-u", "1000:1000", id, "id", "-G"));
+        }
+        finally
+        {
+            await vch.DockerAsync("rm", "-f", id);
+        }
+        var unknown = await vch.DockerAsync("run", "--rm", "--group-add", "wheel", "busybox", "true");
+        Assert.NotEqual(0, unknown.ExitCode);
+        Assert.Contains("Unable to find group wheel", unknown.Stderr);
+    }
+
+    [Fact]
     public async Task Stdin_is_relayed_with_dash_i()
     {
         var result = await vch.DockerWithInputAsync("hello through stdin\nsecond line\n", "run", "-i", "--rm", "busybox", "sh", "-c", "cat; echo done");

@@ -95,4 +95,23 @@ public sealed class UserDatabaseTests
         Assert.Equal((12u, 34u), (user!.Uid, user.Gid));
         Assert.Null(new UserDatabase(null, null).Resolve("root", out _));
     }
+
+    [Theory]
+    [InlineData("", new[] { "1000", "1001" }, new[] { 1000u, 1001u })]
+    [InlineData("", new[] { "staff", "audio" }, new[] { 50u, 29u })]
+    [InlineData("user", new[] { "staff", "29", "7" }, new[] { 2000u, 29u, 50u, 7u })]
+    [InlineData("user:staff", new[] { "users" }, new[] { 1000u })]
+    public void AddedGroupsJoinTheSupplementaryOnes(string spec, string[] added, uint[] expected)
+    {
+        ResolvedUser? user = new UserDatabase(Passwd, Group).Resolve(spec, added, out string? error);
+        Assert.Null(error);
+        Assert.Equal(expected, user!.SupplementaryGids);
+    }
+
+    [Fact]
+    public void AnUnknownAddedGroupGivesRuncsMessage()
+    {
+        Assert.Null(new UserDatabase(Passwd, Group).Resolve("", ["wheel"], out string? error));
+        Assert.Equal("Unable to find group wheel: no matching entries in group file", error);
+    }
 }

@@ -12,7 +12,8 @@ namespace Vic.Engine.Containers;
 /// </summary>
 internal sealed class ContainerFactory(PortLayerServices portLayer, IImageService images, Networks.NetworkService networks, MountResolver mountResolver)
 {
-    public async Task<ContainerCreateResponse> CreateAsync(string? requestedName, ContainerCreateRequest? request, CancellationToken cancellationToken)
+    public async Task<ContainerCreateResponse> CreateAsync(string? requestedName, ContainerCreateRequest? request, Http.ApiVersion version,
+        CancellationToken cancellationToken)
     {
         string? name = string.IsNullOrEmpty(requestedName) ? null : ContainerNames.Validate(requestedName);
         if (request is null)
@@ -23,15 +24,19 @@ internal sealed class ContainerFactory(PortLayerServices portLayer, IImageServic
         var hostConfig = WithDefaults(request.HostConfig ?? new HostConfig());
         var facts = await portLayer.Host.GetFactsAsync(cancellationToken);
         var (memory, cpus) = ResourceValidator.Validate(hostConfig, facts.Cpus);
+        hostConfig.Runtime = ContainerRuntime.Validate(hostConfig.Runtime);
         int stopSignal = string.IsNullOrEmpty(request.StopSignal) ? Signals.Term : Signals.Parse(request.StopSignal);
         Health.HealthRules.Validate(request.Healthcheck);
 
         // The CLI reacts to this 404 by pulling the image and creating again.
         var image = await images.FindAsync(request.Image, cancellationToken)
             ?? throw new NotFoundException("No such image: " + ImageReference.WithDefaultTag(request.Image));
+        // After the image, as dockerd: a missing image is answered 404 (the CLI pulls) whatever the log config.
+        hostConfig.LogConfig = LogDrivers.Validate(hostConfig.LogConfig);
 
         string id = ContainerIds.New();
         var config = ConfigMerger.Merge(request, image.Config, id);
+        var (configMac, macWarning) = Networks.MacAddresses.FromConfig(config, hostConfig, version);
         var args = ConfigMerger.CommandLine(config);
         if (!string.IsNullOrEmpty(config.StopSignal))
             stopSignal = Signals.Parse(config.StopSignal);
@@ -43,7 +48,7 @@ internal sealed class ContainerFactory(PortLayerServices portLayer, IImageServic
             throw new ConflictException(ContainerNames.NameInUse(name, holder.Spec.Id));
         name ??= PickFreeName(existing);
         // Networks first: they only choose addresses, while mounts may create volumes that a later refusal must undo.
-        var attachment = await Networks.ContainerNetworking.AttachAsync(networks, id, name, config.Hostname, hostConfig, request.NetworkingConfig, cancellationToken);
+        var attachment = await Networks.ContainerNetworking.AttachAsync(networks, id, name, config.Hostname, hostConfig, request.NetworkingConfig, configMac, cancellationToken);
         var (mounts, createdVolumes) = await mountResolver.ResolveAsync(config, hostConfig, cancellationToken);
         var annotations = DockerAnnotations.Encode(config, hostConfig, image.Id);
         annotations[Networks.NetworkAnnotations.Key] = Networks.NetworkAnnotations.Write(attachment.Endpoints);
@@ -59,6 +64,7 @@ internal sealed class ContainerFactory(PortLayerServices portLayer, IImageServic
                 Env = ConfigMerger.ProcessEnv(config),
                 WorkingDir = config.WorkingDir,
                 User = config.User,
+                AdditionalGroups = hostConfig.GroupAdd ?? [],
                 Tty = config.Tty,
                 OpenStdin = config.OpenStdin,
                 StdinOnce = config.StdinOnce,
@@ -92,7 +98,7 @@ internal sealed class ContainerFactory(PortLayerServices portLayer, IImageServic
                 throw new ConflictException(ContainerNames.NameInUse(name, winner.Spec.Id));
             throw;
         }
-        return new ContainerCreateResponse(id, []);
+        return new ContainerCreateResponse(id, macWarning is null ? [] : [macWarning]);
     }
 
     private static string PickFreeName(IReadOnlyList<ContainerInfo> existing)
@@ -110,8 +116,6 @@ internal sealed class ContainerFactory(PortLayerServices portLayer, IImageServic
     private static HostConfig WithDefaults(HostConfig hc) => hc with
     {
         NetworkMode = string.IsNullOrEmpty(hc.NetworkMode) ? "default" : hc.NetworkMode,
-        // Clients (compose, the CLI) decide from this name whether `logs` can be read back; ours always can.
-        LogConfig = string.IsNullOrEmpty(hc.LogConfig?.Type) ? new LogConfig { Type = "json-file", Config = [] } : hc.LogConfig,
         RestartPolicy = string.IsNullOrEmpty(hc.RestartPolicy?.Name) ? new RestartPolicy { Name = "no", MaximumRetryCount = hc.RestartPolicy?.MaximumRetryCount ?? 0 } : hc.RestartPolicy,
         ConsoleSize = hc.ConsoleSize ?? [0, 0],
     };

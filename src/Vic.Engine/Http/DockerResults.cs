@@ -14,6 +14,20 @@ internal static class DockerResults
         await JsonSerializer.SerializeAsync(context.Response.Body, value, typeInfo, context.RequestAborted);
     }
 
+    /// <summary>
+    /// One message of a JSON stream, its line end included, as one write and one chunk. Clients that split the stream
+    /// by chunks (docker-py) choke on a chunk that holds only the line end when it is the last one.
+    /// </summary>
+    public static async Task WriteJsonLineAsync<T>(Stream body, T value, JsonTypeInfo<T> typeInfo, string lineEnd, CancellationToken cancellationToken)
+    {
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(value, typeInfo);
+        byte[] line = new byte[json.Length + lineEnd.Length];
+        json.CopyTo(line, 0);
+        System.Text.Encoding.ASCII.GetBytes(lineEnd, line.AsSpan(json.Length));
+        await body.WriteAsync(line, cancellationToken);
+        await body.FlushAsync(cancellationToken);
+    }
+
     public static Task WriteStatusAsync(HttpContext context, int status)
     {
         context.Response.StatusCode = status;

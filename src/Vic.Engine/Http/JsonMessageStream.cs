@@ -12,8 +12,9 @@ namespace Vic.Engine.Http;
 /// A Docker JSON message stream (pull, load). The response starts with the first message, so an operation that
 /// fails before reporting anything (unknown repository) gets a normal error response with its status code;
 /// a failure after that is written into the stream as <c>{"errorDetail":{...},"error":...}</c>, as dockerd does.
+/// With <paramref name="errorsInStream"/> every failure goes into a 200 stream (dockerd's load answers so).
 /// </summary>
-internal sealed class JsonMessageStream(HttpContext context)
+internal sealed class JsonMessageStream(HttpContext context, bool errorsInStream = false)
 {
     private readonly Channel<JsonMessage> _messages = Channel.CreateUnbounded<JsonMessage>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -32,7 +33,7 @@ internal sealed class JsonMessageStream(HttpContext context)
         {
             final = await work;
         }
-        catch (Exception e) when (context.Response.HasStarted && e is PortLayerException or IOException or InvalidDataException)
+        catch (Exception e) when ((context.Response.HasStarted || errorsInStream) && e is PortLayerException or IOException or InvalidDataException)
         {
             await WriteAsync(new JsonMessage { ErrorDetail = new ErrorDetail(e.Message), Error = e.Message });
             return;
@@ -54,10 +55,7 @@ internal sealed class JsonMessageStream(HttpContext context)
     {
         if (!context.Response.HasStarted)
             await StartAsync();
-        var body = context.Response.Body;
-        await JsonSerializer.SerializeAsync(body, message, EngineJson.Default.JsonMessage, context.RequestAborted);
-        await body.WriteAsync("\r\n"u8.ToArray(), context.RequestAborted);
-        await body.FlushAsync(context.RequestAborted);
+        await DockerResults.WriteJsonLineAsync(context.Response.Body, message, EngineJson.Default.JsonMessage, "\r\n", context.RequestAborted);
     }
 
     /// <summary>Maps imagec's progress to Docker's shape: layer lines carry progressDetail (empty when no numbers).</summary>

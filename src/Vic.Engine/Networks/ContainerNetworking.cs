@@ -12,7 +12,7 @@ internal sealed record NetworkAttachment(List<EndpointRecord> Endpoints, List<Ni
 internal static class ContainerNetworking
 {
     public static async Task<NetworkAttachment> AttachAsync(NetworkService networks, string containerId, string name, string hostname,
-        HostConfig hostConfig, JsonElement? networkingConfig, CancellationToken cancellationToken)
+        HostConfig hostConfig, JsonElement? networkingConfig, MacRequest? configMac, CancellationToken cancellationToken)
     {
         string mode = hostConfig.NetworkMode;
         var requested = EndpointRequests(networkingConfig);
@@ -51,7 +51,8 @@ internal static class ContainerNetworking
             var request = requested.FirstOrDefault(r => r.Key == network.Name || r.Key == network.Id).Value;
             if (network.IsDefaultBridge && request?.Aliases.Count > 0)
                 throw new InvalidArgumentException("network-scoped alias is supported only for containers in user defined networks");
-            var endpoint = await networks.AllocateAsync(network, request?.Address, request?.Aliases ?? [], cancellationToken);
+            string? mac = network == primary ? MacAddresses.ForPrimary(request?.MacAddress, configMac) : request?.MacAddress;
+            var endpoint = await networks.AllocateAsync(network, request?.Address, request?.Aliases ?? [], mac, cancellationToken);
             if (request is not null)
                 endpoint = endpoint with { Links = request.Links, LinkLocalIPs = request.LinkLocalIPs, DriverOpts = request.DriverOpts };
             // --link on a user network: the alias resolves (through the VCH's DNS) for this container only.
@@ -101,7 +102,8 @@ internal static class ContainerNetworking
         return new NetworkAttachment(endpoints, nics, dns, extraHosts);
     }
 
-    private sealed record EndpointRequest(List<string> Aliases, string? Address, List<string> Links, List<string> LinkLocalIPs, Dictionary<string, string> DriverOpts);
+    private sealed record EndpointRequest(List<string> Aliases, string? Address, List<string> Links, List<string> LinkLocalIPs,
+        Dictionary<string, string> DriverOpts, string? MacAddress);
 
     /// <summary>--link "name:alias" (or "name"); names may carry the leading '/' the API uses.</summary>
     internal static (string Target, string Alias) ParseLink(string link)
@@ -115,7 +117,7 @@ internal static class ContainerNetworking
         return (target, alias);
     }
 
-    /// <summary>NetworkingConfig.EndpointsConfig: per network, Aliases, Links, DriverOpts and IPAMConfig (IPv4Address, LinkLocalIPs).</summary>
+    /// <summary>NetworkingConfig.EndpointsConfig: per network, Aliases, Links, DriverOpts, MacAddress and IPAMConfig (IPv4Address, LinkLocalIPs).</summary>
     private static Dictionary<string, EndpointRequest> EndpointRequests(JsonElement? networkingConfig)
     {
         var result = new Dictionary<string, EndpointRequest>(StringComparer.Ordinal);
@@ -139,7 +141,9 @@ internal static class ContainerNetworking
                 foreach (var opt in opts.EnumerateObject().Where(o => o.Value.ValueKind == JsonValueKind.String))
                     driverOpts[opt.Name] = opt.Value.GetString()!;
             }
-            result[entry.Name] = new EndpointRequest(Strings(value, "Aliases"), address, Strings(value, "Links"), linkLocal, driverOpts);
+            string? mac = value.ValueKind == JsonValueKind.Object && value.TryGetProperty("MacAddress", out var m) && m.ValueKind == JsonValueKind.String
+                ? m.GetString() : null;
+            result[entry.Name] = new EndpointRequest(Strings(value, "Aliases"), address, Strings(value, "Links"), linkLocal, driverOpts, mac);
         }
         return result;
     }

@@ -15,6 +15,7 @@ internal sealed record EndpointConfigRequest
 {
     public List<string>? Aliases { get; init; }
     public List<string>? Links { get; init; }
+    public string? MacAddress { get; init; }
     public EndpointIpamRequest? IPAMConfig { get; init; }
 }
 
@@ -67,7 +68,8 @@ internal sealed class NetworkConnections(PortLayerServices portLayer, NetworkSer
             var endpoints = NetworkAnnotations.Read(info);
             if (endpoints.Any(e => e.NetworkId == network.Id))
                 throw new ForbiddenException($"endpoint with name {info.Spec.Name} already exists in network {network.Name}");
-            var endpoint = await networks.AllocateAsync(network, request.EndpointConfig?.IPAMConfig?.IPv4Address, aliases, cancellationToken)
+            var endpoint = await networks.AllocateAsync(network, request.EndpointConfig?.IPAMConfig?.IPv4Address, aliases,
+                    request.EndpointConfig?.MacAddress, cancellationToken)
                 with { Links = normalizedLinks };
             // One default route per VM: a network with a way out gets it when the container has none now.
             bool hasRoute = info.Spec.Nics.Any(n => n.Gateway.Length > 0);

@@ -174,10 +174,13 @@ internal sealed partial class NetworkService(PortLayerServices portLayer, Engine
 
     /// <summary>
     /// An endpoint on <paramref name="network"/>: the requested address when free and inside the network, else the
-    /// first free one of its range. Call while holding <see cref="LockAsync"/>.
+    /// first free one of its range. The MAC address is the requested one, else derived from the IP address (as dockerd's).
+    /// Call while holding <see cref="LockAsync"/>.
     /// </summary>
-    public async Task<EndpointRecord> AllocateAsync(NetworkRecord network, string? requestedAddress, IEnumerable<string> aliases, CancellationToken cancellationToken)
+    public async Task<EndpointRecord> AllocateAsync(NetworkRecord network, string? requestedAddress, IEnumerable<string> aliases,
+        string? requestedMac, CancellationToken cancellationToken)
     {
+        string? mac = string.IsNullOrEmpty(requestedMac) ? null : MacAddresses.Normalize(requestedMac);
         var subnet = Ipv4Subnet.Parse(network.Subnet);
         var used = (await EndpointsOnAsync(network.Id, cancellationToken)).Select(u => Ipv4Subnet.ParseAddress(u.Endpoint.IPAddress)).ToHashSet();
         used.UnionWith(network.AuxAddresses.Values.Select(a => Ipv4Subnet.ParseAddress(a)));
@@ -216,7 +219,7 @@ internal sealed partial class NetworkService(PortLayerServices portLayer, Engine
             IPAddress = Ipv4Subnet.Format(address),
             PrefixLength = subnet.PrefixLength,
             Gateway = network.Gateway,
-            MacAddress = Ipv4Subnet.MacFor(address),
+            MacAddress = mac ?? Ipv4Subnet.MacFor(address),
             Aliases = aliases.Distinct().ToList(),
             Static = requestedAddress is { Length: > 0 },
         };

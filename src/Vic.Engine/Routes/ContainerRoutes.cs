@@ -37,7 +37,7 @@ internal sealed class ContainerRoutes(
         // StartInterval came with API 1.44: an older client cannot mean it, so dockerd drops it.
         if (body?.Healthcheck is { } health && ApiVersion.Of(context) < new ApiVersion(1, 44))
             body = body with { Healthcheck = health with { StartInterval = 0 } };
-        var created = await factory.CreateAsync(name, body, context.RequestAborted);
+        var created = await factory.CreateAsync(name, body, ApiVersion.Of(context), context.RequestAborted);
         await DockerResults.WriteJsonAsync(context, created, EngineJson.Default.ContainerCreateResponse, StatusCodes.Status201Created);
     }
 

@@ -67,12 +67,8 @@ internal sealed class ContainerStatsRoutes(PortLayerServices portLayer, Containe
         }
     }
 
-    private static async Task WriteAsync(HttpContext context, ContainerStatsResponse response, CancellationToken token)
-    {
-        await JsonSerializer.SerializeAsync(context.Response.Body, response, EngineJson.Default.ContainerStatsResponse, token);
-        await context.Response.Body.WriteAsync("\n"u8.ToArray(), token);
-        await context.Response.Body.FlushAsync(token);
-    }
+    private static Task WriteAsync(HttpContext context, ContainerStatsResponse response, CancellationToken token) =>
+        DockerResults.WriteJsonLineAsync(context.Response.Body, response, EngineJson.Default.ContainerStatsResponse, "\n", token);
 
     private static string Id(HttpContext context) => RequestValues.Route(context, "id");
 }

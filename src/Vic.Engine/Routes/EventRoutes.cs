@@ -38,9 +38,7 @@ internal sealed class EventRoutes(EventBroker broker, TimeProvider time) : IRout
             {
                 if (!Matches(filters, e))
                     continue;
-                await JsonSerializer.SerializeAsync(context.Response.Body, e, EngineJson.Default.EventMessage, stop.Token);
-                await context.Response.Body.WriteAsync("\n"u8.ToArray(), stop.Token);
-                await context.Response.Body.FlushAsync(stop.Token);
+                await DockerResults.WriteJsonLineAsync(context.Response.Body, e, EngineJson.Default.EventMessage, "\n", stop.Token);
             }
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)

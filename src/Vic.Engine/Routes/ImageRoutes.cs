@@ -153,10 +153,12 @@ internal sealed class ImageRoutes(IImageService images, ContainerResolver contai
         return users;
     }
 
+    /// <summary>dockerd answers a load 200 whatever happens, a failure as the stream's last message (clients such as
+    /// docker-py raise their load error from it), and is quiet unless asked otherwise.</summary>
     private async Task LoadAsync(HttpContext context)
     {
-        bool quiet = RequestValues.Bool(context.Request.Query, "quiet");
-        var stream = new JsonMessageStream(context);
+        bool quiet = RequestValues.Bool(context.Request.Query, "quiet", absent: true);
+        var stream = new JsonMessageStream(context, errorsInStream: true);
         await stream.RunAsync(async progress =>
         {
             var lines = await images.LoadAsync(context.Request.Body, quiet ? new Progress<ProgressMessage>() : progress, context.RequestAborted);

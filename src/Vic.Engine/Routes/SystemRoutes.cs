@@ -117,6 +117,8 @@ internal sealed class SystemRoutes(EngineOptions options, PortLayerServices port
             Warnings = [.. facts.Warnings],
             RegistryConfig = RegistryInfo.From(images.RegistryPolicy),
             Plugins = new PluginsInfo { Volume = [Volumes.VolumeDrivers.Local] },
+            Runtimes = new() { [Containers.ContainerRuntime.Default] = new EmptyObject() },
+            DefaultRuntime = Containers.ContainerRuntime.Default,
         }, EngineJson.Default.SystemInfo);
     }
 

@@ -16,7 +16,6 @@ internal sealed class MountResolver(PortLayerServices portLayer, ContainerResolv
     /// <summary>The mounts, and the volumes made for them (to remove again when the create fails).</summary>
     public async Task<(List<MountSpec> Mounts, List<string> Created)> ResolveAsync(ContainerConfig config, HostConfig hostConfig, CancellationToken cancellationToken)
     {
-        VolumeDrivers.Check("", hostConfig.VolumeDriver);
         var requested = new List<RequestedMount>();
         requested.AddRange((hostConfig.Binds ?? []).Select(MountParser.ParseBind));
         requested.AddRange(MountParser.ParseMounts(hostConfig.Mounts));
@@ -41,7 +40,7 @@ internal sealed class MountResolver(PortLayerServices portLayer, ContainerResolv
         try
         {
             foreach (var r in requested)
-                mounts.Add(await EnsureVolumeAsync(r, created, cancellationToken));
+                mounts.Add(await EnsureVolumeAsync(r, hostConfig.VolumeDriver, created, cancellationToken));
         }
         catch
         {
@@ -66,12 +65,15 @@ internal sealed class MountResolver(PortLayerServices portLayer, ContainerResolv
         }
     }
 
-    private async Task<MountSpec> EnsureVolumeAsync(RequestedMount r, List<string> created, CancellationToken cancellationToken)
+    /// <summary>The volume a mount names, created when missing. HostConfig.VolumeDriver is the driver of the volumes made
+    /// here, so it is looked up only when one is (dockerd accepts any name on a container that makes none).</summary>
+    private async Task<MountSpec> EnsureVolumeAsync(RequestedMount r, string volumeDriver, List<string> created, CancellationToken cancellationToken)
     {
         if (r.Mount.Kind != MountKind.Volume)
             return r.Mount;
         if (r.Anonymous)
         {
+            VolumeDrivers.Check("", volumeDriver);
             var labels = new Dictionary<string, string>(r.VolumeLabels ?? new Dictionary<string, string>()) { [VolumeDrivers.AnonymousLabel] = "" };
             var volume = await Volumes.CreateAsync(new VolumeCreateSpec { Labels = labels, Options = r.VolumeOptions ?? new Dictionary<string, string>() }, cancellationToken);
             created.Add(volume.Name);
@@ -83,6 +85,7 @@ internal sealed class MountResolver(PortLayerServices portLayer, ContainerResolv
         }
         catch (NotFoundException)
         {
+            VolumeDrivers.Check(r.Mount.Source, volumeDriver);
             await Volumes.CreateAsync(new VolumeCreateSpec
             {
                 Name = r.Mount.Source,

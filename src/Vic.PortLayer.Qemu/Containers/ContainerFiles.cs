@@ -107,9 +107,10 @@ internal sealed class ContainerFiles(
     /// <summary>
     /// Where a session runs. Without <paramref name="wholeDisk"/>: a running container's own tether, else a Files VM on
     /// its disk (the container held from starting meanwhile). With it: always a Files VM that also has the image's top
-    /// layer, the running container's filesystem frozen for as long as it lives.
+    /// layer, the running container's filesystem frozen for as long as it lives. A container that ends while it is being
+    /// frozen (a short command committed right after its start) is then treated as the stopped container it has become.
     /// </summary>
-    private async Task<FileTarget> OpenAsync(string id, bool wholeDisk, CancellationToken cancellationToken)
+    private async Task<FileTarget> OpenAsync(string id, bool wholeDisk, CancellationToken cancellationToken, bool retried = false)
     {
         ContainerEntry entry = registry.Get(id);
         await entry.Lock.WaitAsync(cancellationToken);
@@ -128,12 +129,23 @@ internal sealed class ContainerFiles(
                 held = false;
                 return new FileTarget(vm.Channel, vm, entry, frozen: null);
             }
+            // Taken while the run is known to be on: it completes when this run ends, however soon.
+            Task<ContainerExit> runEnded = entry.NextExit;
             entry.Lock.Release();
             held = false;
             ControlChannel running = runner.ChannelFor(entry);
             if (!wholeDisk)
                 return new FileTarget(running, null, null, frozen: null);
-            await RunAsync(running, new FileRequest { Operation = FileOperation.Freeze, FreezeSeconds = (int)options.FilesVmTimeout.TotalSeconds }, cancellationToken);
+            try
+            {
+                await RunAsync(running, new FileRequest { Operation = FileOperation.Freeze, FreezeSeconds = (int)options.FilesVmTimeout.TotalSeconds }, cancellationToken);
+            }
+            catch (PortLayerException) when (!retried)
+            {
+                if (!await EndsSoonAsync(runEnded, cancellationToken))
+                    throw;
+                return await OpenAsync(id, wholeDisk, cancellationToken, retried: true);
+            }
             try
             {
                 FilesVm vm = await FilesVm.StartAsync(options, layout, launcher, accelerator, id, disk, lower, diskInUse: true, cancellationToken);
@@ -149,6 +161,20 @@ internal sealed class ContainerFiles(
         {
             if (held)
                 entry.Lock.Release();
+        }
+    }
+
+    /// <summary>Whether the run ends within a few seconds: a freeze refused because the guest is shutting down.</summary>
+    private static async Task<bool> EndsSoonAsync(Task<ContainerExit> runEnded, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await runEnded.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
         }
     }
 

@@ -30,6 +30,7 @@ internal static class VmSpecFactory
             Env = spec.Process.Env,
             WorkingDir = spec.Process.WorkingDir,
             User = spec.Process.User,
+            AdditionalGroups = spec.Process.AdditionalGroups.Count > 0 ? spec.Process.AdditionalGroups : null,
             Tty = spec.Process.Tty,
             OpenStdin = spec.Process.OpenStdin,
         },

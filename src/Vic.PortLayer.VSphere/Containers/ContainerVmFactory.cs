@@ -33,6 +33,7 @@ internal static class ContainerVmFactory
             Env = spec.Process.Env,
             WorkingDir = spec.Process.WorkingDir,
             User = spec.Process.User,
+            AdditionalGroups = spec.Process.AdditionalGroups.Count > 0 ? spec.Process.AdditionalGroups : null,
             Tty = spec.Process.Tty,
             OpenStdin = spec.Process.OpenStdin,
         },

@@ -18,7 +18,13 @@ internal sealed class UserDatabase
     }
 
     /// <summary>Resolves <paramref name="spec"/>; on failure returns null and a message worded like dockerd's.</summary>
-    public ResolvedUser? Resolve(string spec, out string? error)
+    public ResolvedUser? Resolve(string spec, out string? error) => Resolve(spec, null, out error);
+
+    /// <summary>
+    /// Resolves <paramref name="spec"/> with <paramref name="additionalGroups"/> (docker --group-add: group names or
+    /// numeric IDs, a name looked up first) added to the supplementary groups, as runc adds them.
+    /// </summary>
+    public ResolvedUser? Resolve(string spec, IReadOnlyList<string>? additionalGroups, out string? error)
     {
         error = null;
         string userPart = spec;
@@ -75,6 +81,20 @@ internal sealed class UserDatabase
                 {
                     supplementary.Add(group.Gid!.Value);
                 }
+            }
+        }
+
+        foreach (string added in additionalGroups ?? [])
+        {
+            uint? addedGid = _groups.FirstOrDefault(g => g.Name == added)?.Gid ?? ParseId(added);
+            if (addedGid is null)
+            {
+                error = $"Unable to find group {added}: no matching entries in group file";
+                return null;
+            }
+            if (!supplementary.Contains(addedGid.Value))
+            {
+                supplementary.Add(addedGid.Value);
             }
         }
 

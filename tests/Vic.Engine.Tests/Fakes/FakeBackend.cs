@@ -19,7 +19,7 @@ internal sealed partial class FakeBackend : IContainerLifecycle, IContainerInter
 
     public FakeFabric Fabric { get; } = new();
 
-    public PortLayerServices Services => new(this, this, this, new FakeLayers(), new FakeMetadata(), this, Fabric, this);
+    public PortLayerServices Services => new(this, this, this, new FakeLayers(), new FakeMetadata(), this, Fabric, this) { Nics = this };
 
     public FakeContainer Get(string id) =>
         _containers.TryGetValue(id, out var c) && !c.Removed ? c : throw new NotFoundException("No such container: " + id);
