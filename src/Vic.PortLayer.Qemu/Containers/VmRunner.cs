@@ -449,22 +449,36 @@ internal sealed class VmRunner(
         var cts = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
         entry.WatcherCancellation?.Dispose();
         entry.WatcherCancellation = cts;
-        _ = Task.Run(() => WatchAsync(entry, pid, catchUp, cts.Token), CancellationToken.None);
+        // The log's length now, taken before the watcher task runs: records written while no VCH ran end at or before
+        // it and are folded in silently; anything written from here on happens while this backend is up, and its
+        // die and start events must be raised however late the watcher's first look comes.
+        long silentUntil = catchUp ? LogLength(entry.LogPath) : -1;
+        _ = Task.Run(() => WatchAsync(entry, pid, silentUntil, cts.Token), CancellationToken.None);
     }
 
-    private async Task WatchAsync(ContainerEntry entry, int pid, bool catchUp, CancellationToken cancellationToken)
+    private static long LogLength(string path)
+    {
+        try
+        {
+            return new FileInfo(path).Length;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return -1;
+        }
+    }
+
+    private async Task WatchAsync(ContainerEntry entry, int pid, long silentUntil, CancellationToken cancellationToken)
     {
         using var runs = new RunRecordScanner(entry.LogPath, entry.Record.RunLogOffset);
         try
         {
-            bool announce = !catchUp;
             while (VmProcess.IsAlive(pid, entry.Directory))
             {
-                await FollowRunsAsync(entry, pid, runs, announce, cancellationToken);
-                announce = true;
+                await FollowRunsAsync(entry, pid, runs, silentUntil, cancellationToken);
                 await Task.Delay(options.PollInterval, Time, cancellationToken);
             }
-            await FollowRunsAsync(entry, pid, runs, announce, cancellationToken); // what it wrote just before it ended
+            await FollowRunsAsync(entry, pid, runs, silentUntil, cancellationToken); // what it wrote just before it ended
             await RecordExitAsync(entry, pid, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -479,10 +493,10 @@ internal sealed class VmRunner(
 
     /// <summary>
     /// Applies the Started and Exit records the tether wrote since the last look (relaunches inside the VM): counts,
-    /// times and states are saved; with <paramref name="announce"/>, each exit and relaunch is raised (die and start
-    /// events) and completes the waits on them, as dockerd's restarts do.
+    /// times and states are saved; each exit and relaunch written past <paramref name="silentUntil"/> is raised (die
+    /// and start events) and completes the waits on them, as dockerd's restarts do.
     /// </summary>
-    private async Task FollowRunsAsync(ContainerEntry entry, int pid, RunRecordScanner runs, bool announce, CancellationToken cancellationToken)
+    private async Task FollowRunsAsync(ContainerEntry entry, int pid, RunRecordScanner runs, long silentUntil, CancellationToken cancellationToken)
     {
         List<RunRecord> records = await runs.ReadNewAsync(cancellationToken);
         if (records.Count == 0)
@@ -497,7 +511,7 @@ internal sealed class VmRunner(
             foreach (RunRecord record in records)
             {
                 status = RunProgress.Apply(status, entry.Record.RunRestartBase, record, out ContainerRunState? change);
-                if (change is { } state)
+                if (change is { } state && record.End > silentUntil)
                     raised.Add((state, status));
             }
             if (status != entry.Record.Status)
@@ -507,8 +521,6 @@ internal sealed class VmRunner(
         {
             entry.Lock.Release();
         }
-        if (!announce)
-            return;
         foreach (var (state, status) in raised)
         {
             if (state == ContainerRunState.Exited)

@@ -5,7 +5,11 @@ using Vic.Tether.Protocol;
 namespace Vic.PortLayer.Qemu.Logs;
 
 /// <summary>A Started or Exit record of one run of the container's process, with the guest's timestamp.</summary>
-internal readonly record struct RunRecord(DateTimeOffset Time, StartedReport? Started, ExitReport? Exit);
+internal readonly record struct RunRecord(DateTimeOffset Time, StartedReport? Started, ExitReport? Exit)
+{
+    /// <summary>File offset just past this record: whether it was written before or after a given moment.</summary>
+    public long End { get; init; }
+}
 
 /// <summary>
 /// Follows output.log from a run's start offset and returns only its Started and Exit records, each once: output
@@ -52,7 +56,7 @@ internal sealed class RunRecordScanner(string logPath, long offset) : IDisposabl
                 {
                     if (filled - used < LogRecord.HeaderLength + size)
                         break; // read it whole from its own offset next round
-                    found.Add(Parse(kind, nanos, _buffer.AsSpan(used + LogRecord.HeaderLength, size)));
+                    found.Add(Parse(kind, nanos, _buffer.AsSpan(used + LogRecord.HeaderLength, size)) with { End = end });
                 }
                 else if (filled - used < LogRecord.HeaderLength + size)
                 {
