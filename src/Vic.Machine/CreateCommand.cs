@@ -13,7 +13,7 @@ internal sealed class CreateCommand
     private readonly Option<string> _unitDir = new("--systemd-unit-dir") { Description = "Where --systemd writes the unit", DefaultValueFactory = _ => SystemdUnit.DefaultDirectory };
     private readonly Option<string[]> _volumeStores = new("--volume-store")
     {
-        Description = "Volume store as <directory>:<label> (repeatable); docker volume create uses \"default\" unless given --opt VolumeStore=<label>",
+        Description = "Volume store as [shared:]<directory>:<label> (repeatable; shared: its volumes are directories several running containers write at once); docker volume create uses \"default\" unless given --opt VolumeStore=<label>",
     };
     private readonly Option<int> _adminPort = new("--admin-port") { Description = "HTTPS port of vicadmin, the VCH's admin web UI, on the endpoint's address (0 picks a free one)", DefaultValueFactory = _ => AdminSetup.DefaultPort };
     private readonly Option<bool> _noAdmin = new("--no-admin") { Description = "Do not serve vicadmin" };
@@ -84,7 +84,9 @@ internal sealed class CreateCommand
         return vch;
     }
 
-    /// <summary>"&lt;directory&gt;:&lt;label&gt;" each, labels unique; directories made absolute (the daemon runs elsewhere).</summary>
+    private const string SharedStorePrefix = "shared:";
+
+    /// <summary>"[shared:]&lt;directory&gt;:&lt;label&gt;" each, labels unique; directories made absolute (the daemon runs elsewhere).</summary>
     internal static List<string> ValidateVolumeStores(IEnumerable<string> values)
     {
         var labels = new HashSet<string>(StringComparer.Ordinal);
@@ -93,8 +95,11 @@ internal sealed class CreateCommand
         {
             int colon = value.LastIndexOf(':');
             string path = colon < 0 ? "" : value[..colon], label = colon < 0 ? "" : value[(colon + 1)..];
+            // "shared:<dir>" is a store whose volumes are directories several running containers write at once.
+            string kind = path.StartsWith(SharedStorePrefix, StringComparison.Ordinal) ? SharedStorePrefix : "";
+            path = path[kind.Length..];
             if (path.Length == 0 || label.Length == 0)
-                throw new MachineException($"--volume-store \"{value}\": expected <directory>:<label>, e.g. /srv/volumes:default", ExitCodes.InvalidArgument);
+                throw new MachineException($"--volume-store \"{value}\": expected [shared:]<directory>:<label>, e.g. /srv/volumes:default", ExitCodes.InvalidArgument);
             if (!System.Text.RegularExpressions.Regex.IsMatch(label, "^[a-zA-Z0-9][a-zA-Z0-9_.-]*$"))
                 throw new MachineException($"--volume-store \"{value}\": the label may hold letters, digits, '_', '.' and '-'", ExitCodes.InvalidArgument);
             if (!labels.Add(label))
@@ -102,7 +107,7 @@ internal sealed class CreateCommand
             string full = Path.GetFullPath(path);
             if (File.Exists(full))
                 throw new MachineException($"--volume-store \"{value}\": {full} is a file, not a directory", ExitCodes.InvalidArgument);
-            stores.Add($"{full}:{label}");
+            stores.Add($"{kind}{full}:{label}");
         }
         return stores;
     }

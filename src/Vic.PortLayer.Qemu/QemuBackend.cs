@@ -70,5 +70,6 @@ public static class QemuBackend
     private static List<VolumeStoreInfo> VolumeStoresOf(QemuBackendOptions options, DatastoreLayout layout) =>
         options.VolumeStores.Count == 0
             ? [new VolumeStoreInfo(VolumeStore.DefaultStore, layout.VolumesDir)]
-            : options.VolumeStores.Select(s => new VolumeStoreInfo(s.Key, Path.TrimEndingDirectorySeparator(s.Value))).ToList();
+            : options.VolumeStores.Select(s => VolumeStoreInfo.FromSetting(s.Key, s.Value))
+                .Select(store => store with { Location = Path.TrimEndingDirectorySeparator(store.Location) }).ToList();
 }

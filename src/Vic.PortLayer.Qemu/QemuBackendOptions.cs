@@ -34,8 +34,8 @@ public sealed record QemuBackendOptions
     /// ships it in qemu-system-common).</summary>
     public string VirtiofsdBinary { get; init; } = "/usr/lib/qemu/virtiofsd";
 
-    /// <summary>Volume stores by label, each a directory (created when missing). Empty: one store, "default", at
-    /// &lt;datastore&gt;/volumes.</summary>
+    /// <summary>Volume stores by label, each a directory (created when missing), "shared:" before it for a shared
+    /// store (<see cref="VolumeStoreInfo.FromSetting"/>). Empty: one store, "default", at &lt;datastore&gt;/volumes.</summary>
     public IReadOnlyDictionary<string, string> VolumeStores { get; init; } = new Dictionary<string, string>();
 
     /// <summary>"auto" (KVM only when /dev/kvm exists and a probe guest finishes in time, else TCG), "kvm" or "tcg".</summary>
@@ -97,8 +97,9 @@ public sealed record QemuBackendOptions
             throw new InvalidArgumentException("RootDiskBytes must be at least 64 MiB");
         if (TcgTranslationCacheMiB is < 1 or > 2048)
             throw new InvalidArgumentException("TcgTranslationCacheMiB must be between 1 and 2048");
-        foreach (var (label, path) in VolumeStores)
+        foreach (var (label, setting) in VolumeStores)
         {
+            string path = VolumeStoreInfo.FromSetting(label, setting).Location;
             if (!System.Text.RegularExpressions.Regex.IsMatch(label, "^[a-zA-Z0-9][a-zA-Z0-9_.-]*$"))
                 throw new InvalidArgumentException($"volume store label '{label}' must be letters, digits, '_', '.' or '-'");
             if (!Path.IsPathFullyQualified(path))

@@ -34,7 +34,24 @@ public interface IVolumeStore
     Task<IReadOnlyList<string>> UsersAsync(string name, CancellationToken cancellationToken);
 }
 
-public sealed record VolumeStoreInfo(string Label, string Location);
+/// <summary>
+/// A volume store. A plain store keeps each volume as a disk of its own, attached to one writing VM at a time; a
+/// <see cref="Shared"/> store keeps each volume as a directory that every VM mounting it shares (several containers
+/// write it at once, as VIC's NFS stores allowed), at the price of a fixed capacity.
+/// </summary>
+public sealed record VolumeStoreInfo(string Label, string Location)
+{
+    /// <summary>How a shared store is written in a store setting: "shared:/srv/volumes".</summary>
+    public const string SharedPrefix = "shared:";
+
+    public bool Shared { get; init; }
+
+    /// <summary>A store from its label and setting ("/path", or "shared:/path" for a shared store).</summary>
+    public static VolumeStoreInfo FromSetting(string label, string setting) =>
+        setting.StartsWith(SharedPrefix, StringComparison.Ordinal)
+            ? new VolumeStoreInfo(label, setting[SharedPrefix.Length..]) { Shared = true }
+            : new VolumeStoreInfo(label, setting);
+}
 
 public sealed record VolumeCreateSpec
 {
@@ -51,8 +68,11 @@ public sealed record VolumeInfo
     public required string Store { get; init; }
     /// <summary>Where the volume's disk lives on the datastore.</summary>
     public required string Location { get; init; }
+    /// <summary>The disk's size; 0 for a volume of a shared store, which has none of its own.</summary>
     public required long CapacityBytes { get; init; }
-    /// <summary>Bytes the disk takes on the datastore (it is sparse).</summary>
+    /// <summary>Whether it lives in a shared store (a directory several running containers may write at once).</summary>
+    public bool Shared { get; init; }
+    /// <summary>Bytes the volume takes on the datastore (its sparse disk, or its shared directory's files).</summary>
     public long AllocatedBytes { get; init; }
     public required DateTimeOffset Created { get; init; }
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();

@@ -30,12 +30,24 @@ internal static class ContainerMounts
             switch (m.Kind)
             {
                 case MountSourceKind.Disk:
-                    MountDisk(m, target, Path.Combine(Staging, i.ToString(System.Globalization.CultureInfo.InvariantCulture)), debug);
+                    MountDisk(m, target, StagingFor(i), debug);
                     break;
                 case MountSourceKind.Tmpfs:
                     // Docker's tmpfs defaults: noexec, nosuid, nodev unless the options say otherwise.
                     ulong flags = MountPlan.Flags(m.Flags, MountPlan.NoSuid | MountPlan.NoDev | MountPlan.NoExec) | (m.ReadOnly ? Consts.MS_RDONLY : 0);
                     Sys.Check(Libc.mount("tmpfs", target, "tmpfs", flags, m.Options.Length > 0 ? m.Options : null), $"mount tmpfs on {m.Target}");
+                    break;
+                case MountSourceKind.Virtiofs when m.CopyUp:
+                    // A volume of a shared store: seeded like a disk volume when it is new — even for a read-only
+                    // mount, as dockerd seeds a volume before mounting it — then made read-only where asked.
+                    Directory.CreateDirectory(StagingFor(i));
+                    ulong volumeFlags = MountPlan.Flags(m.Flags, 0);
+                    Sys.Check(Libc.mount(m.Source, StagingFor(i), "virtiofs", volumeFlags, null), $"mount shared volume {m.Source} for {m.Target}");
+                    SeedAndMove(m with { ReadOnly = false }, target, StagingFor(i), debug);
+                    if (m.ReadOnly)
+                    {
+                        Sys.Check(Libc.mount(null, target, null, Consts.MS_REMOUNT | Consts.MS_BIND | Consts.MS_RDONLY | volumeFlags, null), $"make shared volume on {m.Target} read-only");
+                    }
                     break;
                 case MountSourceKind.Virtiofs:
                     ulong shareFlags = MountPlan.Flags(m.Flags, 0) | (m.ReadOnly ? Consts.MS_RDONLY : 0);
@@ -73,6 +85,21 @@ internal static class ContainerMounts
         {
             Sys.Check(Libc.mount(m.Source, staging, "ext4", 0, null), $"mount volume {m.Source} for {m.Target}");
         }
+        SeedAndMove(m, target, staging, debug);
+        if (!m.ReadOnly)
+        {
+            DiskTargets.Add(target[RootFilesystem.NewRoot.Length..]);
+        }
+    }
+
+    private static string StagingFor(int index) => Path.Combine(Staging, index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// A volume mounted at <paramref name="staging"/>: when it is new (empty) and <see cref="MountPointSpec.CopyUp"/>
+    /// is set, the image's files at the target are copied in, then the mount is moved over the target.
+    /// </summary>
+    private static void SeedAndMove(MountPointSpec m, string target, string staging, Action<string> debug)
+    {
         var names = Directory.EnumerateFileSystemEntries(staging).Select(p => Path.GetFileName(p)).ToList();
         if (!m.ReadOnly && MountPlan.LooksFresh(names))
         {
@@ -90,10 +117,6 @@ internal static class ContainerMounts
             }
         }
         Sys.Check(Libc.mount(staging, target, null, Consts.MS_MOVE, null), $"move volume onto {m.Target}");
-        if (!m.ReadOnly)
-        {
-            DiskTargets.Add(target[RootFilesystem.NewRoot.Length..]);
-        }
     }
 
     /// <summary>

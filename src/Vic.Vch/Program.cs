@@ -31,7 +31,7 @@ var mirror = new Option<string[]>("--registry-mirror") { Description = "Docker H
 
 var volumeStore = new Option<string[]>("--volume-store")
 {
-    Description = "Volume store as <directory>:<label>; may be repeated; volumes go to the one labelled \"default\" unless "
+    Description = "Volume store as [shared:]<directory>:<label> (shared: volumes are directories several running containers write at once); may be repeated; volumes go to the one labelled \"default\" unless "
         + "created with --opt VolumeStore=<label> (none given: \"default\" inside the datastore)",
 };
 

@@ -2,14 +2,16 @@ using System.Text.Json;
 
 namespace Vic.Integration.Tests;
 
-/// <summary>A VCH with two volume stores ("default" and "fast") and an image that declares VOLUME /data.</summary>
+/// <summary>A VCH with three volume stores ("default", "fast" and the shared "team") and an image that declares VOLUME /data.</summary>
 public sealed class VolumeVchFixture : IAsyncLifetime
 {
     public static readonly string StoresRoot = Path.Combine(Path.GetTempPath(), "vic-it-stores-" + Guid.NewGuid().ToString("N")[..8]);
     public static string DefaultStore => Path.Combine(StoresRoot, "default");
     public static string FastStore => Path.Combine(StoresRoot, "fast");
+    public static string TeamStore => Path.Combine(StoresRoot, "team");
 
-    public VchFixture Vch { get; } = new(["--volume-store", DefaultStore + ":default", "--volume-store", FastStore + ":fast"]);
+    public VchFixture Vch { get; } = new(["--volume-store", DefaultStore + ":default", "--volume-store", FastStore + ":fast",
+        "--volume-store", "shared:" + TeamStore + ":team"]);
 
     public async Task InitializeAsync()
     {
@@ -186,5 +188,66 @@ public sealed class VolumeTests(VolumeVchFixture fixture) : IClassFixture<Volume
         Assert.True(started.ExitCode == 0, started.ToString());
         Assert.Equal("survived", await _vch.OkAsync("run", "--rm", "-v", "durable:/d", "busybox", "cat", "/d/f"));
         await _vch.OkAsync("volume", "rm", "durable");
+    }
+
+    [Fact]
+    public async Task A_shared_store_volume_is_written_by_several_running_containers_at_once_and_seeded_once()
+    {
+        Assert.Contains($"VolumeStore: team: {VolumeVchFixture.TeamStore} (shared)", await _vch.OkAsync("info"));
+        var capacity = await _vch.DockerAsync("volume", "create", "--opt", "VolumeStore=team", "--opt", "Capacity=1G", "teamvol");
+        Assert.Contains("create teamvol: volume store \"team\" is shared", capacity.Stderr);
+        await _vch.OkAsync("volume", "create", "--opt", "VolumeStore=team", "teamvol");
+        var status = JsonDocument.Parse(await _vch.OkAsync("volume", "inspect", "teamvol")).RootElement[0].GetProperty("Status");
+        Assert.Equal("true", status.GetProperty("Shared").GetString());
+        Assert.False(status.TryGetProperty("Capacity", out _));
+        string data = Path.Combine(VolumeVchFixture.TeamStore, "teamvol", "data");
+
+        // Two containerVMs hold the volume read-write at the same time; each sees what the other wrote, and so does the host.
+        string first = await _vch.OkAsync("run", "-d", "--name", "team-1", "-v", "teamvol:/s", "busybox", "sh", "-c", "echo from-1 > /s/one && sleep 600");
+        await Eventually.ThatAsync(() => Task.FromResult(File.Exists(Path.Combine(data, "one"))), "the first container's file reached the host directory");
+        Assert.Equal("from-1", await _vch.OkAsync("run", "--rm", "-v", "teamvol:/s", "busybox", "sh", "-c", "cat /s/one && echo from-2 > /s/two"));
+        await Eventually.ThatAsync(async () => (await _vch.DockerAsync("exec", first, "cat", "/s/two")).Stdout.Trim() == "from-2",
+            "the running first container reads what the second wrote");
+        Assert.Equal("from-2\n", await File.ReadAllTextAsync(Path.Combine(data, "two")));
+        await _vch.OkAsync("rm", "-f", first);
+
+        // A new shared volume gets the image's content on its first mount, even a read-only one, and not again.
+        await _vch.OkAsync("volume", "create", "--opt", "VolumeStore=team", "teamseed");
+        Assert.Equal("1000 from the image", await _vch.OkAsync("run", "--rm", "-v", "teamseed:/data:ro", "volimg",
+            "sh", "-c", "echo $(stat -c %u /data/seed) $(cat /data/seed); touch /data/x 2>/dev/null && echo writable"));
+        File.Delete(Path.Combine(VolumeVchFixture.TeamStore, "teamseed", "data", "seed"));
+        await File.WriteAllTextAsync(Path.Combine(VolumeVchFixture.TeamStore, "teamseed", "data", "mine"), "host\n");
+        Assert.Equal("mine", await _vch.OkAsync("run", "--rm", "-v", "teamseed:/data", "volimg", "ls", "/data"));
+        await _vch.OkAsync("volume", "rm", "teamvol", "teamseed");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(VolumeVchFixture.TeamStore));
+    }
+
+    [Fact]
+    public async Task A_volume_still_mounts_with_its_synced_data_after_the_vch_and_its_writing_vm_are_killed_mid_write()
+    {
+        string writer = await _vch.OkAsync("run", "-d", "--name", "crash-writer", "-v", "crashvol:/d", "busybox", "sh", "-c",
+            "i=0; while true; do i=$((i+1)); dd if=/dev/urandom of=/d/big.$((i % 3)) bs=64k count=8 2>/dev/null; echo $i >> /d/log; sync; done");
+        int synced = 0;
+        await Eventually.ThatAsync(async () =>
+        {
+            var count = await _vch.DockerAsync("exec", writer, "sh", "-c", "tail -n 1 /d/log");
+            return int.TryParse(count.Stdout.Trim(), out synced) && synced >= 3;
+        }, "the writer synced a few rounds");
+        int qemuPid = int.Parse(await _vch.OkAsync("inspect", "-f", "{{.State.Pid}}", writer));
+        var inspect = await _vch.MachineAsync("inspect", "--name", _vch.Name, "--format", "json");
+        int daemonPid = JsonDocument.Parse(inspect.Stdout).RootElement.GetProperty("Pid").GetInt32();
+        // Both at once, while the guest is between writes or in one: what a host crash does to this VM and its VCH.
+        await Shell.RunAsync("kill", ["-9", daemonPid.ToString(), qemuPid.ToString()]);
+        var started = await _vch.MachineAsync("start", "--name", _vch.Name);
+        Assert.True(started.ExitCode == 0, started.ToString());
+        Assert.Equal("exited", await _vch.OkAsync("inspect", "-f", "{{.State.Status}}", writer));
+
+        // The journal is replayed on the next mount: the volume mounts and holds at least every round synced before the kill.
+        string last = await _vch.OkAsync("run", "--rm", "-v", "crashvol:/d", "busybox", "sh", "-c", "tail -n 1 /d/log && ls /d | grep -c big");
+        string[] lines = last.Split('\n');
+        Assert.True(int.Parse(lines[0]) >= synced, $"the log ends at {lines[0]}, before round {synced} that had been synced");
+        Assert.Equal("3", lines[1].Trim());
+        await _vch.OkAsync("rm", writer);
+        await _vch.OkAsync("volume", "rm", "crashvol");
     }
 }

@@ -14,13 +14,21 @@ internal static class VolumeMapper
         Driver = VolumeDrivers.Local,
         Mountpoint = v.Location,
         CreatedAt = v.Created.ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture),
-        // Status is the driver's own: where a VCH keeps the volume and how big its disk may grow.
-        Status = new Dictionary<string, string>
-        {
-            ["VolumeStore"] = v.Store,
-            ["Capacity"] = v.CapacityBytes.ToString(CultureInfo.InvariantCulture),
-            ["Allocated"] = v.AllocatedBytes.ToString(CultureInfo.InvariantCulture),
-        },
+        // Status is the driver's own: where a VCH keeps the volume, how big its disk may grow (a shared volume is a
+        // directory with no capacity of its own) and what it takes now.
+        Status = v.Shared
+            ? new Dictionary<string, string>
+            {
+                ["VolumeStore"] = v.Store,
+                ["Shared"] = "true",
+                ["Allocated"] = v.AllocatedBytes.ToString(CultureInfo.InvariantCulture),
+            }
+            : new Dictionary<string, string>
+            {
+                ["VolumeStore"] = v.Store,
+                ["Capacity"] = v.CapacityBytes.ToString(CultureInfo.InvariantCulture),
+                ["Allocated"] = v.AllocatedBytes.ToString(CultureInfo.InvariantCulture),
+            },
         Labels = new Dictionary<string, string>(v.Labels),
         Options = new Dictionary<string, string>(v.Options),
         UsageData = refCount is { } n ? new VolumeUsage(v.AllocatedBytes, n) : null,

@@ -93,7 +93,7 @@ internal sealed class SystemRoutes(EngineOptions options, PortLayerServices port
             ["Datastore", datastore],
             .. RegistryInfo.Status(images.RegistryPolicy),
             // dockerd has no field for where volumes live; a VCH names its stores here ("label: path").
-            .. portLayer.Volumes.Stores.Select(s => (List<string>)["VolumeStore", $"{s.Label}: {s.Location}"]),
+            .. portLayer.Volumes.Stores.Select(s => (List<string>)["VolumeStore", $"{s.Label}: {s.Location}{(s.Shared ? " (shared)" : "")}"]),
         ];
         await DockerResults.WriteJsonAsync(context, new SystemInfo
         {

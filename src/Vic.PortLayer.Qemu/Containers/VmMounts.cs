@@ -6,7 +6,8 @@ namespace Vic.PortLayer.Qemu.Containers;
 
 /// <summary>
 /// What a container's mounts become on its VM: one extra disk per volume (after the root disk, so the n-th is
-/// /dev/vd(b+n)), one virtio-fs share per bind mount, and the tether's mount list in the spec's order.
+/// /dev/vd(b+n)), one virtio-fs share per bind mount and per shared-store volume, and the tether's mount list in the
+/// spec's order.
 /// </summary>
 internal sealed record VmMounts(IReadOnlyList<VmDisk> Disks, IReadOnlyList<VmShare> Shares, IReadOnlyList<string> ShareSources, IReadOnlyList<MountPointSpec> Mounts)
 {
@@ -28,6 +29,14 @@ internal sealed record VmMounts(IReadOnlyList<VmDisk> Disks, IReadOnlyList<VmSha
         {
             switch (m.Kind)
             {
+                case MountKind.Volume when volumes.AttachmentOf(m.Source) is (string directory, true):
+                    // Each mount of a shared volume is a share of its own: virtio-fs tags are cheap, and a read-only
+                    // mount beside a writing one needs nothing from the other.
+                    string sharedTag = $"vicfs{shares.Count}";
+                    shares.Add(new VmShare(ShareSocket(shares.Count), sharedTag));
+                    sources.Add(directory);
+                    mounts.Add(new MountPointSpec { Kind = MountSourceKind.Virtiofs, Source = sharedTag, Target = m.Target, ReadOnly = m.ReadOnly, CopyUp = !m.NoCopy });
+                    break;
                 case MountKind.Volume:
                     if (!deviceOf.TryGetValue(m.Source, out string? device))
                     {

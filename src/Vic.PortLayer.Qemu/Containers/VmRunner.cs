@@ -691,7 +691,7 @@ internal sealed class VmRunner(
         VmLaunch launch = BuildLaunch(entry, accel);
         if (mounts == VmMounts.None)
             return await launcher.StartDaemonAsync(launch, cancellationToken);
-        VolumeUse.CheckFree(entry, registry.All);
+        VolumeUse.CheckFree(entry, registry.All, volumes.IsShared);
         var daemons = new List<System.Diagnostics.Process>();
         try
         {

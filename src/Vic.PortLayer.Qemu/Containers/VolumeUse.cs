@@ -4,13 +4,16 @@ namespace Vic.PortLayer.Qemu.Containers;
 /// A volume's disk is an ext4 filesystem the guest kernel caches: two VMs writing it at once would corrupt it, and a
 /// reader beside a writer would see torn data. So a volume is attached to running VMs either read-only by all of
 /// them or to one VM only. (QEMU's image locking would also refuse the second writer, with a less helpful message.)
+/// Volumes of a shared store are directories every VM mounts through the host's own filesystem: no limit applies.
 /// </summary>
 internal static class VolumeUse
 {
     /// <summary>Throws Conflict naming the running container that holds a volume <paramref name="starting"/> needs.</summary>
-    public static void CheckFree(ContainerEntry starting, IEnumerable<ContainerEntry> all)
+    public static void CheckFree(ContainerEntry starting, IEnumerable<ContainerEntry> all, Func<string, bool> isShared)
     {
         var mine = Volumes(starting.Record.Spec);
+        foreach (string name in mine.Keys.Where(isShared).ToList())
+            mine.Remove(name);
         if (mine.Count == 0)
             return;
         foreach (ContainerEntry other in all)

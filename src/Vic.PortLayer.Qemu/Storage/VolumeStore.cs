@@ -6,8 +6,9 @@ using Vic.PortLayer.Qemu.Vm;
 namespace Vic.PortLayer.Qemu.Storage;
 
 /// <summary>
-/// Named volumes of the local backend: each is a sparse raw ext4 disk (<see cref="DiskFile"/>) with its
-/// <see cref="MetaFile"/> in a directory named after it, in one of the VCH's volume stores. A volume appears and
+/// Named volumes of the local backend: each is a sparse raw ext4 disk (<see cref="DiskFile"/>) — or, in a shared
+/// store, a directory (<see cref="SharedDataDir"/>) that VMs mount over virtio-fs — with its <see cref="MetaFile"/> in
+/// a directory named after it, in one of the VCH's volume stores. A volume appears and
 /// disappears by directory rename, so a crash leaves either the whole volume or nothing. <see cref="Lock"/> orders
 /// removals against container creates, so a volume a container is being made with cannot vanish meanwhile.
 /// </summary>
@@ -20,6 +21,7 @@ internal sealed partial class VolumeStore(
 {
     public const string DiskFile = "disk.raw";
     public const string MetaFile = "volume.json";
+    public const string SharedDataDir = "data";
     public const string DefaultStore = "default";
 
     public SemaphoreSlim Lock { get; } = new(1, 1);
@@ -45,6 +47,13 @@ internal sealed partial class VolumeStore(
             ?? throw new InvalidArgumentException(storeLabel is null
                 ? $"create {name}: this VCH has no default volume store; name one with --opt VolumeStore=<label> ({Labels()})"
                 : $"create {name}: no volume store named \"{storeLabel}\" (this VCH has: {Labels()})");
+        if (store.Shared)
+        {
+            // A shared volume is a plain directory: there is no disk whose size could hold it to a capacity.
+            if (spec.Options.Keys.Any(k => k.Equals(VolumeOptions.Capacity, StringComparison.OrdinalIgnoreCase)))
+                throw new InvalidArgumentException($"create {name}: volume store \"{store.Label}\" is shared: its volumes are directories without a capacity of their own; leave out --opt Capacity");
+            capacity = 0;
+        }
         await Lock.WaitAsync(cancellationToken);
         try
         {
@@ -55,7 +64,10 @@ internal sealed partial class VolumeStore(
             Directory.CreateDirectory(work);
             try
             {
-                await qemuImg.CreateRawExt4Async(Path.Combine(work, DiskFile), capacity, "vic-volume", cancellationToken);
+                if (store.Shared)
+                    CreateSharedData(Path.Combine(work, SharedDataDir));
+                else
+                    await qemuImg.CreateRawExt4Async(Path.Combine(work, DiskFile), capacity, "vic-volume", cancellationToken);
                 var meta = new VolumeMeta
                 {
                     Name = name,
@@ -133,7 +145,31 @@ internal sealed partial class VolumeStore(
     public string DiskOf(string name) =>
         Path.Combine((Find(name) ?? throw new NotFoundException($"get {name}: no such volume")).Location, DiskFile);
 
+    /// <summary>
+    /// How a VM gets an existing volume: its disk, or for a shared volume the host directory to share. Throws NotFound.
+    /// </summary>
+    public (string Path, bool Shared) AttachmentOf(string name)
+    {
+        var volume = Find(name) ?? throw new NotFoundException($"get {name}: no such volume");
+        return volume.Shared ? (Path.Combine(volume.Location, SharedDataDir), true) : (Path.Combine(volume.Location, DiskFile), false);
+    }
+
+    /// <summary>Whether the volume lives in a shared store (unknown names are not).</summary>
+    public bool IsShared(string name) => Find(name)?.Shared ?? false;
+
     public bool Exists(string name) => Find(name) is not null;
+
+    /// <summary>
+    /// The shared directory starts as dockerd's _data does: root's, 0755. Containers running as root may then write
+    /// it, and the first mount's copy of the image's content gives it the image directory's owner and mode.
+    /// </summary>
+    private static void CreateSharedData(string path)
+    {
+        Directory.CreateDirectory(path);
+        if (!OperatingSystem.IsWindows()) // always true here; the guard tells the platform analyzer so
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+    }
 
     private IReadOnlyList<string> UsersOf(string name) =>
         containers().Where(c => c.Mounts.Any(m => m.Kind == MountKind.Volume && m.Source == name)).Select(c => c.Id).Order(StringComparer.Ordinal).ToList();
@@ -171,7 +207,8 @@ internal sealed partial class VolumeStore(
         Store = store.Label,
         Location = dir,
         CapacityBytes = meta.CapacityBytes,
-        AllocatedBytes = AllocatedBytes(Path.Combine(dir, DiskFile)),
+        Shared = store.Shared,
+        AllocatedBytes = store.Shared ? TreeAllocatedBytes(Path.Combine(dir, SharedDataDir)) : AllocatedBytes(Path.Combine(dir, DiskFile)),
         Created = meta.Created,
         Labels = meta.Labels,
         Options = meta.Options,
@@ -183,6 +220,26 @@ internal sealed partial class VolumeStore(
         byte* buffer = stackalloc byte[256];
         // struct stat on x86_64 Linux: st_blocks at offset 64.
         return stat(path, buffer) == 0 ? *(long*)(buffer + 64) * 512 : 0;
+    }
+
+    /// <summary>
+    /// What a shared volume's files take, as du counts them. Symbolic links are never followed: containers write this
+    /// tree, and a link to "/" must not make the VCH walk the host.
+    /// </summary>
+    private static long TreeAllocatedBytes(string root)
+    {
+        if (!Directory.Exists(root))
+            return 0;
+        var files = new System.IO.Enumeration.FileSystemEnumerable<string>(root, (ref System.IO.Enumeration.FileSystemEntry e) => e.ToFullPath(),
+            new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 })
+        {
+            ShouldIncludePredicate = (ref System.IO.Enumeration.FileSystemEntry e) => !e.IsDirectory && (e.Attributes & FileAttributes.ReparsePoint) == 0,
+            ShouldRecursePredicate = (ref System.IO.Enumeration.FileSystemEntry e) => (e.Attributes & FileAttributes.ReparsePoint) == 0,
+        };
+        long total = 0;
+        foreach (string file in files)
+            total += AllocatedBytes(file);
+        return total;
     }
 
     [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "stat", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]

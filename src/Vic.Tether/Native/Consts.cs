@@ -3,7 +3,7 @@ namespace Vic.Tether.Native;
 /// <summary>Linux x86_64 constants (asm-generic values where x86_64 uses them).</summary>
 internal static class Consts
 {
-    public const ulong MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32, MS_MOVE = 8192;
+    public const ulong MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32, MS_BIND = 4096, MS_MOVE = 8192;
 
     public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_NOCTTY = 0x100, O_DIRECT = 0x4000, O_CLOEXEC = 0x80000;
 

@@ -17,7 +17,11 @@ public sealed class VolumeStoreTests : IDisposable
     public VolumeStoreTests()
     {
         _store = new VolumeStore(
-            [new VolumeStoreInfo("default", Path.Combine(_dir.Path, "vols")), new VolumeStoreInfo("fast", Path.Combine(_dir.Path, "fast"))],
+            [
+                new VolumeStoreInfo("default", Path.Combine(_dir.Path, "vols")),
+                new VolumeStoreInfo("fast", Path.Combine(_dir.Path, "fast")),
+                VolumeStoreInfo.FromSetting("team", "shared:" + Path.Combine(_dir.Path, "team")),
+            ],
             new QemuImg("qemu-img", "mkfs.ext4"), TimeProvider.System, () => _containers, NullLogger.Instance);
         _store.EnsureCreated();
     }
@@ -84,7 +88,7 @@ public sealed class VolumeStoreTests : IDisposable
     [InlineData("Capacity=lots", "create vv: invalid capacity \"lots\"")]
     [InlineData("Capacity=1KB", "create vv: invalid capacity \"1KB\": must be between 8MiB and 16TiB")]
     [InlineData("Capacity=3parsecs", "create vv: invalid capacity \"3parsecs\": unknown unit \"parsecs\"")]
-    [InlineData("VolumeStore=nope", "create vv: no volume store named \"nope\" (this VCH has: default, fast)")]
+    [InlineData("VolumeStore=nope", "create vv: no volume store named \"nope\" (this VCH has: default, fast, team)")]
     public async Task BadOptionsAreRefusedAndLeaveNothing(string option, string message)
     {
         var e = await Assert.ThrowsAsync<InvalidArgumentException>(() => _store.CreateAsync(new VolumeCreateSpec { Name = "vv", Options = Opts(option) }, default));
@@ -153,5 +157,66 @@ public sealed class VolumeStoreTests : IDisposable
             (MountSourceKind.Tmpfs, "", "/t", false, false),
         ], plan.Mounts.Select(m => (m.Kind, m.Source, m.Target, m.ReadOnly, m.CopyUp)));
         Assert.Equal("size=1048576,mode=1777", plan.Mounts[4].Options);
+    }
+
+    [Fact]
+    public async Task ASharedStoreVolumeIsADirectoryWithoutCapacityCountedByItsFilesAndNotFollowingLinks()
+    {
+        var refused = await Assert.ThrowsAsync<InvalidArgumentException>(() =>
+            _store.CreateAsync(new VolumeCreateSpec { Name = "s0", Options = Opts("VolumeStore=team", "capacity=1G") }, default));
+        Assert.Equal("create s0: volume store \"team\" is shared: its volumes are directories without a capacity of their own; leave out --opt Capacity", refused.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_dir.Path, "team")));
+
+        var v = await _store.CreateAsync(new VolumeCreateSpec { Name = "s1", Options = Opts("VolumeStore=team") }, default);
+        Assert.True(v.Shared);
+        Assert.Equal(0, v.CapacityBytes);
+        Assert.Equal("team", v.Store);
+        string data = Path.Combine(_dir.Path, "team", "s1", VolumeStore.SharedDataDir);
+        Assert.True(Directory.Exists(data));
+        Assert.False(File.Exists(Path.Combine(_dir.Path, "team", "s1", VolumeStore.DiskFile)));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead
+            | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute, File.GetUnixFileMode(data));
+        Assert.Equal((data, true), _store.AttachmentOf("s1"));
+        Assert.True(_store.IsShared("s1"));
+
+        // What containers wrote is counted; a link out of the volume (here to the whole test directory) is not followed.
+        Directory.CreateDirectory(Path.Combine(data, "sub"));
+        await File.WriteAllBytesAsync(Path.Combine(data, "sub", "f"), new byte[256 * 1024]);
+        await File.WriteAllBytesAsync(Path.Combine(_dir.Path, "outside"), new byte[4 << 20]);
+        File.CreateSymbolicLink(Path.Combine(data, "escape"), _dir.Path);
+        long allocated = (await _store.InspectAsync("s1", default)).AllocatedBytes;
+        Assert.InRange(allocated, 256 * 1024, 1 << 20);
+
+        await _store.RemoveAsync("s1", force: false, default);
+        Assert.False(Directory.Exists(Path.Combine(_dir.Path, "team", "s1")));
+        Assert.True(File.Exists(Path.Combine(_dir.Path, "outside")));
+    }
+
+    [Fact]
+    public async Task EachMountOfASharedVolumeIsAShareOfItsDirectorySeededOnFirstMount()
+    {
+        await _store.CreateAsync(new VolumeCreateSpec { Name = "s1", Options = Opts("VolumeStore=team") }, default);
+        await _store.CreateAsync(new VolumeCreateSpec { Name = "v1", Options = Opts("Capacity=16M") }, default);
+        var spec = new ContainerSpec
+        {
+            Id = new string('c', 64), Name = "c", Process = new ProcessConfig { Args = ["true"] },
+            Mounts =
+            [
+                new MountSpec { Kind = MountKind.Volume, Source = "s1", Target = "/a" },
+                new MountSpec { Kind = MountKind.Volume, Source = "v1", Target = "/b" },
+                new MountSpec { Kind = MountKind.Volume, Source = "s1", Target = "/c", ReadOnly = true, NoCopy = true },
+            ],
+        };
+        var plan = VmMounts.Plan(spec, _store);
+        Assert.Equal([_store.DiskOf("v1")], plan.Disks.Select(d => d.Path));
+        Assert.Equal([new VmShare("fs0.sock", "vicfs0"), new VmShare("fs1.sock", "vicfs1")], plan.Shares);
+        string data = Path.Combine(_dir.Path, "team", "s1", VolumeStore.SharedDataDir);
+        Assert.Equal([data, data], plan.ShareSources);
+        Assert.Equal(
+        [
+            (MountSourceKind.Virtiofs, "vicfs0", "/a", false, true),
+            (MountSourceKind.Disk, "/dev/vdb", "/b", false, true),
+            (MountSourceKind.Virtiofs, "vicfs1", "/c", true, false),
+        ], plan.Mounts.Select(m => (m.Kind, m.Source, m.Target, m.ReadOnly, m.CopyUp)));
     }
 }
