@@ -22,8 +22,35 @@ public sealed record RegistryPolicy
     /// <summary>Mirrors of Docker Hub ("https://mirror.example.com", "http://127.0.0.1:5001"), tried in order for pulls from docker.io.</summary>
     public IReadOnlyList<string> Mirrors { get; init; } = [];
 
+    /// <summary>Proxy for plain-HTTP registry requests ("http://proxy:3128", credentials allowed in the URL).</summary>
+    public string? HttpProxy { get; init; }
+
+    /// <summary>Proxy for HTTPS registry requests (reached with CONNECT).</summary>
+    public string? HttpsProxy { get; init; }
+
+    /// <summary>Registries reached without a proxy: host[:port], CIDR, *.domain, .domain, or "*". Loopback always is.</summary>
+    public IReadOnlyList<string> NoProxy { get; init; } = [];
+
+    /// <summary>A proxy URL as docker info shows it: a password in it masked ("http://user:xxxxx@proxy:3128/"), as dockerd does.</summary>
+    public static string MaskedProxy(string? url)
+    {
+        if (string.IsNullOrEmpty(url))
+            return "";
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !uri.UserInfo.Contains(':'))
+            return url;
+        return new UriBuilder(uri) { Password = "xxxxx" }.Uri.ToString();
+    }
+
     internal void Validate()
     {
+        foreach (var (flag, proxy) in new[] { ("HTTP", HttpProxy), ("HTTPS", HttpsProxy) })
+        {
+            if (!string.IsNullOrEmpty(proxy)
+                && (!Uri.TryCreate(proxy, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.PathAndQuery.Trim('/').Length > 0))
+            {
+                throw new ArgumentException($"invalid {flag} proxy \"{proxy}\": use http://host:port (credentials may be given as http://user:password@host:port)");
+            }
+        }
         foreach (string entry in InsecureRegistries.Concat(Whitelist).Concat(Blacklist))
         {
             if (!Registry.RegistryMatcher.IsValidPattern(entry))

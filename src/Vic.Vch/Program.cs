@@ -28,6 +28,9 @@ var registryCa = new Option<string[]>("--registry-ca") { Description = "PEM file
 var whitelist = new Option<string[]>("--whitelist-registry") { Description = "Allow only these registries (host[:port], CIDR or *.domain)" };
 var blacklist = new Option<string[]>("--blacklist-registry") { Description = "Refuse these registries (host[:port], CIDR or *.domain)" };
 var mirror = new Option<string[]>("--registry-mirror") { Description = "Docker Hub mirror URL, tried before Docker Hub" };
+var httpProxy = new Option<string?>("--http-proxy") { Description = "Proxy for plain-HTTP registry requests (http://[user:password@]host:port); the environment's proxies are not used" };
+var httpsProxy = new Option<string?>("--https-proxy") { Description = "Proxy for HTTPS registry requests (http://[user:password@]host:port)" };
+var noProxy = new Option<string[]>("--no-proxy") { Description = "Registries reached without the proxy (host[:port], CIDR, *.domain, .domain; comma-separated or repeated); loopback always is" };
 
 var volumeStore = new Option<string[]>("--volume-store")
 {
@@ -52,7 +55,7 @@ var logFile = new Option<string?>("--log-file") { Description = "The file this d
 var root = new RootCommand("vic-vch: a Virtual Container Host serving the Docker API; every container is a VM (local QEMU, or vSphere with --target)")
 {
     name, datastore, socket, containerBase, pidFile, accelerator, debug, tcp, tlsCert, tlsKey, tlsClientCa,
-    maxContainers, maxMemory, maxCpus, storageQuota, insecure, registryCa, whitelist, blacklist, mirror, netns, bridgeRange, volumeStore,
+    maxContainers, maxMemory, maxCpus, storageQuota, insecure, registryCa, whitelist, blacklist, mirror, httpProxy, httpsProxy, noProxy, netns, bridgeRange, volumeStore,
     adminPort, adminAddress, noAdmin, adminToken, adminConfig, logFile, sealedSecrets, keyDevice, secretsDir,
 };
 foreach (var option in vsphere.All.Concat(containerNetworks.All))
@@ -149,5 +152,8 @@ Task<int> RunDaemon(ParseResult parse, CancellationToken ct) => Daemon.RunAsync(
         Whitelist = parse.GetValue(whitelist) ?? [],
         Blacklist = parse.GetValue(blacklist) ?? [],
         Mirrors = parse.GetValue(mirror) ?? [],
+        HttpProxy = parse.GetValue(httpProxy),
+        HttpsProxy = parse.GetValue(httpsProxy),
+        NoProxy = (parse.GetValue(noProxy) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
     },
 }, ct);

@@ -3,6 +3,7 @@ using Vic.Engine.Hijack;
 using Vic.Engine.Http;
 using Vic.Engine.Images;
 using Vic.Engine.Mapping;
+using Vic.Engine.Networks;
 using Vic.PortLayer;
 
 namespace Vic.Engine.Tests;
@@ -125,4 +126,20 @@ public sealed class HelperTests
         Assert.DoesNotContain(references, r => r.StartsWith("Vic.", StringComparison.Ordinal) && r is not ("Vic.PortLayer" or "Vic.ImageC"));
         Assert.DoesNotContain(typeof(DockerEngineApi).Assembly.GetTypes(), t => t.Namespace?.Contains("Qemu", StringComparison.OrdinalIgnoreCase) == true);
     }
+
+    [Theory]
+    [InlineData(null, 0, 0)]
+    [InlineData("", 0, 0)]
+    [InlineData("8080", 8080, 8080)]
+    [InlineData("8000-8010", 8000, 8010)]
+    public void Host_ports_are_one_port_a_range_or_random(string? text, int first, int last) =>
+        Assert.Equal((first, last), PortPublisher.HostPortRange(text));
+
+    [Theory]
+    [InlineData("http", "invalid host port \"http\"")]
+    [InlineData("1-2-3", "invalid host port \"1-2-3\"")]
+    [InlineData("70000", "invalid host port \"70000\"")]
+    [InlineData("8010-8000", "invalid port range: 8010-8000")]
+    public void Bad_host_ports_get_a_clear_message(string text, string message) =>
+        Assert.Equal(message, Assert.Throws<InvalidArgumentException>(() => PortPublisher.HostPortRange(text)).Message);
 }

@@ -89,4 +89,26 @@ public sealed class RegistryPolicyTests(TestRegistry registry) : IClassFixture<T
     [InlineData("registry.example.com", "registry.example.com")]
     public void Login_server_addresses_are_normalised(string given, string expected) =>
         Assert.Equal(expected, ServerAddress.Normalize(given));
+
+    [Theory]
+    [InlineData("*", "registry.example.com", true)]
+    [InlineData("example.com", "registry.example.com:5000", true)]
+    [InlineData(".example.com", "registry.example.com", true)]
+    [InlineData(".example.com", "example.com", true)]
+    [InlineData("example.com", "notexample.com", false)]
+    [InlineData("10.0.0.0/8", "10.1.2.3:5000", true)]
+    [InlineData("registry:5000", "registry:5001", false)]
+    public void No_proxy_entries_cover_hosts_domains_and_cidrs(string entry, string registryName, bool bypassed) =>
+        Assert.Equal(bypassed, RegistryProxy.Bypasses([entry], registryName));
+
+    [Fact]
+    public void Proxy_passwords_are_masked_and_bad_proxies_refused()
+    {
+        Assert.Equal("http://u:xxxxx@proxy:3128/", RegistryPolicy.MaskedProxy("http://u:secret@proxy:3128"));
+        Assert.Equal("http://proxy:3128", RegistryPolicy.MaskedProxy("http://proxy:3128"));
+        Assert.Equal("", RegistryPolicy.MaskedProxy(null));
+        var bad = Assert.Throws<ArgumentException>(() => new ImageService(new RecordingLayerStore(), new InMemoryMetadataStore(),
+            new ImageServiceOptions { DataDirectory = Path.Combine(_work, "d"), Registries = new RegistryPolicy { HttpsProxy = "socks5://p:1080" } }));
+        Assert.StartsWith("invalid HTTPS proxy \"socks5://p:1080\"", bad.Message);
+    }
 }

@@ -31,6 +31,19 @@ public static class TestCertificates
         return issued.CopyWithPrivateKey(key);
     }
 
+    /// <summary>A server certificate naming <paramref name="address"/> as its IP SAN.</summary>
+    public static X509Certificate2 ServerForAddress(X509Certificate2 authority, string address)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=" + address, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(ServerAuth)], false));
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddIpAddress(System.Net.IPAddress.Parse(address));
+        request.CertificateExtensions.Add(san.Build());
+        using var issued = request.Create(authority, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(8));
+        return issued.CopyWithPrivateKey(key);
+    }
+
     /// <summary>Writes a docker CLI certificate directory (ca.pem, cert.pem, key.pem).</summary>
     public static void WriteClientDirectory(string directory, X509Certificate2 trustedCa, X509Certificate2 client)
     {

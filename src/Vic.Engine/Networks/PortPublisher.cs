@@ -91,14 +91,30 @@ internal sealed partial class PortPublisher(PortLayerServices portLayer, Contain
         {
             try
             {
-                foreach (var (containerPort, protocol, hostIp, hostPort) in wanted)
+                foreach (var (containerPort, protocol, hostIp, firstPort, lastPort) in wanted)
                 {
-                    bound.Add(protocol switch
+                    // A host range (-p 8000-8010:80) takes its first free port, as dockerd's allocator does.
+                    for (int hostPort = firstPort; ; hostPort++)
                     {
-                        "tcp" => Listener.Start(container, containerPort, hostIp, hostPort, target, portLayer.Network, log),
-                        "udp" => UdpRelay.Start(container, containerPort, hostIp, hostPort, target, portLayer.Network, log),
-                        _ => throw new InvalidArgumentException($"publishing {protocol} ports is not supported by this VCH (tcp and udp only)"),
-                    });
+                        try
+                        {
+                            bound.Add(protocol switch
+                            {
+                                "tcp" => Listener.Start(container, containerPort, hostIp, hostPort, target, portLayer.Network, log),
+                                "udp" => UdpRelay.Start(container, containerPort, hostIp, hostPort, target, portLayer.Network, log),
+                                _ => throw new InvalidArgumentException($"publishing {protocol} ports is not supported by this VCH (tcp and udp only)"),
+                            });
+                            break;
+                        }
+                        catch (ConflictException) when (hostPort < lastPort)
+                        {
+                            // taken: try the next port of the range
+                        }
+                        catch (ConflictException) when (firstPort != lastPort)
+                        {
+                            throw new ConflictException($"driver failed programming external connectivity on endpoint {container.Name}: Bind for {hostIp}:{firstPort}-{lastPort} failed: port is already allocated");
+                        }
+                    }
                 }
             }
             catch
@@ -120,10 +136,13 @@ internal sealed partial class PortPublisher(PortLayerServices portLayer, Contain
         }
     }
 
-    /// <summary>HostConfig.PortBindings, plus every exposed port with a random host port under -P.</summary>
-    private static List<(string ContainerPort, string Protocol, string HostIp, int HostPort)> Wanted(ContainerRecord c)
+    /// <summary>
+    /// HostConfig.PortBindings, plus every exposed port with a random host port under -P; each with the host port range
+    /// to take it from (one port, or 0 for a random one, unless the binding gave "first-last").
+    /// </summary>
+    private static List<(string ContainerPort, string Protocol, string HostIp, int FirstPort, int LastPort)> Wanted(ContainerRecord c)
     {
-        var result = new List<(string, string, string, int)>();
+        var result = new List<(string, string, string, int, int)>();
         var bindings = c.HostConfig.PortBindings ?? [];
         var keys = bindings.Keys.ToList();
         if (c.HostConfig.PublishAllPorts && c.Config.ExposedPorts is { } exposed)
@@ -134,13 +153,27 @@ internal sealed partial class PortPublisher(PortLayerServices portLayer, Contain
             var list = bindings.GetValueOrDefault(key) is { Count: > 0 } b ? b : [new Models.PortBinding()];
             foreach (var binding in list)
             {
-                int hostPort = 0;
-                if (!string.IsNullOrEmpty(binding.HostPort) && !int.TryParse(binding.HostPort.Split('-')[0], NumberStyles.None, CultureInfo.InvariantCulture, out hostPort))
-                    throw new InvalidArgumentException($"invalid host port \"{binding.HostPort}\"");
-                result.Add((port, protocol, string.IsNullOrEmpty(binding.HostIp) ? "0.0.0.0" : binding.HostIp, hostPort));
+                var (first, last) = HostPortRange(binding.HostPort);
+                result.Add((port, protocol, string.IsNullOrEmpty(binding.HostIp) ? "0.0.0.0" : binding.HostIp, first, last));
             }
         }
         return result;
+    }
+
+    /// <summary>"" (random), "8080", or "8000-8010"; dockerd's message for anything else.</summary>
+    internal static (int First, int Last) HostPortRange(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+            return (0, 0);
+        string[] parts = text.Split('-');
+        if (parts.Length > 2
+            || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int first)
+            || !int.TryParse(parts[^1], NumberStyles.None, CultureInfo.InvariantCulture, out int last)
+            || first is < 0 or > 65535 || last is < 0 or > 65535)
+            throw new InvalidArgumentException($"invalid host port \"{text}\"");
+        if (last < first)
+            throw new InvalidArgumentException($"invalid port range: {text}");
+        return (first, last);
     }
 
     public static (string Port, string Protocol) SplitPort(string key)

@@ -29,8 +29,9 @@ internal sealed class RegistryAccess : IDisposable
             Secure = Insecure = NewClient(handler);
             return;
         }
-        Secure = NewClient(NewHandler(VerifyWithExtraCas));
-        Insecure = NewClient(NewHandler((_, _, _, _) => true));
+        IWebProxy? proxy = RegistryProxy.IsConfigured(policy) ? new RegistryProxy(policy) : null;
+        Secure = NewClient(NewHandler(VerifyWithExtraCas, proxy));
+        Insecure = NewClient(NewHandler((_, _, _, _) => true, proxy));
     }
 
     public RegistryPolicy Policy => _policy;
@@ -79,17 +80,39 @@ internal sealed class RegistryAccess : IDisposable
         RegistryMatcher.MatchesAny(_policy.Whitelist, domain)
         || (domain == ImageReference.DefaultDomain && RegistryMatcher.MatchesAny(_policy.Whitelist, "registry-1.docker.io"));
 
-    /// <summary>The system's trust, and failing that a chain to one of the extra CAs (with the same name checks).</summary>
+    /// <summary>
+    /// The system's trust, and failing that a chain to one of the extra CAs (with the same name checks). A refusal is
+    /// thrown as <see cref="RegistryCertificateException"/> in Go's crypto/x509 words, which dockerd's users know; a
+    /// plain false would leave only .NET's "rejected by the provided callback".
+    /// </summary>
     private bool VerifyWithExtraCas(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
         if (errors == SslPolicyErrors.None)
         {
             return true;
         }
-        if (errors != SslPolicyErrors.RemoteCertificateChainErrors || certificate is null || _extraCas.Count == 0)
+        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable) || certificate is null)
         {
-            return false;
+            throw new RegistryCertificateException("tls: server sent no certificate");
         }
+        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
+        {
+            string host = (sender as SslStream)?.TargetHostName ?? "the registry";
+            throw new RegistryCertificateException($"tls: failed to verify certificate: x509: certificate is not valid for {host}");
+        }
+        if (chain?.ChainStatus.Any(s => s.Status == X509ChainStatusFlags.NotTimeValid) == true)
+        {
+            throw new RegistryCertificateException("tls: failed to verify certificate: x509: certificate has expired or is not yet valid");
+        }
+        if (_extraCas.Count == 0 || !ChainsToExtraCa(certificate, chain))
+        {
+            throw new RegistryCertificateException("tls: failed to verify certificate: x509: certificate signed by unknown authority");
+        }
+        return true;
+    }
+
+    private bool ChainsToExtraCa(X509Certificate certificate, X509Chain? chain)
+    {
         using var custom = new X509Chain();
         custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         custom.ChainPolicy.CustomTrustStore.AddRange(_extraCas);
@@ -105,8 +128,11 @@ internal sealed class RegistryAccess : IDisposable
         return custom.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
     }
 
-    private static SocketsHttpHandler NewHandler(RemoteCertificateValidationCallback validate) => new()
+    /// <param name="proxy">The policy's proxies; null: direct (the daemon's environment is not consulted, see RegistryProxy).</param>
+    private static SocketsHttpHandler NewHandler(RemoteCertificateValidationCallback validate, IWebProxy? proxy) => new()
     {
+        UseProxy = proxy is not null,
+        Proxy = proxy,
         ConnectTimeout = TimeSpan.FromSeconds(30),
         AllowAutoRedirect = true,
         // Blobs are compressed content whose digest we verify: never let the HTTP layer decompress them.
@@ -123,3 +149,6 @@ internal sealed class RegistryAccess : IDisposable
         return client;
     }
 }
+
+/// <summary>A registry's certificate refused, with the reason in Go's crypto/x509 words.</summary>
+internal sealed class RegistryCertificateException(string message) : System.Security.Authentication.AuthenticationException(message);

@@ -371,8 +371,36 @@ internal sealed partial class RegistryClient : IDisposable
     {
         string detail = RetryPolicy.IsRefused(e)
             ? $"dial tcp {url.Authority}: connect: connection refused"
-            : (e.InnerException?.Message is { Length: > 0 } inner ? $"{e.Message} ({inner})" : e.Message);
+            : TlsFailure(url, e)
+                ?? (e.InnerException?.Message is { Length: > 0 } inner ? $"{e.Message} ({inner})" : e.Message);
         return new UnavailableException($"Get \"{url}\": {detail}", e);
+    }
+
+    /// <summary>
+    /// A refused server certificate in the words dockerd (Go's crypto/x509) uses, which users search for; .NET only
+    /// names the SslPolicyErrors / chain status in its message.
+    /// </summary>
+    private static string? TlsFailure(Uri url, HttpRequestException e)
+    {
+        if (e.HttpRequestError != HttpRequestError.SecureConnectionError)
+            return null;
+        for (Exception? inner = e.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is RegistryCertificateException refused)
+                return refused.Message;
+        }
+        string all = e.InnerException?.ToString() ?? e.Message;
+        if (all.Contains("RemoteCertificateNameMismatch", StringComparison.Ordinal))
+            return $"tls: failed to verify certificate: x509: certificate is not valid for {url.Host}";
+        if (all.Contains("NotTimeValid", StringComparison.Ordinal))
+            return "tls: failed to verify certificate: x509: certificate has expired or is not yet valid";
+        if (all.Contains("UntrustedRoot", StringComparison.Ordinal) || all.Contains("PartialChain", StringComparison.Ordinal)
+            || all.Contains("RemoteCertificateChainErrors", StringComparison.Ordinal))
+            return "tls: failed to verify certificate: x509: certificate signed by unknown authority";
+        // What a TLS handshake reads when the server answers in plain HTTP.
+        if (e.InnerException is System.Security.Authentication.AuthenticationException && all.Contains("frame", StringComparison.OrdinalIgnoreCase))
+            return "http: server gave HTTP response to HTTPS client";
+        return null;
     }
 
     internal static bool IsLoopback(string host) => RegistryMatcher.IsLoopback(host);
