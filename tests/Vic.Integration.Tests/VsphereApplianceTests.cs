@@ -88,7 +88,15 @@ public sealed class VsphereApplianceTests(ITestOutputHelper output)
             CommandResult version = new(-1, "", "");
             while (clock.Elapsed < ApiDeadline && !appliance.HasExited)
             {
-                version = await Shell.RunAsync("docker", ["version", "--format", "{{.Server.Os}}"], dockerEnv, timeout: TimeSpan.FromSeconds(30));
+                try
+                {
+                    version = await Shell.RunAsync("docker", ["version", "--format", "{{.Server.Os}}"], dockerEnv, timeout: TimeSpan.FromSeconds(30));
+                }
+                catch (TimeoutException e)
+                {
+                    // QEMU's forwarded port accepts before the guest listens; the handshake then waits: ask again.
+                    version = new CommandResult(-1, "", e.Message);
+                }
                 if (version.ExitCode == 0)
                     break;
                 await Task.Delay(2000);

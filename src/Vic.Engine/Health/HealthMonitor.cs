@@ -111,6 +111,10 @@ internal sealed partial class HealthMonitor(
                 }
                 await EnsureProbingAsync(info);
                 break;
+            case ContainerRunState.Created:
+                // A new container has no run to stop. The change can also arrive after the adoption at start-up
+                // has already found the container running; stopping its probes then would mark a fresh run unhealthy.
+                break;
             case ContainerRunState.Removing:
                 await StopProbingAsync(change.Id, markUnhealthy: false);
                 states.Remove(change.Id);
