@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Vic.Machine;
 
-/// <summary>vic-machine create's registry policy options, validated before anything is created.</summary>
+/// <summary>vic-machine's registry policy options (create; configure through LocalConfigureOptions), validated before anything changes.</summary>
 internal sealed class RegistryFlags
 {
     public Option<string[]> Insecure { get; } = new("--insecure-registry")
