@@ -175,7 +175,7 @@ public sealed class UpgradedVch : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(Builds, "other", "BUILD"), "another build of the same code\n");
         Directory.CreateDirectory(Path.Combine(Builds, "broken"));
         await File.WriteAllTextAsync(BrokenBuild, "#!/bin/sh\necho 'this build cannot start' >&2\nexit 3\n");
-        File.SetUnixFileMode(BrokenBuild, (UnixFileMode)0b111_101_101);
+        Assert.Equal(0, (await Shell.RunAsync("chmod", ["755", BrokenBuild])).ExitCode);
     }
 
     public async Task DisposeAsync()
