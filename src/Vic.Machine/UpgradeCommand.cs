@@ -49,7 +49,9 @@ internal static class UpgradeCommand
             string verb = parse.GetValue(rollback) ? "rollback" : "upgrade";
             progress.WriteLine(parse.GetValue(rollback)
                 ? $"Rolling VCH {before.Name} back from {Describe(before.Current)} to {Describe(after.Current)}"
-                : $"Upgrading VCH {before.Name} from {Describe(before.Current)} to {Describe(after.Current)}");
+                : after.ReleaseStamp == before.ReleaseStamp
+                    ? $"Switching VCH {before.Name} to {Describe(after.Current)} again (--force)"
+                    : $"Upgrading VCH {before.Name} from {Describe(before.Current)} to {Describe(after.Current)}");
             bool installed = false;
             var steps = new ChangeSteps
             {
@@ -68,7 +70,8 @@ internal static class UpgradeCommand
                 Cleanup = p => Releases.Prune(after, p),
             };
             await Reconfiguration.ApplyAsync(store, before, after, null, TimeSpan.FromSeconds(parse.GetValue(Commands.TimeoutOption)), progress, ct, steps);
-            progress.WriteLine($"VCH {after.Name} now runs {Describe(after.Current)}; {Describe(after.Previous!)} is kept for vic-machine upgrade --rollback");
+            progress.WriteLine($"VCH {after.Name} now runs {Describe(after.Current)}"
+                + (after.Previous is { } kept ? $"; {Describe(kept)} is kept for vic-machine upgrade --rollback" : "; it has no earlier release to roll back to"));
             Commands.PrintEndpoint(after, parse.GetValue(Commands.FormatOption)!);
         }));
         return command;
