@@ -15,7 +15,8 @@ internal static class AdminSetup
     public const string TokenFileName = "admin-token";
 
     /// <summary>The record with its vicadmin port checked and resolved; a VCH without TLS gets no vicadmin.</summary>
-    public static VchRecord Validate(VchRecord vch, bool portGiven, VchStore store)
+    /// <param name="before">The VCH before a configure: its running daemon holds its own vicadmin port, which is then not probed.</param>
+    public static VchRecord Validate(VchRecord vch, bool portGiven, VchStore store, VchRecord? before = null)
     {
         if (vch.AdminPort is not int port)
             return vch;
@@ -38,6 +39,8 @@ internal static class AdminSetup
             if (port != 0 && clash)
                 throw new MachineException($"VCH {other.Name} already uses port {port} on {other.EndpointAddress}: choose another --admin-port", ExitCodes.Conflict);
         }
+        if (before is { AdminPort: int held } && held == port && before.EndpointAddress == vch.EndpointAddress && port != vch.EndpointPort)
+            return vch;
         try
         {
             int free = Endpoint.ProbeFree(address, port);

@@ -164,7 +164,10 @@ internal static class Commands
             vch.UnixHost, vch.HasTcp ? $"{vch.EndpointAddress}:{vch.EndpointPort}" : null, vch.HasTcp ? TlsText(vch.TlsMode) : "none",
             vch.Certificates?.Path, vch.EnvFile, vch.ClientEnvironment, vch.Debug,
             new VchLimitsView(vch.MaxContainers, vch.MemoryBytes, vch.Cpus, vch.StorageQuotaBytes),
-            vch.AdminUrl, vch.AdminUrl is null ? null : vch.AdminTokenFile);
+            vch.AdminUrl, vch.AdminUrl is null ? null : vch.AdminTokenFile,
+            new VchSettingsView(vch.Version, vch.ReleaseStamp, vch.Previous?.Stamp ?? vch.Previous?.DaemonPath, vch.DaemonPath, vch.ContainerBasePath,
+                vch.InsecureRegistries, vch.RegistryCaFiles, vch.WhitelistRegistries, vch.RegistryMirrors, vch.DnsServers,
+                vch.EffectiveVolumeStores, vch.ContainerNetworks));
     }
 
     public static string TlsText(Tls.TlsMode mode) => mode switch

@@ -71,6 +71,7 @@ internal sealed class CreateCommand
             // The sources until create copies them into the VCH directory (RunAsync).
             RegistryCaFiles = registry.Cas,
             VolumeStores = ValidateVolumeStores(parse.GetValue(_volumeStores) ?? []),
+            DnsServers = ValidateDnsServers(parse.GetValue(_vsphere.DnsServers) ?? []),
         };
         bool adminPortGiven = parse.GetResult(_adminPort) is { Implicit: false };
         if (adminPortGiven && parse.GetValue(_noAdmin))
@@ -112,6 +113,20 @@ internal sealed class CreateCommand
         return stores;
     }
 
+    /// <summary>Resolvers for the VCH's DNS to forward to: IP addresses, each once.</summary>
+    internal static List<string> ValidateDnsServers(IEnumerable<string> values)
+    {
+        var servers = new List<string>();
+        foreach (string value in values)
+        {
+            if (!System.Net.IPAddress.TryParse(value, out var ip) || value.Contains('/', StringComparison.Ordinal))
+                throw new MachineException($"invalid --dns-server \"{value}\": give an IP address", ExitCodes.InvalidArgument);
+            if (!servers.Contains(ip.ToString()))
+                servers.Add(ip.ToString());
+        }
+        return servers;
+    }
+
     private async Task RunAsync(ParseResult parse, CancellationToken ct)
     {
         if (_target.Given(parse))
@@ -121,7 +136,7 @@ internal sealed class CreateCommand
             return;
         }
         // --container-network means a port group on vSphere and a Linux bridge here: it is taken by both.
-        Vsphere.TargetOptions.RefuseVsphereOnly(parse, [_target.User, _target.Password, _target.Thumbprint, .. _vsphere.All.Where(o => o != _vsphere.ContainerNetworks)]);
+        Vsphere.TargetOptions.RefuseVsphereOnly(parse, [_target.User, _target.Password, _target.Thumbprint, .. _vsphere.All.Where(o => o != _vsphere.ContainerNetworks && o != _vsphere.DnsServers)]);
         var store = new VchStore(parse.GetValue(Commands.RootOption)!);
         var progress = Console.Error;
         var vch = ReadRecord(parse, store, DateTimeOffset.UtcNow);
@@ -135,6 +150,10 @@ internal sealed class CreateCommand
         progress.WriteLine($"Validating VCH {vch.Name}");
         var (resolved, plan) = VchSetup.Validate(vch, null, store, DateTimeOffset.UtcNow);
         vch = AdminSetup.Validate(resolved, parse.GetResult(_adminPort) is { Implicit: false }, store);
+        // The build's daemon and container base are copied into the VCH (Releases): later builds and upgrades leave it
+        // alone. A daemon named with --vch-binary is used where it is.
+        if (parse.GetResult(_settings.VchBinary) is null or { Implicit: true })
+            vch = vch.WithRelease(Releases.Describe(vch, vch.DaemonPath, vch.ContainerBasePath));
 
         // Certificates may live outside the VCH's directory (--tls-cert-path): snapshot them to put back on failure.
         var outside = FileSnapshot.Take(VchSetup.FilesWritten(vch, store).Append(vch.SystemdUnitFile).OfType<string>()
@@ -143,6 +162,8 @@ internal sealed class CreateCommand
         {
             Directory.CreateDirectory(vch.DatastorePath);
             vch = vch with { RegistryCaFiles = RegistryFlags.CopyCas(vch.RegistryCaFiles, vch.Directory) };
+            if (vch.Release is { } release)
+                Releases.Install(release, progress);
             VchSetup.Apply(vch, plan, store, progress);
             if (vch.AdminPort is not null)
             {

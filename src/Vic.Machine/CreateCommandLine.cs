@@ -12,7 +12,12 @@ internal static class CreateCommandLine
         string root = Path.GetDirectoryName(vch.Directory)!;
         if (root != Path.GetFullPath(defaultRoot))
             args.AddRange(["--root", root]);
-        args.AddRange(["create", "--name", vch.Name, "--container-base", vch.ContainerBasePath, "--vch-binary", vch.DaemonPath]);
+        // An installed release is a copy made by create from the build's files: a new create makes its own from the same sources.
+        args.AddRange(["create", "--name", vch.Name, "--container-base", vch.ContainerBaseSource ?? vch.ContainerBasePath]);
+        if (vch.ReleaseStamp is null)
+            args.AddRange(["--vch-binary", vch.DaemonPath]);
+        else if (vch.DaemonSource is string source && source != Layout.DefaultDaemon())
+            args.AddRange(["--vch-binary", source]);
         if (vch.Accelerator != "auto")
             args.AddRange(["--accelerator", vch.Accelerator]);
         if (vch.HasTcp)
@@ -55,6 +60,8 @@ internal static class CreateCommandLine
         foreach (string store in vch.VolumeStores)
             args.AddRange(["--volume-store", store]);
         args.AddRange(NetworkFlags.DaemonArgs(vch));
+        foreach (string dns in vch.DnsServers)
+            args.AddRange(["--dns-server", dns]);
         if (vch.AdminPort is int admin && admin != AdminSetup.DefaultPort)
             args.AddRange(["--admin-port", admin.ToString(CultureInfo.InvariantCulture)]);
         else if (vch.AdminPort is null && vch.HasTcp && vch.TlsMode != TlsMode.Off)

@@ -44,6 +44,8 @@ internal static class DaemonCommandLine
         foreach (string store in vch.VolumeStores)
             args.AddRange(["--volume-store", store]);
         args.AddRange(NetworkFlags.DaemonArgs(vch));
+        foreach (string dns in vch.DnsServers)
+            args.AddRange(["--dns-server", dns]);
         return args;
     }
 

@@ -59,7 +59,18 @@ internal sealed class DockerApiClient : IDisposable
     public void Dispose() => _http.Dispose();
 }
 
-internal sealed record ContainerSummary(string Id, IReadOnlyList<string> Names, string State);
+internal sealed record ContainerSummary(string Id, IReadOnlyList<string> Names, string State)
+{
+    public ContainerNetworks? NetworkSettings { get; init; }
+
+    /// <summary>The container's name without the leading '/', else its short ID.</summary>
+    public string DisplayName => Names.FirstOrDefault()?.TrimStart('/') ?? Id[..Math.Min(12, Id.Length)];
+
+    /// <summary>The networks it is connected to, by name (running or not).</summary>
+    public IEnumerable<string> NetworkNames => NetworkSettings?.Networks?.Keys ?? Enumerable.Empty<string>();
+}
+
+internal sealed record ContainerNetworks(Dictionary<string, System.Text.Json.JsonElement>? Networks);
 
 [JsonSerializable(typeof(List<ContainerSummary>))]
 internal sealed partial class DockerJson : JsonSerializerContext;

@@ -35,6 +35,14 @@ internal static class InspectCommand
             Console.WriteLine(v.AdminUrl is string admin ? $"vicadmin:      {admin} (token: {v.AdminTokenFile}; or a client certificate)" : "vicadmin:      off");
             Console.WriteLine($"Limits:        containers {Show(v.Limits.Containers)}, memory {Show(v.Limits.MemoryBytes is long m ? ByteSize.Format(m) : null)}, cpus {Show(v.Limits.Cpus)}, storage {Show(v.Limits.StorageQuotaBytes is long s ? ByteSize.Format(s) : null)}");
             Console.WriteLine($"Debug:         {(v.Debug ? "on" : "off")}");
+            var settings = v.Settings!;
+            Console.WriteLine($"Version:       {settings.Version}{(settings.Release is string r ? $" (release {r})" : " (daemon used in place)")}{(settings.RollbackRelease is string back ? $"; rollback copy: {back}" : "")}");
+            Console.WriteLine($"Daemon:        {settings.DaemonPath}");
+            Console.WriteLine($"Container base: {settings.ContainerBasePath}");
+            Console.WriteLine($"Registries:    insecure {List(settings.InsecureRegistries)}; CAs {List(settings.RegistryCaFiles)}; whitelist {List(settings.WhitelistRegistries)}; mirrors {List(settings.RegistryMirrors)}");
+            Console.WriteLine($"DNS servers:   {(settings.DnsServers.Count == 0 ? "the host's (/etc/resolv.conf)" : string.Join(", ", settings.DnsServers))}");
+            Console.WriteLine($"Volume stores: {string.Join(", ", settings.VolumeStores)}");
+            Console.WriteLine($"Container networks: {List(settings.ContainerNetworks)}");
             Console.WriteLine($"Datastore:     {v.DatastorePath}");
             Console.WriteLine($"Log:           {v.LogFile}");
             if (vch.SystemdUnitFile is string unit)
@@ -67,4 +75,6 @@ internal static class InspectCommand
     }
 
     private static string Show(object? value) => value?.ToString() ?? "unlimited";
+
+    private static string List(IReadOnlyList<string> values) => values.Count == 0 ? "none" : string.Join(", ", values);
 }

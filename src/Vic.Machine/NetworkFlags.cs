@@ -20,12 +20,20 @@ internal sealed class NetworkFlags(Option<string[]> containerNetwork)
     /// <summary>The options only a local VCH takes (container networks on vSphere are port groups, validated there).</summary>
     public IEnumerable<Option> LocalOnly => [BridgeNetworkRange, Gateway, IpRange, Dns];
 
-    public VchRecord Apply(ParseResult parse, VchRecord vch)
+    /// <summary>
+    /// The record with the network flags applied. Create gives the whole set; configure (<paramref name="onlyGiven"/>)
+    /// replaces the container networks only when one of their flags is given (<c>--container-network ""</c> clears them).
+    /// </summary>
+    public VchRecord Apply(ParseResult parse, VchRecord vch, bool onlyGiven = false)
     {
         string? range = parse.GetValue(BridgeNetworkRange);
         if (range is not null && !IsCidr(range))
             throw new MachineException($"--bridge-network-range \"{range}\": expected an IPv4 CIDR such as 172.16.0.0/12", ExitCodes.InvalidArgument);
+        if (onlyGiven && !new Option[] { containerNetwork, Gateway, IpRange, Dns }.Any(o => parse.GetResult(o) is { Implicit: false }))
+            return vch with { BridgeNetworkRange = range ?? vch.BridgeNetworkRange };
         var networks = (parse.GetValue(containerNetwork) ?? []).ToList();
+        if (LocalConfigureOptions.Clears(networks, containerNetwork.Name))
+            networks.Clear();
         var gateways = (parse.GetValue(Gateway) ?? []).ToList();
         var ranges = (parse.GetValue(IpRange) ?? []).ToList();
         var dns = (parse.GetValue(Dns) ?? []).ToList();
@@ -51,6 +59,13 @@ internal sealed class NetworkFlags(Option<string[]> containerNetwork)
             ContainerNetworkIpRanges = ranges,
             ContainerNetworkDns = dns,
         };
+    }
+
+    /// <summary>The Docker network name of "&lt;bridge&gt;[:name]": the name, else the bridge (without its namespace), as vic-vch names it.</summary>
+    public static string NameOf(string network)
+    {
+        int colon = network.IndexOf(':', StringComparison.Ordinal);
+        return colon >= 0 ? network[(colon + 1)..] : network[(network.LastIndexOf('/') + 1)..];
     }
 
     /// <summary>The daemon's flags for the record (vic-vch takes the same names).</summary>

@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Vic.Machine;
 
-/// <summary>vic-machine create's registry policy options, validated before anything is created.</summary>
+/// <summary>vic-machine's registry policy options (create; configure through LocalConfigureOptions), validated before anything changes.</summary>
 internal sealed class RegistryFlags
 {
     public Option<string[]> Insecure { get; } = new("--insecure-registry")
@@ -22,30 +22,45 @@ internal sealed class RegistryFlags
     public IEnumerable<Option> All => [Insecure, Ca, Whitelist, Mirror];
 
     /// <summary>Checks the values; returns them with CA paths made absolute.</summary>
-    public (List<string> Insecure, List<string> Cas, List<string> Whitelist, List<string> Mirrors) Validate(ParseResult parse)
+    public (List<string> Insecure, List<string> Cas, List<string> Whitelist, List<string> Mirrors) Validate(ParseResult parse) =>
+        (ValidateRegistries(parse.GetValue(Insecure) ?? [], Insecure.Name),
+         (parse.GetValue(Ca) ?? []).Select(ValidateCa).ToList(),
+         ValidateRegistries(parse.GetValue(Whitelist) ?? [], Whitelist.Name),
+         ValidateMirrors(parse.GetValue(Mirror) ?? []));
+
+    /// <summary>Where a VCH's copies of its registry CAs are, inside its directory.</summary>
+    public const string CaDirectory = "registry-ca";
+
+    /// <summary>host[:port], a CIDR or *.domain each (URLs and paths refused).</summary>
+    public static List<string> ValidateRegistries(IEnumerable<string> entries, string flag)
     {
-        var insecure = (parse.GetValue(Insecure) ?? []).ToList();
-        var whitelist = (parse.GetValue(Whitelist) ?? []).ToList();
-        foreach (string entry in insecure.Concat(whitelist))
+        var list = entries.ToList();
+        foreach (string entry in list)
         {
             if (string.IsNullOrWhiteSpace(entry) || entry.Contains("://", StringComparison.Ordinal) || (entry.Contains('/') && !System.Net.IPNetwork.TryParse(entry, out _)))
-                throw new MachineException($"invalid registry \"{entry}\": use host[:port], a CIDR or *.domain", ExitCodes.InvalidArgument);
+                throw new MachineException($"invalid registry \"{entry}\" ({flag}): use host[:port], a CIDR or *.domain", ExitCodes.InvalidArgument);
         }
-        var cas = new List<string>();
-        foreach (string file in parse.GetValue(Ca) ?? [])
-        {
-            string full = Path.GetFullPath(file);
-            if (!File.Exists(full) || !File.ReadAllText(full).Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal))
-                throw new MachineException($"--registry-ca {file}: not a PEM certificate file", ExitCodes.InvalidArgument);
-            cas.Add(full);
-        }
-        var mirrors = (parse.GetValue(Mirror) ?? []).ToList();
-        foreach (string mirror in mirrors)
+        return list;
+    }
+
+    /// <summary>The absolute path of a PEM certificate file.</summary>
+    public static string ValidateCa(string file)
+    {
+        string full = Path.GetFullPath(file);
+        if (!File.Exists(full) || !File.ReadAllText(full).Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal))
+            throw new MachineException($"--registry-ca {file}: not a PEM certificate file", ExitCodes.InvalidArgument);
+        return full;
+    }
+
+    public static List<string> ValidateMirrors(IEnumerable<string> mirrors)
+    {
+        var list = mirrors.ToList();
+        foreach (string mirror in list)
         {
             if (!Uri.TryCreate(mirror, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.AbsolutePath.Trim('/').Length > 0)
                 throw new MachineException($"invalid --registry-mirror \"{mirror}\": use http(s)://host[:port]", ExitCodes.InvalidArgument);
         }
-        return (insecure, cas, whitelist, mirrors);
+        return list;
     }
 
     /// <summary>Copies the CA files into the VCH directory, so the VCH does not depend on files outside it.</summary>
@@ -54,7 +69,7 @@ internal sealed class RegistryFlags
         var copies = new List<string>();
         if (files.Count == 0)
             return copies;
-        string dir = Path.Combine(vchDirectory, "registry-ca");
+        string dir = Path.Combine(vchDirectory, CaDirectory);
         Directory.CreateDirectory(dir);
         for (int i = 0; i < files.Count; i++)
         {

@@ -112,6 +112,9 @@ internal sealed class SettingsOptions
             StorageQuotaBytes = Size(parse, StorageQuota, current.StorageQuotaBytes),
             Accelerator = accelerator,
             DaemonPath = daemon,
+            // A daemon named with --vch-binary runs where it is, outside the VCH's installed release.
+            ReleaseStamp = daemon == current.DaemonPath ? current.ReleaseStamp : null,
+            DaemonSource = daemon == current.DaemonPath ? current.DaemonSource : null,
         };
     }
 

@@ -21,6 +21,32 @@ internal sealed record VchRecord
     public string Version { get; init; } = "";
     public bool Debug { get; init; }
 
+    /// <summary>The stamp of the copy in releases/ that <see cref="DaemonPath"/> and <see cref="ContainerBasePath"/> point into;
+    /// null when they are used where they are (an explicit --vch-binary, or a VCH made before releases were copied).</summary>
+    public string? ReleaseStamp { get; init; }
+    /// <summary>Where that copy came from: what <c>inspect config</c> prints, since the copy goes with the VCH.</summary>
+    public string? DaemonSource { get; init; }
+    public string? ContainerBaseSource { get; init; }
+    /// <summary>What the VCH ran before its last upgrade (or rollback): <c>upgrade --rollback</c> switches back to it.</summary>
+    public VchRelease? Previous { get; init; }
+
+    /// <summary>What the daemon runs now.</summary>
+    [JsonIgnore]
+    public VchRelease Current => new()
+    {
+        DaemonPath = DaemonPath, ContainerBasePath = ContainerBasePath, Version = Version, Stamp = ReleaseStamp,
+        DaemonSource = DaemonSource, ContainerBaseSource = ContainerBaseSource,
+    };
+
+    /// <summary>The installed copy in use, if the daemon runs one (null when it runs files in place).</summary>
+    [JsonIgnore] public VchRelease? Release => ReleaseStamp is null ? null : Current;
+
+    public VchRecord WithRelease(VchRelease release) => this with
+    {
+        DaemonPath = release.DaemonPath, ContainerBasePath = release.ContainerBasePath, Version = release.Version, ReleaseStamp = release.Stamp,
+        DaemonSource = release.DaemonSource, ContainerBaseSource = release.ContainerBaseSource,
+    };
+
     /// <summary>TCP listening address; null for a VCH made before TCP endpoints existed (unix socket only).</summary>
     public string? EndpointAddress { get; init; }
     public int EndpointPort { get; init; }
@@ -57,8 +83,15 @@ internal sealed record VchRecord
     public List<string> ContainerNetworkIpRanges { get; init; } = [];
     public List<string> ContainerNetworkDns { get; init; } = [];
 
+    /// <summary>Resolvers the VCH's DNS forwards names it does not know to (vic-vch --dns-server); empty: the host's.</summary>
+    public List<string> DnsServers { get; init; } = [];
+
     /// <summary>Volume stores as "&lt;absolute directory&gt;:&lt;label&gt;"; empty: "default" inside the datastore.</summary>
     public List<string> VolumeStores { get; init; } = [];
+
+    /// <summary>The stores the daemon has: the configured ones, else the implicit "default" inside the datastore (as vic-vch makes it).</summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> EffectiveVolumeStores => VolumeStores.Count > 0 ? VolumeStores : [Path.Combine(DatastorePath, "volumes") + ":default"];
 
     /// <summary>vicadmin's HTTPS port (on the endpoint's address); null: no vicadmin (--no-admin, --no-tls, or a VCH made before it).</summary>
     public int? AdminPort { get; init; }
@@ -114,6 +147,12 @@ internal sealed partial class MachineJson : JsonSerializerContext;
 internal sealed record VchView(
     string Name, string State, string DockerHost, string Directory, string DatastorePath, int? Pid, string LogFile, DateTimeOffset Created,
     string UnixSocket, string? Endpoint, string Tls, string? CertPath, string EnvFile, IReadOnlyDictionary<string, string> Env, bool Debug,
-    VchLimitsView Limits, string? AdminUrl = null, string? AdminTokenFile = null);
+    VchLimitsView Limits, string? AdminUrl = null, string? AdminTokenFile = null, VchSettingsView? Settings = null);
+
+/// <summary>What configure and upgrade change beyond the endpoint and limits, as inspect --format json shows it.</summary>
+internal sealed record VchSettingsView(
+    string Version, string? Release, string? RollbackRelease, string DaemonPath, string ContainerBasePath,
+    IReadOnlyList<string> InsecureRegistries, IReadOnlyList<string> RegistryCaFiles, IReadOnlyList<string> WhitelistRegistries,
+    IReadOnlyList<string> RegistryMirrors, IReadOnlyList<string> DnsServers, IReadOnlyList<string> VolumeStores, IReadOnlyList<string> ContainerNetworks);
 
 internal sealed record VchLimitsView(int? Containers, long? MemoryBytes, int? Cpus, long? StorageQuotaBytes);

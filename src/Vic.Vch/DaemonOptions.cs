@@ -27,6 +27,9 @@ internal sealed record DaemonOptions
 
     public string BridgeNetworkRange { get; init; } = "172.16.0.0/12";
 
+    /// <summary>Resolvers the VCH's DNS forwards to (--dns-server); empty: the host's /etc/resolv.conf.</summary>
+    public IReadOnlyList<string> DnsServers { get; init; } = [];
+
     /// <summary>Host bridges containers may join directly (local target; on vSphere container networks are port groups).</summary>
     public IReadOnlyList<Vic.Engine.ContainerNetworkOptions> ContainerNetworks { get; init; } = [];
 

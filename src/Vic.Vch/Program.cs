@@ -38,6 +38,8 @@ var volumeStore = new Option<string[]>("--volume-store")
         + "created with --opt VolumeStore=<label> (none given: \"default\" inside the datastore)",
 };
 
+var dnsServer = new Option<string[]>("--dns-server") { Description = "Resolver the VCH's DNS forwards names it does not know to (repeatable; default: the host's /etc/resolv.conf)" };
+
 var vsphere = new VSphereFlags();
 var containerNetworks = new ContainerNetworkFlags(vsphere.ContainerNetwork);
 
@@ -55,7 +57,7 @@ var logFile = new Option<string?>("--log-file") { Description = "The file this d
 var root = new RootCommand("vic-vch: a Virtual Container Host serving the Docker API; every container is a VM (local QEMU, or vSphere with --target)")
 {
     name, datastore, socket, containerBase, pidFile, accelerator, debug, tcp, tlsCert, tlsKey, tlsClientCa,
-    maxContainers, maxMemory, maxCpus, storageQuota, insecure, registryCa, whitelist, blacklist, mirror, httpProxy, httpsProxy, noProxy, netns, bridgeRange, volumeStore,
+    maxContainers, maxMemory, maxCpus, storageQuota, insecure, registryCa, whitelist, blacklist, mirror, httpProxy, httpsProxy, noProxy, netns, bridgeRange, volumeStore, dnsServer,
     adminPort, adminAddress, noAdmin, adminToken, adminConfig, logFile, sealedSecrets, keyDevice, secretsDir,
 };
 foreach (var option in vsphere.All.Concat(containerNetworks.All))
@@ -83,6 +85,9 @@ root.Validators.Add(result =>
     // On vSphere a volume store is "<datastore>/path:label"; volumes are not implemented there yet (the backend refuses them).
     if (!onVsphere && VolumeStores.TryParse(result.GetValue(volumeStore) ?? [], out _, out string? storeError) is false)
         result.AddError(storeError!);
+    foreach (string server in result.GetValue(dnsServer) ?? [])
+        if (!System.Net.IPAddress.TryParse(server, out _))
+            result.AddError($"--dns-server \"{server}\" is not an IP address");
     if ((result.GetValue(sealedSecrets) is null) != (result.GetValue(keyDevice) is null))
         result.AddError("--sealed-secrets and --key-device go together");
     if (result.GetValue(adminPort) is < 0 or > 65535)
@@ -128,6 +133,7 @@ Task<int> RunDaemon(ParseResult parse, CancellationToken ct) => Daemon.RunAsync(
     },
     BridgeNetworkRange = parse.GetValue(bridgeRange)!,
     ContainerNetworks = parse.GetValue(vsphere.Target) is null ? containerNetworks.Read(parse, out _) : [],
+    DnsServers = parse.GetValue(dnsServer) ?? [],
     TcpEndpoint = parse.GetValue(tcp),
     Tls = parse.GetValue(tlsCert) is string cert
         ? new DaemonTls(Path.GetFullPath(cert), Path.GetFullPath(parse.GetValue(tlsKey)!), parse.GetValue(tlsClientCa) is string ca ? Path.GetFullPath(ca) : null)

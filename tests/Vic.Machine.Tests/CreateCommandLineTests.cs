@@ -48,6 +48,7 @@ public sealed class CreateCommandLineTests : IDisposable
     [InlineData("--endpoint-port", "2404", "--admin-port", "2390")]
     [InlineData("--endpoint-port", "2405", "--no-admin")]
     [InlineData("--endpoint-port", "2403", "--volume-store", "/srv/vols:default", "--volume-store", "/mnt/fast:fast")]
+    [InlineData("--endpoint-port", "2406", "--dns-server", "10.0.0.2", "--dns-server", "192.0.2.53", "--insecure-registry", "reg.test:5000", "--registry-mirror", "https://mirror.test")]
     [InlineData("--endpoint-port", "2402", "--tls-ca", "CA", "--tls-server-cert", "SCERT", "--tls-server-key", "SKEY", "--tls-cert-path", "/tmp/elsewhere/certs")]
     public void Inspect_config_reproduces_the_vch(params string[] settings)
     {

@@ -112,39 +112,21 @@ internal static class VsphereCli
         PrintEndpoint(await VchFinder.GetAsync(session, name, ct), format);
     }
 
-    /// <summary><c>vic-machine upgrade</c>: vSphere VCHs only (a local VCH runs the daemon binary it is configured with).</summary>
-    public static Command Upgrade()
+    /// <summary><c>vic-machine upgrade --target</c>: uploads the images and switches the appliance to them (or back, with <paramref name="rollback"/>).</summary>
+    public static async Task UpgradeAsync(VsphereTarget target, string name, string? containerBase, string? applianceDir, bool rollback, bool force,
+        string format, CancellationToken ct)
     {
-        var target = new TargetOptions();
-        var name = Commands.NameOption();
-        var containerBase = new Option<string?>("--container-base") { Description = "Container base to upload (default: the one built with vic-machine)" };
-        var applianceDir = new Option<string?>("--appliance-dir") { Description = "Directory with the appliance image appliance.img (default: out/appliance)" };
-        var rollback = new Option<bool>("--rollback") { Description = "Go back to the images the VCH ran before its last upgrade" };
-        var force = new Option<bool>("--force") { Description = "Upload and switch even when the VCH already runs these images" };
-        var command = new Command("upgrade", "Upload a new appliance image and container base to a VCH on vSphere and switch to them, keeping the old ones for --rollback")
+        LocalImages? images = null;
+        if (!rollback)
         {
-            name, containerBase, applianceDir, rollback, force, Commands.FormatOption,
-        };
-        target.AddTo(command);
-        command.SetAction((parse, ct) => Commands.Run(parse, async () =>
-        {
-            if (!target.Given(parse))
-                throw new MachineException("upgrade manages VCHs on vSphere (give --target); a local VCH runs the daemon it is configured with: vic-machine configure --vch-binary", ExitCodes.InvalidArgument);
-            var t = target.Read(parse);
-            LocalImages? images = null;
-            if (!parse.GetValue(rollback))
-            {
-                var problems = new List<string>();
-                images = LocalImages.Find(parse.GetValue(containerBase) ?? Layout.DefaultContainerBase(),
-                    parse.GetValue(applianceDir) ?? VsphereCreateOptions.DefaultApplianceDirectory(), problems);
-                if (problems.Count > 0)
-                    throw new MachineException(string.Join("\n", problems), ExitCodes.InvalidArgument);
-            }
-            await using var session = await t.ConnectAsync(ct);
-            var vch = await VchFinder.GetAsync(session, parse.GetValue(name)!, ct);
-            await new VchUpgrader(session, Console.Error).UpgradeAsync(vch, images, parse.GetValue(rollback), parse.GetValue(force), ct);
-            PrintEndpoint(await VchFinder.GetAsync(session, parse.GetValue(name)!, ct), parse.GetValue(Commands.FormatOption)!);
-        }));
-        return command;
+            var problems = new List<string>();
+            images = LocalImages.Find(containerBase ?? Layout.DefaultContainerBase(), applianceDir ?? VsphereCreateOptions.DefaultApplianceDirectory(), problems);
+            if (problems.Count > 0)
+                throw new MachineException(string.Join("\n", problems), ExitCodes.InvalidArgument);
+        }
+        await using var session = await target.ConnectAsync(ct);
+        var vch = await VchFinder.GetAsync(session, name, ct);
+        await new VchUpgrader(session, Console.Error).UpgradeAsync(vch, images, rollback, force, ct);
+        PrintEndpoint(await VchFinder.GetAsync(session, name, ct), format);
     }
 }
