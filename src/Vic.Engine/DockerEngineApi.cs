@@ -85,6 +85,7 @@ public static class DockerEngineApi
         services.AddHostedService(sp => sp.GetRequiredService<ExecService>());
         services.AddSingleton<ExecHijack>();
         services.AddSingleton<ProcessTable>();
+        services.AddSingleton(sp => new EventJournal(options.EventHistoryPath, options.EventHistoryLimit, sp.GetRequiredService<ILogger<EventJournal>>()));
         services.AddSingleton<EventBroker>();
         services.AddHostedService(sp => sp.GetRequiredService<EventBroker>());
         services.AddHostedService<ContainerSupervisor>();
