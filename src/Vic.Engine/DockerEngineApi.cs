@@ -77,6 +77,7 @@ public static class DockerEngineApi
         services.AddSingleton<ContainerFactory>();
         services.AddSingleton<Volumes.MountResolver>();
         services.AddSingleton<ContainerFilter>();
+        services.AddSingleton<ContainerSizes>();
         services.AddSingleton<ImageFilter>();
         services.AddSingleton<StartFailures>();
         services.AddSingleton<AttachStreamer>();
