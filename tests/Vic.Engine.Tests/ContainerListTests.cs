@@ -99,11 +99,6 @@ public sealed class ContainerListTests : IAsyncLifetime
         var (badJson, _) = await _server.GetAsync("/containers/json?filters=%7Bnope");
         Assert.Equal(HttpStatusCode.BadRequest, badJson.StatusCode);
     }
-}
-
-internal static class FakesIds
-{
-    public const string Busybox = Fakes.FakeImageService.BusyboxId;
 
     [Fact]
     public async Task Sizes_come_only_when_asked_and_add_the_image_to_the_changes()
@@ -126,4 +121,9 @@ internal static class FakesIds
         var (_, unsized) = await _server.GetAsync("/v1.44/containers/failed1/json");
         Assert.False(unsized.TryGetProperty("SizeRw", out _));
     }
+}
+
+internal static class FakesIds
+{
+    public const string Busybox = Fakes.FakeImageService.BusyboxId;
 }

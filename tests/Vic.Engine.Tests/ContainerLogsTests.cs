@@ -111,7 +111,8 @@ public sealed class ContainerLogsTests : IAsyncLifetime
             """;
         string id = await _server.CreateAsync("detailed", """["sleep"]""", logConfig);
         var t = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
-        _server.Backend.AddOutput(id, OutputStream.Stdout, "one\ntwo\n", t);
+        _server.Backend.AddOutput(id, OutputStream.Stdout, "one\n", t);
+        _server.Backend.AddOutput(id, OutputStream.Stdout, "two\n", t);
 
         var plain = Demux(await _server.Client.GetByteArrayAsync("/containers/detailed/logs?stdout=1&details=1"));
         string attributes = $"STAGE=prod%26eu,com.example.team=core+infra,tag=detailed%2F{id[..12]} ";

@@ -81,7 +81,7 @@ public sealed class ImageImportTests : IAsyncLifetime
         Assert.All(progress, m => Assert.Equal("Importing", m.GetProperty("status").GetString()));
         Assert.All(progress, m => Assert.Equal(_rootfs.Length, m.GetProperty("progressDetail").GetProperty("total").GetInt64()));
         Assert.Equal(_rootfs.Length, progress[^1].GetProperty("progressDetail").GetProperty("current").GetInt64());
-        Assert.False(messages.Any(m => m.TryGetProperty("id", out _)));
+        Assert.DoesNotContain(messages, m => m.TryGetProperty("id", out _));
 
         var created = _server.Images.LastCreated!.Value;
         Assert.Equal(_rootfs, created.Layer);
