@@ -41,7 +41,9 @@ public sealed class SurvivalTests : IAsyncLifetime
     public async Task Events_from_before_a_sigkill_of_the_vch_are_answered_after_it_with_the_same_json()
     {
         string since = (DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        string id = await _vch.OkAsync("run", "--name", "evented", "busybox", "sh", "-c", "exit 3");
+        var run = await _vch.DockerAsync("run", "--name", "evented", "busybox", "sh", "-c", "exit 3");
+        Assert.True(run.ExitCode == 3, run.ToString());
+        string id = await _vch.OkAsync("inspect", "-f", "{{.Id}}", "evented");
         await _vch.OkAsync("rm", id);
         // An until in the past makes the CLI print the recorded events and return.
         await Task.Delay(1100);
