@@ -77,6 +77,7 @@ public static class DockerEngineApi
         services.AddSingleton<ContainerFactory>();
         services.AddSingleton<Volumes.MountResolver>();
         services.AddSingleton<ContainerFilter>();
+        services.AddSingleton<ContainerSizes>();
         services.AddSingleton<ImageFilter>();
         services.AddSingleton<StartFailures>();
         services.AddSingleton<AttachStreamer>();
@@ -85,6 +86,7 @@ public static class DockerEngineApi
         services.AddHostedService(sp => sp.GetRequiredService<ExecService>());
         services.AddSingleton<ExecHijack>();
         services.AddSingleton<ProcessTable>();
+        services.AddSingleton(sp => new EventJournal(options.EventHistoryPath, options.EventHistoryLimit, sp.GetRequiredService<ILogger<EventJournal>>()));
         services.AddSingleton<EventBroker>();
         services.AddHostedService(sp => sp.GetRequiredService<EventBroker>());
         services.AddHostedService<ContainerSupervisor>();

@@ -15,6 +15,13 @@ public sealed record EngineOptions
     /// <summary>Shown in docker info (DockerRootDir, DriverStatus).</summary>
     public string DatastorePath { get; init; } = "";
 
+    /// <summary>The file the event history is kept in (docker events --since/--until across daemon restarts), a JSON line
+    /// per event; null keeps it in memory only.</summary>
+    public string? EventHistoryPath { get; init; }
+
+    /// <summary>How many recent events are kept for --since/--until (dockerd keeps 256, in memory).</summary>
+    public int EventHistoryLimit { get; init; } = 1000;
+
     /// <summary>Where networks without --subnet get their /16 from (vic-machine create --bridge-network-range).</summary>
     public string BridgeNetworkPool { get; init; } = "172.16.0.0/12";
 

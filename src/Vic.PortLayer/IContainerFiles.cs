@@ -55,6 +55,14 @@ public interface IContainerFiles
     /// <summary>The container's changes against its image, sorted by path, without the files the VCH manages (/etc/hosts...).</summary>
     Task<IReadOnlyList<ContainerChange>> ChangesAsync(string id, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// docker ps -s's SizeRw: the bytes the container's changes against its image hold (the apparent sizes of added and
+    /// modified files, not directories, a hard-linked file once), as dockerd sums a container's overlay upper directory.
+    /// Measured as <see cref="ChangesAsync"/> reads the changes, so it costs what a diff costs; a backend may keep the
+    /// figure of a container whose disk has not changed since. Conflict for a paused container.
+    /// </summary>
+    Task<long> ChangesSizeAsync(string id, CancellationToken cancellationToken);
+
     /// <summary>A tar of the container's whole root filesystem (volumes not included). A running container's filesystem is
     /// frozen while it streams.</summary>
     Task<Stream> ExportAsync(string id, CancellationToken cancellationToken);
@@ -73,6 +81,7 @@ public sealed class UnsupportedContainerFiles : IContainerFiles
     public Task<IContainerArchive> GetArchiveAsync(string id, string path, CancellationToken cancellationToken) => throw Refusal;
     public Task PutArchiveAsync(string id, string path, Stream tar, ExtractOptions options, CancellationToken cancellationToken) => throw Refusal;
     public Task<IReadOnlyList<ContainerChange>> ChangesAsync(string id, CancellationToken cancellationToken) => throw Refusal;
+    public Task<long> ChangesSizeAsync(string id, CancellationToken cancellationToken) => throw Refusal;
     public Task<Stream> ExportAsync(string id, CancellationToken cancellationToken) => throw Refusal;
     public Task<Stream> ExportChangesAsync(string id, CancellationToken cancellationToken) => throw Refusal;
 }

@@ -33,6 +33,11 @@ public enum FileOperation
 
     /// <summary>Thaw what <see cref="Freeze"/> froze. FileDone.</summary>
     Thaw,
+
+    /// <summary>How many bytes the root's changes against the lower tree hold (Files mode with a lower device): the sizes
+    /// of the added and modified entries that are not directories, a hard-linked file once, as dockerd sums an overlay
+    /// upper directory for SizeRw. FileData frames holding a JSON <see cref="ChangesSize"/>, then FileDone.</summary>
+    ChangesSize,
 }
 
 /// <summary>What a file session does; the payload of <see cref="ControlFrameKind.FileStart"/>.</summary>
@@ -87,6 +92,9 @@ public sealed record FileResult
     public FileErrorKind Error { get; init; }
     public string Message { get; init; } = "";
 }
+
+/// <summary>The answer of <see cref="FileOperation.ChangesSize"/>.</summary>
+public sealed record ChangesSize(long Bytes);
 
 /// <summary>One entry of a container's changes, as dockerd's: Kind 0 modified, 1 added, 2 deleted.</summary>
 public sealed record FileChange(string Path, int Kind);

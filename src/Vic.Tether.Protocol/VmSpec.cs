@@ -305,4 +305,5 @@ public sealed record SealedSecret(string Name, string Sealed);
 [JsonSerializable(typeof(PathStat))]
 [JsonSerializable(typeof(FileResult))]
 [JsonSerializable(typeof(List<FileChange>))]
+[JsonSerializable(typeof(ChangesSize))]
 public sealed partial class ProtocolJson : JsonSerializerContext;

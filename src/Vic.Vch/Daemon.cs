@@ -31,6 +31,7 @@ internal static class Daemon
                 UnixSocketPath = options.SocketPath,
                 VchName = options.Name,
                 DatastorePath = options.DatastorePath,
+                EventHistoryPath = Path.Combine(options.DatastorePath, "events.jsonl"),
                 BridgeNetworkPool = options.BridgeNetworkRange,
                 ContainerNetworks = options.ContainerNetworks,
                 UpstreamDns = options.DnsServers,

@@ -99,6 +99,28 @@ public sealed class ContainerListTests : IAsyncLifetime
         var (badJson, _) = await _server.GetAsync("/containers/json?filters=%7Bnope");
         Assert.Equal(HttpStatusCode.BadRequest, badJson.StatusCode);
     }
+
+    [Fact]
+    public async Task Sizes_come_only_when_asked_and_add_the_image_to_the_changes()
+    {
+        _server.Backend.Files.Sizes[_failed] = 5_242_880;
+        var (_, plain) = await _server.GetAsync("/v1.44/containers/json?all=1");
+        Assert.All(plain.EnumerateArray(), c => Assert.False(c.TryGetProperty("SizeRw", out _)));
+
+        var (_, sized) = await _server.GetAsync("/v1.44/containers/json?all=1&size=1");
+        var failed = sized.EnumerateArray().Single(c => c.GetProperty("Id").GetString() == _failed);
+        Assert.Equal(5_242_880, failed.GetProperty("SizeRw").GetInt64());
+        Assert.Equal(5_242_880 + 4_200_000, failed.GetProperty("SizeRootFs").GetInt64()); // the fake busybox is 4.2 MB
+        // One the backend cannot measure now gets no figures; the list still answers.
+        var running = sized.EnumerateArray().Single(c => c.GetProperty("Id").GetString() == _running);
+        Assert.False(running.TryGetProperty("SizeRw", out _));
+
+        var (_, inspect) = await _server.GetAsync("/v1.44/containers/failed1/json?size=1");
+        Assert.Equal(5_242_880, inspect.GetProperty("SizeRw").GetInt64());
+        Assert.Equal(9_442_880, inspect.GetProperty("SizeRootFs").GetInt64());
+        var (_, unsized) = await _server.GetAsync("/v1.44/containers/failed1/json");
+        Assert.False(unsized.TryGetProperty("SizeRw", out _));
+    }
 }
 
 internal static class FakesIds

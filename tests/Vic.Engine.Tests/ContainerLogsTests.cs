@@ -101,4 +101,54 @@ public sealed class ContainerLogsTests : IAsyncLifetime
         var (missing, _) = await _server.GetAsync("/containers/nope/logs?stdout=1");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
+
+    [Fact]
+    public async Task Details_put_the_log_attributes_after_the_timestamp_sorted_and_escaped()
+    {
+        string logConfig = """
+            "Labels":{"com.example.team":"core infra","unused":"x"},"Env":["STAGE=prod&eu","OTHER=1"],
+            "HostConfig":{"LogConfig":{"Type":"json-file","Config":{"labels":"com.example.team,missing","env":"STAGE","tag":"{{.Name}}/{{.ID}}"}}}
+            """;
+        string id = await _server.CreateAsync("detailed", """["sleep"]""", logConfig);
+        var t = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        _server.Backend.AddOutput(id, OutputStream.Stdout, "one\n", t);
+        _server.Backend.AddOutput(id, OutputStream.Stdout, "two\n", t);
+
+        var plain = Demux(await _server.Client.GetByteArrayAsync("/containers/detailed/logs?stdout=1&details=1"));
+        string attributes = $"STAGE=prod%26eu,com.example.team=core+infra,tag=detailed%2F{id[..12]} ";
+        Assert.Equal(attributes + "one\n" + attributes + "two\n", string.Concat(plain.Select(f => f.Text)));
+
+        var stamped = Demux(await _server.Client.GetByteArrayAsync("/containers/detailed/logs?stdout=1&details=1&timestamps=1&tail=1"));
+        Assert.Equal("2026-01-02T03:04:05.000000000Z " + attributes + "two\n", stamped.Single().Text);
+    }
+
+    [Fact]
+    public async Task Details_without_attributes_keep_dockerds_leading_space()
+    {
+        string id = await _server.CreateAsync("bare", """["sleep"]""", "\"HostConfig\":{\"LogConfig\":{\"Type\":\"local\",\"Config\":{\"env\":\"PATH\"}}}");
+        _server.Backend.AddOutput(id, OutputStream.Stdout, "x\n");
+        var frames = Demux(await _server.Client.GetByteArrayAsync("/containers/bare/logs?stdout=1&details=1"));
+        Assert.Equal(" x\n", frames.Single().Text);
+    }
+
+    [Fact]
+    public async Task Since_in_the_future_and_until_in_the_past_select_nothing()
+    {
+        string id = await _server.CreateAsync("window", """["sleep"]""");
+        var t = DateTimeOffset.UtcNow.AddMinutes(-5);
+        _server.Backend.AddOutput(id, OutputStream.Stdout, "old\n", t);
+        long future = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
+        long past = DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeSeconds();
+        Assert.Empty(await _server.Client.GetByteArrayAsync($"/containers/window/logs?stdout=1&since={future}.000000000"));
+        Assert.Empty(await _server.Client.GetByteArrayAsync($"/containers/window/logs?stdout=1&until={past}.000000000"));
+        // As the CLI sends "--since 10m": a timestamp ten minutes back, with nanoseconds.
+        Assert.Equal(["old\n"], Demux(await _server.Client.GetByteArrayAsync($"/containers/window/logs?stdout=1&since={past}.000000000")).Select(f => f.Text));
+    }
+
+    [Theory]
+    [InlineData("plain-Text_1.2~", "plain-Text_1.2~")]
+    [InlineData("a b", "a+b")]
+    [InlineData("x=y,z/é", "x%3Dy%2Cz%2F%C3%A9")]
+    public void Query_escape_is_gos(string value, string escaped) =>
+        Assert.Equal(escaped, Vic.Engine.Containers.LogAttributes.QueryEscape(value));
 }

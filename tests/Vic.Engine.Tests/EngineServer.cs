@@ -43,10 +43,10 @@ internal sealed class EngineServer : IAsyncDisposable
     public string SocketPath => Path.Combine(_directory, "docker.sock");
 
     public static async Task<EngineServer> StartAsync(Action<FakeBackend>? seed = null, IReadOnlyList<string>? tcp = null, IReadOnlyList<TlsEndpoint>? tls = null,
-        IReadOnlyList<ContainerNetworkOptions>? containerNetworks = null)
+        IReadOnlyList<ContainerNetworkOptions>? containerNetworks = null, string? eventHistory = null, FakeBackend? backend = null)
     {
         string directory = Path.Combine(Path.GetTempPath(), "vic-engine-" + Guid.NewGuid().ToString("N")[..8]);
-        var backend = new FakeBackend();
+        backend ??= new FakeBackend();
         seed?.Invoke(backend);
         var images = new FakeImageService();
         var app = DockerEngineApi.Build(
@@ -58,6 +58,7 @@ internal sealed class EngineServer : IAsyncDisposable
                 TcpEndpoints = tcp ?? [],
                 TlsEndpoints = tls ?? [],
                 ContainerNetworks = containerNetworks ?? [],
+                EventHistoryPath = eventHistory,
             },
             backend.Services, images, logging => { if (Environment.GetEnvironmentVariable("VIC_ENGINE_TEST_LOG") == "1") logging.AddSimpleConsole(); });
         await app.StartAsync();

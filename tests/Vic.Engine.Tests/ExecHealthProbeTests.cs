@@ -20,7 +20,7 @@ public sealed class ExecHealthProbeTests : IAsyncLifetime
     public ExecHealthProbeTests()
     {
         _services = _backend.Services;
-        _events = new EventBroker(_services);
+        _events = new EventBroker(_services, new EventJournal(null, 1000, Microsoft.Extensions.Logging.Abstractions.NullLogger<EventJournal>.Instance));
     }
 
     public async Task InitializeAsync()

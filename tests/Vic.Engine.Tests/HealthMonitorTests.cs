@@ -27,7 +27,7 @@ public sealed class HealthMonitorTests : IAsyncLifetime
         _services = _backend.Services;
         _probe = new ScriptedProbe(_clock);
         _store = new HealthStore(_services.Metadata);
-        _events = new EventBroker(_services);
+        _events = new EventBroker(_services, new EventJournal(null, 1000, Microsoft.Extensions.Logging.Abstractions.NullLogger<EventJournal>.Instance));
     }
 
     public async Task InitializeAsync()

@@ -38,6 +38,31 @@ public sealed class SurvivalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Events_from_before_a_sigkill_of_the_vch_are_answered_after_it_with_the_same_json()
+    {
+        string since = (DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var run = await _vch.DockerAsync("run", "--name", "evented", "busybox", "sh", "-c", "exit 3");
+        Assert.True(run.ExitCode == 3, run.ToString());
+        string id = await _vch.OkAsync("inspect", "-f", "{{.Id}}", "evented");
+        await _vch.OkAsync("rm", id);
+        // An until in the past makes the CLI print the recorded events and return.
+        await Task.Delay(1100);
+        string until = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string[] query = ["events", "--since", since, "--until", until, "--filter", "container=" + id, "--format", "{{json .}}"];
+        string before = await _vch.OkAsync(query);
+        var actions = before.Split('\n').Select(l => JsonDocument.Parse(l).RootElement.GetProperty("Action").GetString()).ToList();
+        Assert.Equal(["create", "start", "die", "destroy"], actions);
+
+        var inspect = await _vch.MachineAsync("inspect", "--name", _vch.Name, "--format", "json");
+        int daemonPid = JsonDocument.Parse(inspect.Stdout).RootElement.GetProperty("Pid").GetInt32();
+        await Shell.RunAsync("kill", ["-9", daemonPid.ToString()]);
+        var started = await _vch.MachineAsync("start", "--name", _vch.Name);
+        Assert.True(started.ExitCode == 0, started.ToString());
+
+        Assert.Equal(before, await _vch.OkAsync(query));
+    }
+
+    [Fact]
     public async Task Delete_refuses_while_containers_run_unless_forced()
     {
         string id = await _vch.OkAsync("run", "-d", "busybox", "sleep", "1000");

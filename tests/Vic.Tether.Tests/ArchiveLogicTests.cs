@@ -123,6 +123,21 @@ public sealed class TreeDiffTests
     public void An_untouched_container_has_no_changes() => Assert.Empty(Diff(Image().Copy(), Image()));
 
     [Fact]
+    public void The_changes_size_counts_added_and_modified_files_once_and_nothing_for_directories_or_deletions()
+    {
+        Tree upper = Image().Copy()
+            .Add("tmp/big", File, 70, time: 200, size: 5_242_880)
+            .Add("tmp/hardlink", File, 70, time: 200, size: 5_242_880) // the same inode: counted once
+            .Add("tmp/dir", Dir, 71, time: 200, size: 4096)
+            .Add("tmp/link", Link, 72, time: 200, size: 8, link: "/tmp/big")
+            .Add("etc/passwd", File, 21, time: 300, size: 60) // modified: counted whole, as overlay copies it up
+            .Add("etc/hosts", File, 22, time: 300, size: 999); // managed by the VCH: not the container's change
+        upper.Entries.Remove("bin/sh");
+        Assert.Equal(5_242_880 + 8 + 60, TreeDiff.ChangesSize(upper, Image(), TreeDiff.IsManaged));
+        Assert.Equal(0, TreeDiff.ChangesSize(Image().Copy(), Image(), TreeDiff.IsManaged));
+    }
+
+    [Fact]
     public void Adds_modifications_and_deletions_are_reported_as_dockerd_reports_them()
     {
         Tree upper = Image().Copy()

@@ -9,10 +9,12 @@ namespace Vic.Engine.Events;
 
 /// <summary>
 /// Turns the port layer's state changes into Docker container events for GET /events. Changes are handled in
-/// order on one loop (names and images are looked up, remembered for "destroy"), then fanned out to listeners.
+/// order on one loop (names and images are looked up, remembered for "destroy"), recorded in the
+/// <see cref="EventJournal"/> (durably, before anyone sees them), then fanned out to listeners.
 /// </summary>
-internal sealed class EventBroker(PortLayerServices portLayer) : IHostedService
+internal sealed class EventBroker(PortLayerServices portLayer, EventJournal journal) : IHostedService
 {
+    private readonly Lock _gate = new();
     private readonly Channel<Pending> _changes = Channel.CreateUnbounded<Pending>(new() { SingleReader = true });
     private readonly ConcurrentDictionary<Channel<EventMessage>, bool> _listeners = new();
     private readonly Dictionary<string, (string Name, string Image)> _known = new(StringComparer.Ordinal);
@@ -36,11 +38,22 @@ internal sealed class EventBroker(PortLayerServices portLayer) : IHostedService
     }
 
     /// <summary>A listener's events from now on; dispose the subscription to stop.</summary>
-    public Subscription Subscribe()
+    public Subscription Subscribe() => Subscribe(null, null);
+
+    /// <summary>
+    /// dockerd's subscription: the recorded events between <paramref name="since"/> and <paramref name="until"/>
+    /// (Unix nanoseconds; none when both are null) in <see cref="Subscription.History"/>, then every event from now on.
+    /// Taken together under the broker's gate, so no event is both in the history and in the stream, and none falls between.
+    /// </summary>
+    public Subscription Subscribe(long? since, long? until)
     {
         var channel = Channel.CreateBounded<EventMessage>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest });
-        _listeners[channel] = true;
-        return new Subscription(channel.Reader, () => _listeners.TryRemove(channel, out _));
+        lock (_gate)
+        {
+            var history = journal.Between(since, until);
+            _listeners[channel] = true;
+            return new Subscription(history, channel.Reader, () => _listeners.TryRemove(channel, out _));
+        }
     }
 
     private void OnStateChanged(object? sender, ContainerStateChanged change) => _changes.Writer.TryWrite(new Pending(change, null, null));
@@ -61,8 +74,13 @@ internal sealed class EventBroker(PortLayerServices portLayer) : IHostedService
             var message = await ToMessageAsync(pending.Change, pending.Action, pending.Attributes, cancellationToken);
             if (message is null)
                 continue;
-            foreach (var listener in _listeners.Keys)
-                listener.Writer.TryWrite(message);
+            lock (_gate)
+            {
+                // Written (and fsynced) first: what a listener sees survives a daemon killed right after.
+                journal.Append(message);
+                foreach (var listener in _listeners.Keys)
+                    listener.Writer.TryWrite(message);
+            }
         }
     }
 
@@ -118,8 +136,11 @@ internal sealed class EventBroker(PortLayerServices portLayer) : IHostedService
         };
     }
 
-    internal sealed class Subscription(ChannelReader<EventMessage> reader, Action unsubscribe) : IDisposable
+    internal sealed class Subscription(IReadOnlyList<EventMessage> history, ChannelReader<EventMessage> reader, Action unsubscribe) : IDisposable
     {
+        /// <summary>Recorded events the subscription asked for, oldest first; they come before anything in <see cref="Reader"/>.</summary>
+        public IReadOnlyList<EventMessage> History { get; } = history;
+
         public ChannelReader<EventMessage> Reader { get; } = reader;
 
         public void Dispose() => unsubscribe();

@@ -20,6 +20,9 @@ internal sealed class JsonMessageStream(HttpContext context, bool errorsInStream
 
     public IProgress<ProgressMessage> Progress => new ChannelProgress(_messages.Writer);
 
+    /// <summary>Queues a message of the engine's own (import's "Downloading from ..."), in order with the progress.</summary>
+    public void Report(JsonMessage message) => _messages.Writer.TryWrite(message);
+
     /// <summary>Runs <paramref name="operation"/>, relaying its progress; the messages it returns are written last.</summary>
     public async Task RunAsync(Func<IProgress<ProgressMessage>, Task<IReadOnlyList<JsonMessage>>> operation)
     {
@@ -70,7 +73,7 @@ internal sealed class JsonMessageStream(HttpContext context, bool errorsInStream
     };
 
     /// <summary>The cosmetic progress text ("[=====>    ] 1.2MB/3.4MB"); the CLI draws its own from progressDetail.</summary>
-    private static string Bar(long current, long total)
+    internal static string Bar(long current, long total)
     {
         const int width = 50;
         int filled = (int)Math.Clamp(width * current / total, 0, width);

@@ -7,30 +7,40 @@ using Vic.PortLayer;
 namespace Vic.Engine.Images;
 
 /// <summary>
-/// docker import (POST /images/create?fromSrc=-): the request body is the root filesystem tar (plain, gzip or zstd),
-/// stored as the one layer of a new image (applied inside a VM like any layer); -c instructions give its config.
-/// Answers a JSON message stream ending with the image ID, as dockerd does.
+/// docker import (POST /images/create?fromSrc=...): the root filesystem tar (plain, gzip or zstd) is the request body
+/// (fromSrc=-) or what the VCH fetches from the URL in fromSrc (<see cref="ImageDownload"/>), stored as the one layer of
+/// a new image (applied inside a VM like any layer); -c instructions give its config. Answers a JSON message stream
+/// ending with the image ID, as dockerd does: for a URL, "Downloading from &lt;url&gt;" once the server answered, then
+/// "Importing" progress; a URL that cannot be fetched fails before the stream begins, with its own status.
 /// </summary>
 internal static class ImageImport
 {
     public static async Task RunAsync(HttpContext context, IImageService images)
     {
         var query = context.Request.Query;
-        if (RequestValues.String(query, "fromSrc") != "-")
-            throw new NotSupportedByBackendException("importing from a URL is not supported by this VCH: send the archive in the request (docker import - or a file)");
+        string source = RequestValues.String(query, "fromSrc")!;
         string? reference = Routes.CommitRoutes.Reference(RequestValues.String(query, "repo"), RequestValues.String(query, "tag"));
+        var config = ChangeInstructions.Apply(new ImageConfig(), query["changes"].OfType<string>());
+        Uri? url = source == "-" ? null : ImageDownload.Normalize(source);
         string message = RequestValues.String(query, "message") ?? "";
         var image = new NewImage
         {
-            Config = ChangeInstructions.Apply(new ImageConfig(), query["changes"].OfType<string>()),
-            Comment = message.Length > 0 ? message : "Imported from -",
+            Config = config,
+            // dockerd names the URL as it fetched it ("http://" added), or "-".
+            Comment = message.Length > 0 ? message : "Imported from " + (url?.ToString() ?? source),
             References = reference is null ? [] : [reference],
             MayBeCompressed = true,
         };
         var stream = new JsonMessageStream(context);
         await stream.RunAsync(async _ =>
         {
-            var created = await images.CreateAsync(image, context.Request.Body, context.RequestAborted);
+            if (url is null)
+                return [new JsonMessage { Status = (await images.CreateAsync(image, context.Request.Body, context.RequestAborted)).Id }];
+            using var response = await ImageDownload.GetAsync(url, context.RequestAborted);
+            stream.Report(new JsonMessage { Status = "Downloading from " + url });
+            await using var body = await response.Content.ReadAsStreamAsync(context.RequestAborted);
+            await using var counted = new ProgressStream(body, response.Content.Headers.ContentLength ?? -1, stream.Report);
+            var created = await images.CreateAsync(image, counted, context.RequestAborted);
             return [new JsonMessage { Status = created.Id }];
         });
     }

@@ -12,7 +12,7 @@ namespace Vic.Engine.Routes;
 /// <summary>Reading containers: ps, inspect and wait.</summary>
 internal sealed class ContainerQueryRoutes(
     PortLayerServices portLayer, ContainerResolver resolver, ContainerFilter filter, TimeProvider time,
-    Networks.PortPublisher ports) : IRouteGroup
+    Networks.PortPublisher ports, ContainerSizes sizes) : IRouteGroup
 {
     public void Map(IEndpointRouteBuilder routes)
     {
@@ -31,6 +31,15 @@ internal sealed class ContainerQueryRoutes(
         var now = time.GetUtcNow();
         var volumes = await VolumesByNameAsync(matches.Any(c => c.Info.Spec.Mounts.Count > 0), context.RequestAborted);
         var list = matches.Select(c => NetworkMapper.WithNetworks(ContainerMapper.ToSummary(c, now) with { Mounts = VolumeMapper.ToMountPoints(c.Info.Spec.Mounts, volumes) }, c, ports.PortsOf(c.Id))).ToList();
+        if (RequestValues.Bool(query, "size"))
+        {
+            // One at a time: each measure may boot a VM, and the host's CPUs are shared with the containers.
+            for (int i = 0; i < list.Count; i++)
+            {
+                var (rw, rootFs) = await sizes.MeasureAsync(matches[i], context.RequestAborted);
+                list[i] = list[i] with { SizeRw = rw, SizeRootFs = rootFs };
+            }
+        }
         await DockerResults.WriteJsonAsync(context, list, EngineJson.Default.ListContainerSummary);
     }
 
@@ -39,6 +48,11 @@ internal sealed class ContainerQueryRoutes(
         var c = await resolver.ResolveAsync(Id(context), context.RequestAborted);
         var volumes = await VolumesByNameAsync(c.Info.Spec.Mounts.Count > 0, context.RequestAborted);
         var inspect = NetworkMapper.WithNetworks(ContainerMapper.ToInspect(c) with { Mounts = VolumeMapper.ToMountPoints(c.Info.Spec.Mounts, volumes) }, c, ports.PortsOf(c.Id));
+        if (RequestValues.Bool(context.Request.Query, "size"))
+        {
+            var (rw, rootFs) = await sizes.MeasureAsync(c, context.RequestAborted);
+            inspect = inspect with { SizeRw = rw, SizeRootFs = rootFs };
+        }
         await DockerResults.WriteJsonAsync(context, inspect, EngineJson.Default.ContainerInspect);
     }
 

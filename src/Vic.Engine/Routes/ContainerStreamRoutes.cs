@@ -31,6 +31,7 @@ internal sealed class ContainerStreamRoutes(PortLayerServices portLayer, Contain
         if (!stdout && !stderr)
             throw new InvalidArgumentException("Bad parameters: you must choose at least one stream");
         bool timestamps = RequestValues.Bool(query, "timestamps");
+        bool details = RequestValues.Bool(query, "details");
         var options = new LogReadOptions
         {
             Stdout = stdout,
@@ -42,6 +43,8 @@ internal sealed class ContainerStreamRoutes(PortLayerServices portLayer, Contain
         };
         var c = await resolver.ResolveAsync(Id(context), context.RequestAborted);
         bool raw = c.Tty;
+        // dockerd: "<attributes> " after the timestamp; a container without attributes still gets the space.
+        string? attributes = details ? LogAttributes.Prefix(c) + " " : null;
 
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = raw || ApiVersion.Of(context) < new ApiVersion(1, 42) ? DockerHeaders.RawStream : DockerHeaders.MultiplexedStream;
@@ -51,7 +54,7 @@ internal sealed class ContainerStreamRoutes(PortLayerServices portLayer, Contain
         var body = context.Response.Body;
         await foreach (var chunk in portLayer.Interaction.ReadOutputAsync(c.Id, options, context.RequestAborted))
         {
-            var data = timestamps ? WithTimestamps(chunk) : chunk.Data;
+            var data = timestamps || attributes is not null ? WithPrefixes(chunk, timestamps, attributes) : chunk.Data;
             await StreamFraming.WriteAsync(body, chunk.Stream, data, raw, context.RequestAborted);
             await body.FlushAsync(context.RequestAborted);
         }
@@ -60,10 +63,11 @@ internal sealed class ContainerStreamRoutes(PortLayerServices portLayer, Contain
     private static int? ParseTail(string? tail) =>
         int.TryParse(tail, out int n) && n >= 0 ? n : null; // "all", empty or junk: everything, as dockerd.
 
-    /// <summary>docker logs -t: every line starts with the chunk's time, fixed-width RFC3339 nanoseconds.</summary>
-    private static ReadOnlyMemory<byte> WithTimestamps(OutputChunk chunk)
+    /// <summary>docker logs -t and --details: every line starts with the chunk's time (fixed-width RFC3339 nanoseconds)
+    /// and then the container's log attributes, in dockerd's order.</summary>
+    private static ReadOnlyMemory<byte> WithPrefixes(OutputChunk chunk, bool timestamps, string? attributes)
     {
-        string stamp = DockerTime.Rfc3339NanoFixed(chunk.Timestamp) + " ";
+        string prefix = (timestamps ? DockerTime.Rfc3339NanoFixed(chunk.Timestamp) + " " : "") + attributes;
         var text = Encoding.UTF8.GetString(chunk.Data.Span);
         var builder = new StringBuilder();
         int start = 0;
@@ -71,7 +75,7 @@ internal sealed class ContainerStreamRoutes(PortLayerServices portLayer, Contain
         {
             int newline = text.IndexOf('\n', start);
             int end = newline < 0 ? text.Length : newline + 1;
-            builder.Append(stamp).Append(text, start, end - start);
+            builder.Append(prefix).Append(text, start, end - start);
             start = end;
         }
         return Encoding.UTF8.GetBytes(builder.ToString());

@@ -16,6 +16,9 @@ internal sealed class ContainerFiles(
     QemuBackendOptions options, DatastoreLayout layout, ContainerRegistry registry, VmRunner runner, QemuLauncher launcher,
     AcceleratorProbe accelerator) : IContainerFiles
 {
+    /// <summary>ps -s figures of stopped containers, with the disk stamp they were measured at.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ((long, long) Stamp, long Bytes)> _sizes = new(StringComparer.Ordinal);
+
     public async Task<ContainerPathStat> StatPathAsync(string id, string path, CancellationToken cancellationToken)
     {
         await using FileTarget target = await OpenAsync(id, wholeDisk: false, cancellationToken);
@@ -81,6 +84,38 @@ internal sealed class ContainerFiles(
         await using Stream json = await OpenStreamAsync(id, FileOperation.Changes, cancellationToken);
         var changes = await JsonSerializer.DeserializeAsync(json, ProtocolJson.Default.ListFileChange, cancellationToken) ?? [];
         return changes.Select(c => new ContainerChange(c.Path, (ContainerChangeKind)c.Kind)).ToList();
+    }
+
+    /// <summary>
+    /// Measured in a Files VM like a diff (a running container frozen meanwhile). A stopped container's figure is kept
+    /// with its disk's length and mtime as they were after the measurement: while neither changes (no run, no copy into
+    /// it), ps -s answers without booting anything.
+    /// </summary>
+    public async Task<long> ChangesSizeAsync(string id, CancellationToken cancellationToken)
+    {
+        ContainerEntry entry = registry.Get(id);
+        string disk = Path.Combine(entry.Directory, DatastoreLayout.DiskFile);
+        if (!entry.IsRunning && _sizes.TryGetValue(entry.Id, out var kept) && kept.Stamp == DiskStamp(disk))
+            return kept.Bytes;
+        long bytes;
+        await using (Stream json = await OpenStreamAsync(id, FileOperation.ChangesSize, cancellationToken))
+        {
+            var size = await JsonSerializer.DeserializeAsync(json, ProtocolJson.Default.ChangesSize, cancellationToken)
+                ?? throw new InternalException("the guest sent no size");
+            bytes = size.Bytes;
+        }
+        // Stamped after the Files VM is gone: mounting the disk there changed it.
+        if (!entry.IsRunning)
+            _sizes[entry.Id] = (DiskStamp(disk), bytes);
+        else
+            _sizes.TryRemove(entry.Id, out _);
+        return bytes;
+    }
+
+    private static (long Length, long MtimeTicks) DiskStamp(string disk)
+    {
+        var info = new FileInfo(disk);
+        return info.Exists ? (info.Length, info.LastWriteTimeUtc.Ticks) : (-1, -1);
     }
 
     public Task<Stream> ExportAsync(string id, CancellationToken cancellationToken) =>

@@ -54,6 +54,16 @@ internal sealed class ArchiveOperations(FileRoots roots, ControlPort port, uint 
         output.Flush();
     }
 
+    /// <summary>docker ps -s: the bytes of the changes against the image's top layer, as JSON.</summary>
+    public void ChangesSize()
+    {
+        var lower = new DiskTree(RequireLower());
+        var size = new ChangesSize(TreeDiff.ChangesSize(_root, lower, TreeDiff.IsManaged));
+        using Stream output = OpenOutput();
+        JsonSerializer.Serialize(output, size, ProtocolJson.Default.ChangesSize);
+        output.Flush();
+    }
+
     /// <summary>docker export: every entry of the root filesystem, named relative to it ("bin/sh").</summary>
     public void Export()
     {

@@ -138,6 +138,9 @@ internal sealed class FileSessions(FileRoots roots, ControlPort port, LogWriter 
                 case FileOperation.Changes:
                     operations.Changes();
                     break;
+                case FileOperation.ChangesSize:
+                    operations.ChangesSize();
+                    break;
                 case FileOperation.Export:
                     operations.Export();
                     break;

@@ -85,6 +85,29 @@ internal static class TreeDiff
         }
     }
 
+    /// <summary>
+    /// The bytes the changes hold, as dockerd's SizeRw sums an overlay upper directory: the apparent size of every added or
+    /// modified entry that is not a directory (a modified file counts whole: overlay copies it up whole), each inode once
+    /// (hard links), deletions nothing.
+    /// </summary>
+    public static long ChangesSize(IFileTree upper, IFileTree lower, Func<string, bool> skip)
+    {
+        var inodes = new HashSet<long>();
+        long total = 0;
+        foreach (FileChange change in Walk(upper, lower, skip))
+        {
+            if (change.Kind == Deleted || upper.Lstat(change.Path[1..]) is not { } meta || meta.IsDirectory || meta.Size == 0)
+            {
+                continue;
+            }
+            if (inodes.Add(meta.Inode))
+            {
+                total += meta.Size;
+            }
+        }
+        return total;
+    }
+
     private static bool DirectoryChanged(FileMeta u, FileMeta l) =>
         u.Mode != l.Mode || u.Uid != l.Uid || u.Gid != l.Gid || u.Size != l.Size || u.MtimeNanos != l.MtimeNanos;
 

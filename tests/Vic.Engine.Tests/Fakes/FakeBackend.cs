@@ -19,7 +19,9 @@ internal sealed partial class FakeBackend : IContainerLifecycle, IContainerInter
 
     public FakeFabric Fabric { get; } = new();
 
-    public PortLayerServices Services => new(this, this, this, new FakeLayers(), new FakeMetadata(), this, Fabric, this) { Nics = this };
+    public FakeFiles Files { get; } = new();
+
+    public PortLayerServices Services => new(this, this, this, new FakeLayers(), new FakeMetadata(), this, Fabric, this) { Nics = this, Files = Files };
 
     public FakeContainer Get(string id) =>
         _containers.TryGetValue(id, out var c) && !c.Removed ? c : throw new NotFoundException("No such container: " + id);

@@ -168,6 +168,23 @@ internal sealed class FakeImageService : IImageService
         return ["Loaded image: loaded:latest"];
     }
 
+    /// <summary>The last image made by import or commit, with the layer bytes it was given.</summary>
+    public (NewImage Image, byte[] Layer)? LastCreated { get; private set; }
+
+    /// <summary>Keeps the layer's bytes; the image's ID is their sha256, tagged as asked.</summary>
+    public async Task<ImageRecord> CreateAsync(NewImage image, Stream layer, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await layer.CopyToAsync(buffer, cancellationToken);
+        byte[] bytes = buffer.ToArray();
+        LastCreated = (image, bytes);
+        string id = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+        var record = Image(id, image.References, image.Config, DateTimeOffset.UtcNow);
+        lock (_images)
+            _images.Add(record);
+        return record;
+    }
+
     public async Task SaveAsync(IReadOnlyList<string> namesOrIds, Stream output, CancellationToken cancellationToken)
     {
         foreach (var name in namesOrIds)
