@@ -167,8 +167,14 @@ internal static class Commands
             vch.AdminUrl, vch.AdminUrl is null ? null : vch.AdminTokenFile,
             new VchSettingsView(vch.Version, vch.ReleaseStamp, vch.Previous?.Stamp ?? vch.Previous?.DaemonPath, vch.DaemonPath, vch.ContainerBasePath,
                 vch.InsecureRegistries, vch.RegistryCaFiles, vch.WhitelistRegistries, vch.RegistryMirrors, vch.DnsServers,
-                vch.EffectiveVolumeStores, vch.ContainerNetworks));
+                vch.EffectiveVolumeStores, vch.ContainerNetworks, MaskedProxy(vch.HttpProxy), MaskedProxy(vch.HttpsProxy), vch.NoProxy));
     }
+
+    /// <summary>A proxy URL with its password masked, for output.</summary>
+    public static string? MaskedProxy(string? url) =>
+        url is not null && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Contains(':')
+            ? new UriBuilder(uri) { Password = "xxxxx" }.Uri.ToString()
+            : url;
 
     public static string TlsText(Tls.TlsMode mode) => mode switch
     {

@@ -68,6 +68,9 @@ internal sealed class CreateCommand
             InsecureRegistries = registry.Insecure,
             WhitelistRegistries = registry.Whitelist,
             RegistryMirrors = registry.Mirrors,
+            HttpProxy = RegistryFlags.ValidateProxy(parse.GetValue(_registries.HttpProxy), "--http-proxy"),
+            HttpsProxy = RegistryFlags.ValidateProxy(parse.GetValue(_registries.HttpsProxy), "--https-proxy"),
+            NoProxy = RegistryFlags.ValidateNoProxy(parse.GetValue(_registries.NoProxy) ?? []),
             // The sources until create copies them into the VCH directory (RunAsync).
             RegistryCaFiles = registry.Cas,
             VolumeStores = ValidateVolumeStores(parse.GetValue(_volumeStores) ?? []),

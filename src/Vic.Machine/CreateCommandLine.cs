@@ -57,6 +57,12 @@ internal static class CreateCommandLine
             args.AddRange(["--whitelist-registry", registry]);
         foreach (string mirror in vch.RegistryMirrors)
             args.AddRange(["--registry-mirror", mirror]);
+        if (vch.HttpProxy is not null)
+            args.AddRange(["--http-proxy", vch.HttpProxy]);
+        if (vch.HttpsProxy is not null)
+            args.AddRange(["--https-proxy", vch.HttpsProxy]);
+        if (vch.NoProxy.Count > 0)
+            args.AddRange(["--no-proxy", string.Join(',', vch.NoProxy)]);
         foreach (string store in vch.VolumeStores)
             args.AddRange(["--volume-store", store]);
         args.AddRange(NetworkFlags.DaemonArgs(vch));

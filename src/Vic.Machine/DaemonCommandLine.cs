@@ -53,5 +53,8 @@ internal static class DaemonCommandLine
         vch.InsecureRegistries.SelectMany(r => new[] { "--insecure-registry", r })
             .Concat(vch.RegistryCaFiles.SelectMany(f => new[] { "--registry-ca", f }))
             .Concat(vch.WhitelistRegistries.SelectMany(r => new[] { "--whitelist-registry", r }))
-            .Concat(vch.RegistryMirrors.SelectMany(m => new[] { "--registry-mirror", m }));
+            .Concat(vch.RegistryMirrors.SelectMany(m => new[] { "--registry-mirror", m }))
+            .Concat(vch.HttpProxy is { } http ? ["--http-proxy", http] : [])
+            .Concat(vch.HttpsProxy is { } https ? ["--https-proxy", https] : [])
+            .Concat(vch.NoProxy.Count > 0 ? ["--no-proxy", string.Join(',', vch.NoProxy)] : []);
 }

@@ -40,6 +40,8 @@ internal static class InspectCommand
             Console.WriteLine($"Daemon:        {settings.DaemonPath}");
             Console.WriteLine($"Container base: {settings.ContainerBasePath}");
             Console.WriteLine($"Registries:    insecure {List(settings.InsecureRegistries)}; CAs {List(settings.RegistryCaFiles)}; whitelist {List(settings.WhitelistRegistries)}; mirrors {List(settings.RegistryMirrors)}");
+            if (settings.HttpProxy is not null || settings.HttpsProxy is not null)
+                Console.WriteLine($"Proxies:       http {settings.HttpProxy ?? "none"}; https {settings.HttpsProxy ?? "none"}; not for {List(settings.NoProxy ?? [])}");
             Console.WriteLine($"DNS servers:   {(settings.DnsServers.Count == 0 ? "the host's (/etc/resolv.conf)" : string.Join(", ", settings.DnsServers))}");
             Console.WriteLine($"Volume stores: {string.Join(", ", settings.VolumeStores)}");
             Console.WriteLine($"Container networks: {List(settings.ContainerNetworks)}");

@@ -52,6 +52,12 @@ internal sealed class LocalConfigureOptions(Option<string[]> containerNetwork, O
             vch = vch with { WhitelistRegistries = RegistryFlags.ValidateRegistries(Values(parse, Registries.Whitelist), "--whitelist-registry") };
         if (Given(parse, Registries.Mirror))
             vch = vch with { RegistryMirrors = RegistryFlags.ValidateMirrors(Values(parse, Registries.Mirror)) };
+        if (Given(parse, Registries.HttpProxy))
+            vch = vch with { HttpProxy = RegistryFlags.ValidateProxy(parse.GetValue(Registries.HttpProxy), "--http-proxy") };
+        if (Given(parse, Registries.HttpsProxy))
+            vch = vch with { HttpsProxy = RegistryFlags.ValidateProxy(parse.GetValue(Registries.HttpsProxy), "--https-proxy") };
+        if (Given(parse, Registries.NoProxy))
+            vch = vch with { NoProxy = RegistryFlags.ValidateNoProxy(Values(parse, Registries.NoProxy)) };
         if (Given(parse, Registries.Ca))
         {
             // Copies are named by their contents: a new set never overwrites a file the running daemon reads, and the

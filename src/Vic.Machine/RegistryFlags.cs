@@ -19,7 +19,47 @@ internal sealed class RegistryFlags
 
     public Option<string[]> Mirror { get; } = new("--registry-mirror") { Description = "Docker Hub mirror (http(s)://host[:port]); repeatable" };
 
-    public IEnumerable<Option> All => [Insecure, Ca, Whitelist, Mirror];
+    public Option<string?> HttpProxy { get; } = new("--http-proxy")
+    {
+        Description = "Proxy for plain-HTTP registry requests, http://[user:password@]host:port (\"\" clears it on configure)",
+    };
+
+    public Option<string?> HttpsProxy { get; } = new("--https-proxy")
+    {
+        Description = "Proxy for HTTPS registry requests, http://[user:password@]host:port (\"\" clears it on configure)",
+    };
+
+    public Option<string[]> NoProxy { get; } = new("--no-proxy")
+    {
+        Description = "Registries reached without the proxies (host[:port], CIDR, *.domain, .domain; comma-separated or repeated); loopback always is",
+    };
+
+    public IEnumerable<Option> All => [Insecure, Ca, Whitelist, Mirror, HttpProxy, HttpsProxy, NoProxy];
+
+    /// <summary>
+    /// A proxy URL: http(s)://[user:password@]host[:port] and nothing after it; null or "" for none. The VCH uses only
+    /// the proxies it is given here, never the environment vic-machine runs in.
+    /// </summary>
+    public static string? ValidateProxy(string? url, string flag)
+    {
+        if (string.IsNullOrEmpty(url))
+            return null;
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.AbsolutePath.Trim('/').Length > 0)
+            throw new MachineException($"invalid {flag} \"{url}\": use http://[user:password@]host:port", ExitCodes.InvalidArgument);
+        return url;
+    }
+
+    /// <summary>NO_PROXY entries, split at commas.</summary>
+    public static List<string> ValidateNoProxy(IEnumerable<string> values)
+    {
+        var list = values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        foreach (string entry in list)
+        {
+            if (entry.Contains("://", StringComparison.Ordinal) || (entry.Contains('/') && !System.Net.IPNetwork.TryParse(entry, out _)))
+                throw new MachineException($"invalid --no-proxy entry \"{entry}\": use host[:port], a CIDR, *.domain, .domain or *", ExitCodes.InvalidArgument);
+        }
+        return list;
+    }
 
     /// <summary>Checks the values; returns them with CA paths made absolute.</summary>
     public (List<string> Insecure, List<string> Cas, List<string> Whitelist, List<string> Mirrors) Validate(ParseResult parse) =>

@@ -73,6 +73,10 @@ internal sealed record VchRecord
     public List<string> RegistryCaFiles { get; init; } = [];
     public List<string> WhitelistRegistries { get; init; } = [];
     public List<string> RegistryMirrors { get; init; } = [];
+    /// <summary>Registry proxies (passwords included: vch.json is the admin's, 0600 like the keys beside it).</summary>
+    public string? HttpProxy { get; init; }
+    public string? HttpsProxy { get; init; }
+    public List<string> NoProxy { get; init; } = [];
 
     /// <summary>Where bridge networks get their /16s; null: the daemon's default (172.16.0.0/12).</summary>
     public string? BridgeNetworkRange { get; init; }
@@ -153,6 +157,7 @@ internal sealed record VchView(
 internal sealed record VchSettingsView(
     string Version, string? Release, string? RollbackRelease, string DaemonPath, string ContainerBasePath,
     IReadOnlyList<string> InsecureRegistries, IReadOnlyList<string> RegistryCaFiles, IReadOnlyList<string> WhitelistRegistries,
-    IReadOnlyList<string> RegistryMirrors, IReadOnlyList<string> DnsServers, IReadOnlyList<string> VolumeStores, IReadOnlyList<string> ContainerNetworks);
+    IReadOnlyList<string> RegistryMirrors, IReadOnlyList<string> DnsServers, IReadOnlyList<string> VolumeStores, IReadOnlyList<string> ContainerNetworks,
+    string? HttpProxy = null, string? HttpsProxy = null, IReadOnlyList<string>? NoProxy = null);
 
 internal sealed record VchLimitsView(int? Containers, long? MemoryBytes, int? Cpus, long? StorageQuotaBytes);

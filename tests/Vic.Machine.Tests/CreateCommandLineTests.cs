@@ -49,6 +49,7 @@ public sealed class CreateCommandLineTests : IDisposable
     [InlineData("--endpoint-port", "2405", "--no-admin")]
     [InlineData("--endpoint-port", "2403", "--volume-store", "/srv/vols:default", "--volume-store", "/mnt/fast:fast")]
     [InlineData("--endpoint-port", "2406", "--dns-server", "10.0.0.2", "--dns-server", "192.0.2.53", "--insecure-registry", "reg.test:5000", "--registry-mirror", "https://mirror.test")]
+    [InlineData("--endpoint-port", "2407", "--http-proxy", "http://u:p@proxy.test:3128", "--https-proxy", "http://proxy.test:3129", "--no-proxy", "10.0.0.0/8,.corp.test", "--volume-store", "shared:/srv/team:team")]
     [InlineData("--endpoint-port", "2402", "--tls-ca", "CA", "--tls-server-cert", "SCERT", "--tls-server-key", "SKEY", "--tls-cert-path", "/tmp/elsewhere/certs")]
     public void Inspect_config_reproduces_the_vch(params string[] settings)
     {
@@ -88,7 +89,7 @@ public sealed class CreateCommandLineTests : IDisposable
     [InlineData("invalid --containers \"0\"", "--containers", "0")]
     [InlineData("invalid --endpoint-port 70000", "--endpoint-port", "70000")]
     [InlineData("--tls-ca /nonexistent/ca.pem: no such file", "--tls-ca", "/nonexistent/ca.pem")]
-    [InlineData("--volume-store \"/srv/vols\": expected <directory>:<label>", "--volume-store", "/srv/vols")]
+    [InlineData("--volume-store \"/srv/vols\": expected [shared:]<directory>:<label>", "--volume-store", "/srv/vols")]
     [InlineData("--volume-store: label \"a\" is given twice", "--volume-store", "/x:a", "--volume-store", "/y:a")]
     [InlineData("the label may hold letters", "--volume-store", "/x:a b")]
     public void Bad_settings_are_refused_as_invalid_arguments(string message, params string[] settings)

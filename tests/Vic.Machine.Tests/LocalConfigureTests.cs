@@ -73,7 +73,27 @@ public sealed class LocalConfigureTests : IDisposable
         Assert.Equal(["--whitelist-registry", "*.corp.test"], DaemonCommandLine.For(cleared).SkipWhile(a => a != "--whitelist-registry").Take(2));
     }
 
+    [Fact]
+    public void Proxies_are_set_reach_the_daemon_masked_in_inspect_and_cleared_by_an_empty_value()
+    {
+        var after = Configure(_vch, "--https-proxy", "http://u:secret@proxy.test:3128", "--no-proxy", "10.0.0.0/8, .corp.test").After;
+        Assert.Equal("http://u:secret@proxy.test:3128", after.HttpsProxy);
+        Assert.Null(after.HttpProxy);
+        Assert.Equal(["10.0.0.0/8", ".corp.test"], after.NoProxy);
+        var daemon = DaemonCommandLine.For(after);
+        Assert.Equal(["--https-proxy", "http://u:secret@proxy.test:3128"], daemon.SkipWhile(a => a != "--https-proxy").Take(2));
+        Assert.Equal(["--no-proxy", "10.0.0.0/8,.corp.test"], daemon.SkipWhile(a => a != "--no-proxy").Take(2));
+        Assert.DoesNotContain("--http-proxy", daemon);
+        Assert.Equal("http://u:xxxxx@proxy.test:3128/", Commands.MaskedProxy(after.HttpsProxy));
+
+        var cleared = Configure(after, "--https-proxy", "").After;
+        Assert.Null(cleared.HttpsProxy);
+        Assert.Equal(["10.0.0.0/8", ".corp.test"], cleared.NoProxy);
+    }
+
     [Theory]
+    [InlineData("invalid --https-proxy \"socks5://p.test:1080\"", "--https-proxy", "socks5://p.test:1080")]
+    [InlineData("invalid --no-proxy entry \"http://x.test\"", "--no-proxy", "http://x.test")]
     [InlineData("invalid registry \"http://a.test\" (--insecure-registry)", "--insecure-registry", "http://a.test")]
     [InlineData("invalid --registry-mirror \"ftp://m.test\"", "--registry-mirror", "ftp://m.test")]
     [InlineData("--registry-mirror \"\" clears the set and goes alone", "--registry-mirror", "", "--registry-mirror", "http://m.test")]
@@ -131,7 +151,7 @@ public sealed class LocalConfigureTests : IDisposable
         Assert.Contains("volume store \"default\" is at /srv/a and cannot be moved to /srv/c", Refused(vch, "--volume-store", "/srv/c:default", "--volume-store", "/srv/b:fast").Message);
         Assert.Contains("volume store \"fast\" (/srv/b) is missing", Refused(vch, "--volume-store", "/srv/a:default").Message);
         Assert.Contains("volume stores fast and slow share the directory /srv/b", Refused(vch, "--volume-store", "/srv/a:default", "--volume-store", "/srv/b:fast", "--volume-store", "/srv/b/:slow").Message);
-        Assert.Contains("expected <directory>:<label>", Refused(vch, "--volume-store", "/srv/a").Message);
+        Assert.Contains("expected [shared:]<directory>:<label>", Refused(vch, "--volume-store", "/srv/a").Message);
     }
 
     [Fact]
