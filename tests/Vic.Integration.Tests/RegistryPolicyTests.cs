@@ -37,7 +37,8 @@ public sealed class RegistryPolicyTests : IAsyncLifetime
 
         var created = await MachineAsync("create", "--name", "policy", "--endpoint-port", "0",
             "--insecure-registry", "10.0.0.0/8", "--insecure-registry", "registry.internal:5000",
-            "--whitelist-registry", "registry.internal:5000", "--registry-mirror", "http://127.0.0.1:1");
+            "--whitelist-registry", "registry.internal:5000", "--registry-mirror", "http://127.0.0.1:1",
+            "--https-proxy", "http://builder:s3cret@127.0.0.1:3", "--no-proxy", "registry.internal,.corp.test");
         Assert.True(created.ExitCode == 0, created.ToString());
         // The unix socket: the TCP endpoint wants the VCH's client certificate (see TlsTests).
         _dockerHost = "unix://" + Path.Combine(_root, "policy", "docker.sock");
@@ -50,6 +51,10 @@ public sealed class RegistryPolicyTests : IAsyncLifetime
         Assert.Contains("127.0.0.0/8", info.Stdout);
         Assert.Contains("Registry Mirrors:", info.Stdout);
         Assert.Contains("http://127.0.0.1:1/", info.Stdout);
+        // Proxies as dockerd shows them, the password masked (the VCH uses them, not vic-machine's environment).
+        Assert.Contains("HTTPS Proxy: http://builder:xxxxx@127.0.0.1:3/", info.Stdout);
+        Assert.Contains("No Proxy: registry.internal,.corp.test", info.Stdout);
+        Assert.DoesNotContain("s3cret", info.Stdout);
 
         using var registry = new TestRegistry();
         var refused = await DockerAsync("pull", registry.HostPort + "/busybox");
