@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark of issue 4 (docker cp), printed side by side from one run:
 #   `docker cp` of a 64 MiB file into and out of a running container on a local VCH (the tar is made and unpacked
-#   by the tether inside the containerVM, streamed over its control channel)
+#   by the tether inside the containerVM, streamed through its transfer disk)
 #   the same against the process-container peer (Debian's podman with a Docker-compatible socket)
+#   the same into and out of a created (not running) container, through a Files VM (CP_STOPPED=0 leaves it out)
 #   a host `cp` of the same file (the floor)
 # Usage: bench/cp.sh [RUNS] [MIB]   (needs scripts/build.sh first; run as root)
 set -euo pipefail
@@ -20,6 +21,9 @@ vch=unix://$root/bench/docker.sock
 bash scripts/make-busybox-image.sh "$root/busybox.tar" busybox:latest >/dev/null
 DOCKER_HOST=$vch docker load -i "$root/busybox.tar" >/dev/null
 c=$(DOCKER_HOST=$vch docker run -d busybox sleep 3600)
+# A created (never started) container: its copies go through a throwaway Files VM booted on its disk, two boots per
+# docker cp (the CLI's stat, then the copy), so these lines include that boot time.
+s=$(DOCKER_HOST=$vch docker create busybox true)
 
 peer=""
 if [ -f ../shared/peers/podman-service.sh ]; then
@@ -40,6 +44,12 @@ cmds=("cp $src $root/out/host.bin && rm $root/out/host.bin"
       "DOCKER_HOST=$vch docker cp $c:/tmp/payload.bin $root/out/vic.bin && rm $root/out/vic.bin")
 names=("host: cp" "vic: docker cp in" "vic: docker cp out")
 DOCKER_HOST=$vch docker cp "$src" "$c:/tmp/payload.bin"
+if [ "${CP_STOPPED:-1}" = 1 ]; then
+  DOCKER_HOST=$vch docker cp "$src" "$s:/tmp/payload.bin"
+  cmds+=("DOCKER_HOST=$vch docker cp $src $s:/tmp/payload.bin"
+         "DOCKER_HOST=$vch docker cp $s:/tmp/payload.bin $root/out/vic-stopped.bin && rm $root/out/vic-stopped.bin")
+  names+=("vic: cp in (stopped)" "vic: cp out (stopped)")
+fi
 if [ -n "$peer" ]; then
   DOCKER_HOST=$peer docker cp "$src" "$peer_c:/tmp/payload.bin"
   cmds+=("DOCKER_HOST=$peer docker cp $src $peer_c:/tmp/payload.bin"
@@ -60,9 +70,9 @@ rate = {x["command"]: mib * 1.048576 / x["median"] for x in r}
 for x in r:
     print(f'{x["command"]:24s} median {x["median"]*1000:8.0f} ms   {rate[x["command"]]:8.1f} MB/s')
 floor = rate["host: cp"]
-for name in ("vic: docker cp in", "vic: docker cp out"):
+for name in [n for n in ("vic: docker cp in", "vic: docker cp out", "vic: cp in (stopped)", "vic: cp out (stopped)") if n in rate]:
     line = f'{name}: {rate[name]/floor*100:5.1f}% of host cp'
-    peer = name.replace("vic", "podman")
+    peer = name.replace("vic", "podman").replace("podman: cp in (stopped)", "podman: docker cp in").replace("podman: cp out (stopped)", "podman: docker cp out")
     if peer in rate:
         line += f', {rate[name]/rate[peer]:.2f}x podman'
     print(line)

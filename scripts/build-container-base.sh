@@ -21,4 +21,22 @@ dotnet run --project src/Vic.ContainerBase -c Release -- build \
   --tether .cache/tether/vic-tether \
   --out .cache/container-base
 
-log "ready: $(readlink -f .cache/container-base/current)"
+# The same kernel and initramfs as a bootable ISO: what a VM on vSphere boots from (its IDE CD-ROM), containerVMs
+# and the appliance alike. Console on tty0: the first serial port carries the tether's log frames there.
+BASE_DIR="$(readlink -f .cache/container-base/current)"
+if [[ ! -f "$BASE_DIR/container-base.iso" ]]; then
+  log "container-base.iso (isolinux)"
+  ISO_STAGE="$REPO/.cache/container-base-iso"
+  rm -rf "$ISO_STAGE"
+  mkdir -p "$ISO_STAGE/isolinux"
+  cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$ISO_STAGE/isolinux/"
+  cp "$BASE_DIR/vmlinuz" "$BASE_DIR/initramfs.cpio" "$ISO_STAGE/"
+  printf '%s\n' "DEFAULT vic" "PROMPT 0" "TIMEOUT 0" "LABEL vic" "  KERNEL /vmlinuz" "  INITRD /initramfs.cpio" \
+    "  APPEND console=tty0 quiet panic=-1" > "$ISO_STAGE/isolinux/isolinux.cfg"
+  xorriso -as mkisofs -quiet -o "$BASE_DIR/container-base.iso.tmp" -V VIC_BASE -b isolinux/isolinux.bin -c isolinux/boot.cat \
+    -no-emul-boot -boot-load-size 4 -boot-info-table "$ISO_STAGE"
+  mv "$BASE_DIR/container-base.iso.tmp" "$BASE_DIR/container-base.iso"
+  rm -rf "$ISO_STAGE"
+fi
+
+log "ready: $BASE_DIR"

@@ -14,10 +14,13 @@ packages=(
   busybox-static                        # the userland of test images
   docker-registry skopeo umoci          # loopback registry and image tooling for tests
   iproute2 procps psmisc curl ca-certificates
+  iptables                              # the VCH namespace's own nat table: containers' outbound TCP to the VCH's proxy
   python3-docker python3-pytest         # docker-py, for API fidelity checks
   docker-compose                        # compose v1 (Debian), brings up multi-service apps in tests
   hyperfine                             # benchmarks
   golang-go golang-github-vmware-govmomi-dev  # tools/vcsim: the vCenter simulator the vSphere tests run against
+  xorriso isolinux syslinux-common      # container-base.iso: what VMs on vSphere boot from
+  socat                                 # the appliance end-to-end test: QEMU's guestfwd to the simulator on loopback
   systemd                               # systemd-analyze verify checks vic-machine's unit files
   chromium fonts-dejavu-core            # headless browser for vicadmin's browser test (driven by Playwright, nothing downloaded)
 )

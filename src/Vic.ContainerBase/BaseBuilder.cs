@@ -30,7 +30,12 @@ internal sealed class BaseBuilder(BuildOptions options, TextWriter log)
          "virtiofs",
          // Free page reporting: pages the guest frees (boot's initramfs unpacking, exited processes) go back to the
          // host instead of staying resident in the VM's memory for its whole life.
-         "virtio_balloon"];
+         "virtio_balloon",
+         // Disks on SCSI: vSphere's paravirtual controller (containerVMs and the appliance), and virtio-scsi, which
+         // gives the same /dev/sdX names when the appliance is booted under QEMU the way vSphere configures it.
+         "vmw_pvscsi", "virtio_scsi", "sd_mod",
+         // vSphere's NIC, and its IDE CD-ROMs (the layer applier reads its tar from the second one, /dev/sr1).
+         "vmxnet3", "ata_piix", "sr_mod"];
 
     // Fixed timestamp for every archive entry (2020-01-01T00:00:00Z): deterministic output.
     private const long FixedMtime = 1577836800;

@@ -72,6 +72,8 @@ public static class DockerEngineApi
         services.AddHostedService(sp => sp.GetRequiredService<Networks.PortPublisher>());
         services.AddSingleton<Networks.DnsServer>();
         services.AddHostedService(sp => sp.GetRequiredService<Networks.DnsServer>());
+        services.AddSingleton<Networks.OutboundProxy>();
+        services.AddHostedService(sp => sp.GetRequiredService<Networks.OutboundProxy>());
         services.AddSingleton<ContainerFactory>();
         services.AddSingleton<Volumes.MountResolver>();
         services.AddSingleton<ContainerFilter>();
@@ -86,6 +88,12 @@ public static class DockerEngineApi
         services.AddSingleton<EventBroker>();
         services.AddHostedService(sp => sp.GetRequiredService<EventBroker>());
         services.AddHostedService<ContainerSupervisor>();
+        services.AddSingleton<Health.HealthStates>();
+        services.AddSingleton(sp => new Health.HealthStore(sp.GetRequiredService<PortLayerServices>().Metadata));
+        services.AddSingleton<Health.IProbeClock, Health.SystemProbeClock>();
+        services.AddSingleton<Health.IHealthProbe, Health.ExecHealthProbe>();
+        services.AddSingleton<Health.HealthMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<Health.HealthMonitor>());
         services.AddSingleton<IRouteGroup, SystemRoutes>();
         services.AddSingleton<IRouteGroup, ContainerRoutes>();
         services.AddSingleton<IRouteGroup, ContainerQueryRoutes>();

@@ -18,6 +18,10 @@ public sealed record EngineOptions
     /// <summary>Where networks without --subnet get their /16 from (vic-machine create --bridge-network-range).</summary>
     public string BridgeNetworkPool { get; init; } = "172.16.0.0/12";
 
+    /// <summary>Networks of the host that containers may join directly (vic-machine create --container-network):
+    /// shown as networks with the "external" driver, no NAT, addresses from the given range.</summary>
+    public IReadOnlyList<ContainerNetworkOptions> ContainerNetworks { get; init; } = [];
+
     /// <summary>Resolvers the VCH's DNS forwards names it does not know to; empty reads the host's /etc/resolv.conf.</summary>
     public IReadOnlyList<string> UpstreamDns { get; init; } = [];
 
@@ -27,3 +31,11 @@ public sealed record EngineOptions
     /// <summary>TCP endpoints served over TLS, with or without client certificate verification.</summary>
     public IReadOnlyList<TlsEndpoint> TlsEndpoints { get; init; } = [];
 }
+
+/// <summary>
+/// One container network: <paramref name="Uplink"/> is the existing Linux bridge containers are put on ("br0", or
+/// "netns/br0" for a bridge inside a named network namespace); <paramref name="Gateway"/> the network's router with the
+/// prefix ("10.0.0.1/24"); <paramref name="IpRange"/> where container addresses come from ("10.0.0.100-10.0.0.120" or a
+/// CIDR; null: the whole subnet); <paramref name="Dns"/> the resolvers containers on it use (empty: the host's).
+/// </summary>
+public sealed record ContainerNetworkOptions(string Name, string Uplink, string Gateway, string? IpRange, IReadOnlyList<string> Dns);

@@ -140,4 +140,20 @@ public sealed record ImageConfig
     public bool? ArgsEscaped { get; init; }
     public IReadOnlyList<string>? Shell { get; init; }
     public IReadOnlyList<string>? OnBuild { get; init; }
+    /// <summary>HEALTHCHECK; null when the image sets none.</summary>
+    public ImageHealthcheck? Healthcheck { get; init; }
+}
+
+/// <summary>
+/// An image's health check as its config stores it: durations in nanoseconds, zero meaning "the default".
+/// Test is ["NONE"], ["CMD", argv...] or ["CMD-SHELL", command].
+/// </summary>
+public sealed record ImageHealthcheck
+{
+    public IReadOnlyList<string>? Test { get; init; }
+    public long Interval { get; init; }
+    public long Timeout { get; init; }
+    public long StartPeriod { get; init; }
+    public long StartInterval { get; init; }
+    public int Retries { get; init; }
 }

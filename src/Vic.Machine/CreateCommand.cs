@@ -21,6 +21,9 @@ internal sealed class CreateCommand
     private readonly RegistryFlags _registries = new();
     private readonly Vsphere.TargetOptions _target = new();
     private readonly Vsphere.VsphereCreateOptions _vsphere = new();
+    private readonly NetworkFlags _networks;
+
+    public CreateCommand() => _networks = new NetworkFlags(_vsphere.ContainerNetworks);
 
     public Command Build()
     {
@@ -33,6 +36,8 @@ internal sealed class CreateCommand
             command.Options.Add(option);
         _target.AddTo(command);
         foreach (var option in _vsphere.All)
+            command.Options.Add(option);
+        foreach (var option in _networks.LocalOnly)
             command.Options.Add(option);
         command.SetAction((parse, ct) => Commands.Run(parse, () => RunAsync(parse, ct)));
         return command;
@@ -73,7 +78,7 @@ internal sealed class CreateCommand
         // Asking for a free Docker port (--endpoint-port 0) asks for a free vicadmin port too, unless one is named:
         // where 2376 may be taken, so may 2378.
         int adminPort = adminPortGiven || parse.GetValue(_settings.EndpointPort) != 0 ? parse.GetValue(_adminPort) : 0;
-        var vch = _settings.Apply(parse, blank with { AdminPort = parse.GetValue(_noAdmin) ? null : adminPort });
+        var vch = _networks.Apply(parse, _settings.Apply(parse, blank with { AdminPort = parse.GetValue(_noAdmin) ? null : adminPort }));
         if (parse.GetValue(_systemd))
             vch = vch with { SystemdUnitFile = Path.Combine(Path.GetFullPath(parse.GetValue(_unitDir)!), SystemdUnit.NameFor(vch)) };
         return vch;
@@ -110,7 +115,8 @@ internal sealed class CreateCommand
                 parse.GetValue(Commands.TimeoutOption), parse.GetValue(Commands.FormatOption)!, ct);
             return;
         }
-        Vsphere.TargetOptions.RefuseVsphereOnly(parse, [_target.User, _target.Password, _target.Thumbprint, .. _vsphere.All]);
+        // --container-network means a port group on vSphere and a Linux bridge here: it is taken by both.
+        Vsphere.TargetOptions.RefuseVsphereOnly(parse, [_target.User, _target.Password, _target.Thumbprint, .. _vsphere.All.Where(o => o != _vsphere.ContainerNetworks)]);
         var store = new VchStore(parse.GetValue(Commands.RootOption)!);
         var progress = Console.Error;
         var vch = ReadRecord(parse, store, DateTimeOffset.UtcNow);
@@ -161,7 +167,7 @@ internal sealed class CreateCommand
     internal Vsphere.CreateRequest ReadVsphereRequest(ParseResult parse)
     {
         Vsphere.TargetOptions.RefuseLocalOnly(parse, [_systemd, _unitDir, _settings.EndpointAddress, _settings.Accelerator, _settings.VchBinary,
-            _settings.StorageQuota, _settings.TlsServerCert, _settings.TlsServerKey, _settings.TlsCa, .. _registries.All]);
+            _settings.StorageQuota, _settings.TlsServerCert, _settings.TlsServerKey, _settings.TlsCa, .. _registries.All, .. _networks.LocalOnly]);
         string vchName = parse.GetValue(_name)!;
         if (parse.GetValue(_settings.NoTls) && parse.GetValue(_settings.NoTlsVerify))
             throw new MachineException("--no-tls and --no-tlsverify contradict each other: choose one", ExitCodes.InvalidArgument);
@@ -176,6 +182,9 @@ internal sealed class CreateCommand
             PublicNetwork = parse.GetValue(_vsphere.PublicNetwork) ?? "VM Network",
             ContainerNetworks = parse.GetValue(_vsphere.ContainerNetworks) ?? [],
             DnsServers = parse.GetValue(_vsphere.DnsServers) ?? [],
+            PublicIp = parse.GetValue(_vsphere.PublicIp),
+            PublicGateway = parse.GetValue(_vsphere.PublicGateway),
+            ApplianceTarget = parse.GetValue(_vsphere.ApplianceTarget),
             MaxContainers = parse.GetValue(_settings.Containers) is string c ? Vsphere.Limits.Count(c, "--containers", false) : null,
             MemoryBytes = parse.GetValue(_settings.Memory) is string m ? ByteSize.Parse(m, "--memory") : null,
             Cpus = parse.GetValue(_settings.Cpu) is string cpu ? Vsphere.Limits.Count(cpu, "--cpu", false) : null,

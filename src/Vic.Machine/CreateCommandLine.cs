@@ -54,6 +54,7 @@ internal static class CreateCommandLine
             args.AddRange(["--registry-mirror", mirror]);
         foreach (string store in vch.VolumeStores)
             args.AddRange(["--volume-store", store]);
+        args.AddRange(NetworkFlags.DaemonArgs(vch));
         if (vch.AdminPort is int admin && admin != AdminSetup.DefaultPort)
             args.AddRange(["--admin-port", admin.ToString(CultureInfo.InvariantCulture)]);
         else if (vch.AdminPort is null && vch.HasTcp && vch.TlsMode != TlsMode.Off)

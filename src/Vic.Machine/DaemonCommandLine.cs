@@ -43,6 +43,7 @@ internal static class DaemonCommandLine
             args.Add("--no-admin");
         foreach (string store in vch.VolumeStores)
             args.AddRange(["--volume-store", store]);
+        args.AddRange(NetworkFlags.DaemonArgs(vch));
         return args;
     }
 

@@ -48,6 +48,15 @@ internal sealed record VchRecord
     public List<string> WhitelistRegistries { get; init; } = [];
     public List<string> RegistryMirrors { get; init; } = [];
 
+    /// <summary>Where bridge networks get their /16s; null: the daemon's default (172.16.0.0/12).</summary>
+    public string? BridgeNetworkRange { get; init; }
+
+    /// <summary>Container networks ("&lt;bridge&gt;[:name]") and their "&lt;bridge&gt;:&lt;value&gt;" settings, as given to create.</summary>
+    public List<string> ContainerNetworks { get; init; } = [];
+    public List<string> ContainerNetworkGateways { get; init; } = [];
+    public List<string> ContainerNetworkIpRanges { get; init; } = [];
+    public List<string> ContainerNetworkDns { get; init; } = [];
+
     /// <summary>Volume stores as "&lt;absolute directory&gt;:&lt;label&gt;"; empty: "default" inside the datastore.</summary>
     public List<string> VolumeStores { get; init; } = [];
 

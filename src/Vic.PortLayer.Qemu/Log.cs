@@ -67,4 +67,13 @@ internal static partial class Log
 
     [LoggerMessage(21, LogLevel.Warning, "virtiofsd for {Directory} did not stop: {Message}")]
     public static partial void ShareStopFailed(ILogger logger, string directory, string message);
+
+    [LoggerMessage(22, LogLevel.Information, "Container {Id} relaunched inside its VM by its restart policy (restart {RestartCount})")]
+    public static partial void Relaunched(ILogger logger, string id, int restartCount);
+
+    [LoggerMessage(23, LogLevel.Warning, "Container {Id}: the tether did not take the {What} control frame: {Message}")]
+    public static partial void RelaunchFrameFailed(ILogger logger, string id, string what, string message);
+
+    [LoggerMessage(24, LogLevel.Information, "Outbound TCP of {Count} network(s) in network namespace {Namespace} goes through the VCH's proxy on port {Port}")]
+    public static partial void OutboundSet(ILogger logger, string @namespace, int count, int port);
 }

@@ -34,7 +34,7 @@ public static class QemuBackend
         var host = HostResources.Read();
         var launcher = new QemuLauncher(options.QemuBinary, options.IpBinary);
         NamespaceFabric? fabric = options.NetworkNamespace is string ns
-            ? await NamespaceFabric.OpenAsync(ns, options.IpBinary, logger, cancellationToken)
+            ? await NamespaceFabric.OpenAsync(ns, options.IpBinary, options.IptablesRestoreBinary, logger, cancellationToken)
             : null;
         var qemuImg = new QemuImg(options.QemuImgBinary, options.MkfsExt4Binary);
         var accelerator = new AcceleratorProbe(options, layout, launcher, logger);

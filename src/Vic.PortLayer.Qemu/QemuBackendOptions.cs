@@ -23,6 +23,10 @@ public sealed record QemuBackendOptions
     /// <summary>iproute2's ip, which manages the namespace, bridges and taps.</summary>
     public string IpBinary { get; init; } = "ip";
 
+    /// <summary>Loads the namespace's nat table that sends containers' outbound connections to the VCH's proxy
+    /// (Debian's iptables; run inside the namespace with `ip netns exec`).</summary>
+    public string IptablesRestoreBinary { get; init; } = "iptables-restore";
+
     /// <summary>Formats the empty base disk; our own empty filesystem, never untrusted content.</summary>
     public string MkfsExt4Binary { get; init; } = "mkfs.ext4";
 

@@ -10,6 +10,12 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Information, Message = "container {Id} created as VM {Vm} ({Name})")]
     public static partial void ContainerCreated(ILogger logger, string id, string vm, string name);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "container {Id} restarting by its {Policy} policy in {DelayMs} ms")]
+    public static partial void ContainerRestarting(ILogger logger, string id, string policy, double delayMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "container {Id}: restart by policy failed: {Reason}")]
+    public static partial void RestartFailed(ILogger logger, string id, string reason);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "container {Id} exited with {ExitCode} ({How})")]
     public static partial void ContainerExited(ILogger logger, string id, int exitCode, string how);
 

@@ -38,7 +38,15 @@ internal sealed class BridgePortgroupFabric(string portgroup) : INetworkFabric
 
     public Task EnsureBridgeAsync(string networkId, string gatewayCidr, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>On vSphere a container network is a port group the backend was configured with, not a Linux bridge.</summary>
+    public Task EnsureUplinkedBridgeAsync(string networkId, string uplink, CancellationToken cancellationToken) =>
+        throw new NotSupportedByBackendException($"the vsphere backend joins container networks as port groups (vic-machine --container-network <portgroup>), not the bridge {uplink}");
+
     public Task RemoveBridgeAsync(string networkId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>On vSphere the bridge port group's way out is the appliance VM's routing, not a namespace of ours:
+    /// nothing to program here.</summary>
+    public Task SetOutboundAsync(OutboundRoutes routes, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task<Socket> CreateSocketAsync(AddressFamily family, SocketType type, ProtocolType protocol, CancellationToken cancellationToken) =>
         throw new NotSupportedByBackendException(

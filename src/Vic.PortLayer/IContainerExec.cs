@@ -54,4 +54,8 @@ public interface IExecSession : IAsyncDisposable
     Task CloseStdinAsync(CancellationToken cancellationToken);
 
     Task ResizeAsync(ushort rows, ushort columns, CancellationToken cancellationToken);
+
+    /// <summary>Delivers <paramref name="signal"/> to the session's process (a health probe past its timeout is
+    /// killed this way). Does nothing once the session has ended.</summary>
+    Task SignalAsync(int signal, CancellationToken cancellationToken);
 }

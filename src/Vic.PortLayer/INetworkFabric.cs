@@ -31,6 +31,11 @@ public sealed record DnsConfig
 /// <summary>An /etc/hosts line for the guest.</summary>
 public sealed record HostAlias(string Address, IReadOnlyList<string> Names);
 
+/// <summary>What <see cref="INetworkFabric.SetOutboundAsync"/> routes: connections from the bridges of
+/// <paramref name="NetworkIds"/> to anywhere but the fabric itself and <paramref name="InsideSubnets"/> (every network
+/// of the VCH, which must stay isolated from each other even where the host has a route to the same range).</summary>
+public sealed record OutboundRoutes(int ProxyPort, IReadOnlyList<string> NetworkIds, IReadOnlyList<string> InsideSubnets);
+
 /// <summary>
 /// The VCH's private L2/L3 world: one bridge per network, which containerVM NICs plug into. Locally it lives in a
 /// network namespace of the VCH's own, so the host's interfaces, routes and firewall are never touched; bridges in
@@ -45,8 +50,23 @@ public interface INetworkFabric
     /// <summary>Creates the network's bridge with the gateway address on it ("172.16.0.1/16"), or checks an existing one.</summary>
     Task EnsureBridgeAsync(string networkId, string gatewayCidr, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// A bridge for a container network: no address of the VCH's on it, joined to the existing bridge
+    /// <paramref name="uplink"/> ("br0" in the host's network namespace, or "netns/br0" in a named one), so containerVMs
+    /// on it are directly on that network. Creates what is missing; an uplink that does not exist is an error.
+    /// </summary>
+    Task EnsureUplinkedBridgeAsync(string networkId, string uplink, CancellationToken cancellationToken);
+
     /// <summary>Removes the network's bridge; a missing one is not an error.</summary>
     Task RemoveBridgeAsync(string networkId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sends TCP connections that containers on <see cref="OutboundRoutes.NetworkIds"/> open to addresses outside the
+    /// VCH's networks to <see cref="OutboundRoutes.ProxyPort"/> on the fabric's side (where the original destination
+    /// can be read from the socket), so the VCH can open them again from the host: outbound NAT without touching the
+    /// host's firewall or forwarding. Replaces the previous routes; an empty network list turns outbound off.
+    /// </summary>
+    Task SetOutboundAsync(OutboundRoutes routes, CancellationToken cancellationToken);
 
     /// <summary>A socket that lives in the fabric (binds and connects happen there).</summary>
     Task<Socket> CreateSocketAsync(AddressFamily family, SocketType type, ProtocolType protocol, CancellationToken cancellationToken);

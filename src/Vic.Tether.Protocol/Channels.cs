@@ -28,4 +28,13 @@ public static class Channels
     /// output never travels here: it goes to the durable log port.
     /// </summary>
     public const string ControlPort = "vic.control";
+
+    /// <summary>
+    /// On VMware (no virtio-serial): the log channel is the VM's first serial port, which the hypervisor writes to a
+    /// datastore file (a containerVM's output.log, the appliance's console.log). Same frames as <see cref="LogPort"/>.
+    /// </summary>
+    public const string VmwareLogDevice = "/dev/ttyS0";
+
+    /// <summary>guestinfo key a layer-applier VM's tether sets (RPCI info-set) when the layer cannot be applied.</summary>
+    public const string ApplyErrorGuestInfoKey = "guestinfo.vic.apply.error";
 }

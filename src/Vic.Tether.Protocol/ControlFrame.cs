@@ -46,11 +46,30 @@ public enum ControlFrameKind : byte
     /// <summary>Host to guest, session 0, only to a VM in <see cref="VmMode.Files"/>: the work is done, power off.</summary>
     PowerOff = 15,
 
+    // The transfer disk (VmSpec.Transfer, TransferRing): a session's bulk data goes through the disk's slots, block I/O
+    // that QEMU copies natively, and only these small frames go through the control port.
+
+    /// <summary>Either way, in a session that uses the transfer disk: the next piece of the session's stream is in a
+    /// slot the sender owns (payload: uint32 slot, uint32 length, big-endian). The receiver answers FileSlotFree once it
+    /// has read it. Takes the place of FileData, in order with it.</summary>
+    FileSlot = 16,
+    /// <summary>Either way, session 0: the slot named (payload: uint32, big-endian) was read and may be written again.</summary>
+    FileSlotFree = 17,
+
     /// <summary>Host to guest, with a new nonzero session number: plug a NIC slot into a network or unplug it
     /// (docker network connect/disconnect of a running container). Payload: <see cref="NicChange"/> JSON.</summary>
     NicChange = 20,
     /// <summary>Guest to host, same session: the NIC change is done. Payload: <see cref="NicChangeResult"/> JSON.</summary>
     NicChanged = 21,
+
+    /// <summary>Host to guest, session 0: the user stops or kills the container, so its main process must not be
+    /// relaunched by the restart policy (<see cref="VmSpec.Restart"/>) again in this VM. Sent before the stop signal;
+    /// a relaunch waiting out its back-off is cancelled and the VM powers off. Empty payload.</summary>
+    StopNoRelaunch = 22,
+
+    /// <summary>Host to guest, session 0: the container's restart policy changed (docker update --restart) and applies
+    /// from the next exit of the main process on. Payload: <see cref="RestartPolicySpec"/> JSON.</summary>
+    RestartPolicy = 23,
 }
 
 /// <summary>
@@ -100,8 +119,36 @@ public readonly record struct ControlFrame(ControlFrameKind Kind, uint Session, 
     public static ControlFrame ForNicChange(uint session, NicChange change) =>
         new(ControlFrameKind.NicChange, session, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(change, ProtocolJson.Default.NicChange));
 
+    public static ControlFrame ForRestartPolicy(RestartPolicySpec policy) =>
+        new(ControlFrameKind.RestartPolicy, 0, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(policy, ProtocolJson.Default.RestartPolicySpec));
+
+    public static ControlFrame StopNoRelaunch() => new(ControlFrameKind.StopNoRelaunch, 0, Array.Empty<byte>());
+
     public static ControlFrame FileStart(uint session, FileRequest request) =>
         new(ControlFrameKind.FileStart, session, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(request, ProtocolJson.Default.FileRequest));
+
+    public static ControlFrame FileSlot(uint session, int slot, int length)
+    {
+        var payload = new byte[8];
+        BinaryPrimitives.WriteInt32BigEndian(payload.AsSpan(0, 4), slot);
+        BinaryPrimitives.WriteInt32BigEndian(payload.AsSpan(4, 4), length);
+        return new ControlFrame(ControlFrameKind.FileSlot, session, payload);
+    }
+
+    public static ControlFrame FileSlotFree(int slot)
+    {
+        var payload = new byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(payload, slot);
+        return new ControlFrame(ControlFrameKind.FileSlotFree, 0, payload);
+    }
+
+    /// <summary>Reads a FileSlot payload (<paramref name="length"/> -1 for FileSlotFree); false when it is malformed.</summary>
+    public static bool TryReadSlot(ReadOnlySpan<byte> payload, out int slot, out int length)
+    {
+        slot = payload.Length >= 4 ? BinaryPrimitives.ReadInt32BigEndian(payload[..4]) : -1;
+        length = payload.Length >= 8 ? BinaryPrimitives.ReadInt32BigEndian(payload[4..8]) : -1;
+        return payload.Length is 4 or 8 && slot >= 0 && (payload.Length == 4 || length >= 0);
+    }
 
     public static bool TryReadHeader(ReadOnlySpan<byte> header, out ControlFrameKind kind, out uint session, out int payloadLength)
     {
@@ -109,6 +156,23 @@ public readonly record struct ControlFrame(ControlFrameKind Kind, uint Session, 
         session = BinaryPrimitives.ReadUInt32BigEndian(header[1..5]);
         uint length = BinaryPrimitives.ReadUInt32BigEndian(header[5..9]);
         payloadLength = (int)Math.Min(length, int.MaxValue);
-        return (kind is >= ControlFrameKind.Stdin and <= ControlFrameKind.PowerOff or ControlFrameKind.NicChange or ControlFrameKind.NicChanged) && length <= MaxPayload;
+        return IsKnown(kind) && length <= MaxPayload;
     }
+
+    /// <summary>
+    /// Every kind this protocol defines. A reader refuses any other (it cannot resynchronise inside an unknown frame and
+    /// drops what it buffered), so a kind added to the enum must be added here too; a test checks the two agree.
+    /// </summary>
+    public static bool IsKnown(ControlFrameKind kind) => kind switch
+    {
+        ControlFrameKind.Stdin or ControlFrameKind.StdinClose or ControlFrameKind.Signal or ControlFrameKind.Resize => true,
+        ControlFrameKind.ExecStart or ControlFrameKind.ExecStdout or ControlFrameKind.ExecStderr or ControlFrameKind.ExecStarted
+            or ControlFrameKind.ExecExit => true,
+        ControlFrameKind.FileStart or ControlFrameKind.FileData or ControlFrameKind.FileDataEnd or ControlFrameKind.FileStat
+            or ControlFrameKind.FileDone or ControlFrameKind.PowerOff => true,
+        ControlFrameKind.FileSlot or ControlFrameKind.FileSlotFree => true,
+        ControlFrameKind.NicChange or ControlFrameKind.NicChanged => true,
+        ControlFrameKind.StopNoRelaunch or ControlFrameKind.RestartPolicy => true,
+        _ => false,
+    };
 }

@@ -51,6 +51,10 @@ public sealed record FileRequest
 
     /// <summary>Freeze: the longest the filesystem stays frozen if no Thaw comes (the host may have died).</summary>
     public int FreezeSeconds { get; init; } = 600;
+
+    /// <summary>The session's data (both ways) goes through the transfer disk's slots (FileSlot frames) instead of
+    /// FileData frames. The host asks only when the VM's spec has a <see cref="VmSpec.Transfer"/> disk.</summary>
+    public bool UseTransfer { get; init; }
 }
 
 /// <summary>The stat docker cp shows (dockerd's X-Docker-Container-Path-Stat), Mode in Go's os.FileMode bits.</summary>

@@ -44,6 +44,19 @@ public sealed record VmSpec
     /// <summary>The process to run (Mode = Container).</summary>
     public ProcessSpec? Process { get; init; }
 
+    /// <summary>
+    /// The container's restart policy (Mode = Container). For always, unless-stopped and on-failure the tether
+    /// relaunches the process inside the running VM when it ends (dockerd's back-off), so the policy acts while no
+    /// VCH runs; null or <see cref="RelaunchMode.No"/>: the VM powers off when the process ends.
+    /// </summary>
+    public RestartPolicySpec? Restart { get; init; }
+
+    /// <summary>Restarts by the policy since the last start by the user, made before this boot (by new VMs): they
+    /// count against on-failure's maximum. Left out of the JSON when 0, like <see cref="Restart"/> when null, so a spec
+    /// without a policy reads the same to a tether that predates them (appliance images, VMs of an older VCH).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int RestartCount { get; init; }
+
     /// <summary>The layer to apply (Mode = ApplyLayer).</summary>
     public LayerApplySpec? Layer { get; init; }
 
@@ -51,6 +64,10 @@ public sealed record VmSpec
     public ApplianceSpec? Appliance { get; init; }
     /// <summary>What a file-service VM mounts (Mode = Files).</summary>
     public FilesSpec? Files { get; init; }
+
+    /// <summary>The transfer disk that carries file sessions' bulk data (Container and Files modes); null: the data
+    /// travels in FileData frames on the control port.</summary>
+    public TransferSpec? Transfer { get; init; }
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<VmMode>))]
@@ -192,7 +209,11 @@ public sealed record FilesSpec
     public string LowerDevice { get; init; } = "";
 }
 
-/// <summary>The final record the tether writes to the log channel before powering off.</summary>
+/// <summary>
+/// How one run of the process ended. Without <see cref="RelaunchDelayMs"/> it is the final record the tether writes
+/// before powering off; with it, the restart policy relaunches the process in this VM after that delay, and the next
+/// record of the run sequence is that run's Started (or, when a stop cancels the relaunch, a final Exit repeating the code).
+/// </summary>
 public sealed record ExitReport
 {
     /// <summary>Docker-style exit code: the process's code, 128+signal when killed, 125/126/127 for launch failures.</summary>
@@ -200,12 +221,43 @@ public sealed record ExitReport
 
     /// <summary>A message a person can act on when the process could not be started (unknown user, missing binary...).</summary>
     public string? Error { get; init; }
+
+    /// <summary>Set when the restart policy relaunches the process in the running VM: the back-off it waits first (ms).</summary>
+    public long? RelaunchDelayMs { get; init; }
 }
 
 /// <summary>Written to the log channel once the process has been launched.</summary>
 public sealed record StartedReport
 {
     public required int Pid { get; init; }
+
+    /// <summary>Which launch of the process in this VM boot: 1 for the first, n+1 after n relaunches by the restart
+    /// policy. 0 (left out of the JSON) from a tether that does not number its runs, or the appliance's supervisor.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int Run { get; init; }
+}
+
+/// <summary>A container's restart policy as the tether applies it (docker run --restart).</summary>
+public sealed record RestartPolicySpec
+{
+    public required RelaunchMode Mode { get; init; }
+
+    /// <summary>on-failure only: relaunches at most this many times (restarts before this boot included); 0 = no limit.</summary>
+    public int MaximumRetryCount { get; init; }
+}
+
+/// <summary>Docker's restart policy names.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<RelaunchMode>))]
+public enum RelaunchMode
+{
+    [JsonStringEnumMemberName("no")]
+    No,
+    [JsonStringEnumMemberName("always")]
+    Always,
+    [JsonStringEnumMemberName("unless-stopped")]
+    UnlessStopped,
+    [JsonStringEnumMemberName("on-failure")]
+    OnFailure,
 }
 
 /// <summary>
@@ -227,19 +279,26 @@ public sealed record ApplianceSpec
 
     public string DataMountPoint { get; init; } = "/var/lib/vic";
 
-    /// <summary>Files written under /run/vic/secrets (mode 0400, tmpfs) before vic-vch starts: certificates, keys,
-    /// credentials that vic-vch's arguments name by path.</summary>
-    public IReadOnlyList<ApplianceSecret> Secrets { get; init; } = [];
+    /// <summary>Secrets sealed by vic-machine (<see cref="SecretSealer"/>): the tether writes each, still sealed, under
+    /// /run/vic/sealed (tmpfs, 0400) and tells vic-vch where, with <see cref="KeyDevice"/>; vic-vch opens them into
+    /// /run/vic/secrets before it reads any of them. Plain secrets never travel in the spec.</summary>
+    public IReadOnlyList<SealedSecret> Secrets { get; init; } = [];
+
+    /// <summary>The raw disk holding the key the secrets open with ("/dev/sdb": SCSI 0:1 of the appliance); empty
+    /// when there are no secrets.</summary>
+    public string KeyDevice { get; init; } = "";
 }
 
-/// <summary>One secret file: <see cref="Name"/> is a plain file name; <see cref="Base64Content"/> its bytes.</summary>
-public sealed record ApplianceSecret(string Name, string Base64Content);
+/// <summary>One sealed secret: <see cref="Name"/> is a plain file name; <see cref="Sealed"/> base64 of nonce (12) |
+/// ciphertext | tag (16), see <see cref="SecretSealer"/>.</summary>
+public sealed record SealedSecret(string Name, string Sealed);
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(VmSpec))]
 [JsonSerializable(typeof(ProcessSpec))]
 [JsonSerializable(typeof(ExitReport))]
 [JsonSerializable(typeof(StartedReport))]
+[JsonSerializable(typeof(RestartPolicySpec))]
 [JsonSerializable(typeof(FileRequest))]
 [JsonSerializable(typeof(NicChange))]
 [JsonSerializable(typeof(NicChangeResult))]

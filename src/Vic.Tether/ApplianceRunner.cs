@@ -29,13 +29,17 @@ internal static unsafe class ApplianceRunner
         log.Debug($"network configured ({spec.Interfaces.Count} interfaces) in {Clock.MonotonicMs() - networkStart} ms");
         RootFilesystem.SwitchRoot();
         HostFiles.Write(spec, hostname).ForEach(log.Tether);
-        WriteSecrets(appliance);
+        WriteSealedSecrets(appliance);
 
         if (!File.Exists(AppliancePlan.VchPath))
         {
             return new ExitReport { ExitCode = 125, Error = $"the appliance disk {spec.RootDevice} has no {AppliancePlan.VchPath}" };
         }
-        var process = new ProcessSpec { Args = [AppliancePlan.VchPath, .. appliance.VchArgs], Env = AppliancePlan.Environment(appliance.Env), WorkingDir = "/" };
+        if (appliance.Secrets.Count > 0)
+        {
+            appliance = appliance with { KeyDevice = BlockDevices.Resolve(appliance.KeyDevice, TimeSpan.FromSeconds(5)) };
+        }
+        var process = new ProcessSpec { Args = [AppliancePlan.VchPath, .. AppliancePlan.VchArgs(appliance)], Env = AppliancePlan.Environment(appliance.Env), WorkingDir = "/" };
         var root = new ResolvedUser(0, 0, [], "/root", "root");
         for (int failures = 0; ; )
         {
@@ -98,18 +102,20 @@ internal static unsafe class ApplianceRunner
         Sys.Check(Libc.mount("tmpfs", target, "tmpfs", Consts.MS_NOSUID | Consts.MS_NODEV, data), $"mount tmpfs on /{relativeTarget}");
     }
 
-    private static void WriteSecrets(ApplianceSpec appliance)
+    /// <summary>The secrets as they came, sealed: opening them is vic-vch's (it has the crypto libraries; this
+    /// NativeAOT binary in the initramfs does not, and never needs to hold the key).</summary>
+    private static void WriteSealedSecrets(ApplianceSpec appliance)
     {
         if (appliance.Secrets.Count == 0)
         {
             return;
         }
-        Directory.CreateDirectory(AppliancePlan.SecretsDir);
-        Sys.Check(Libc.chmod(AppliancePlan.SecretsDir, 0x1C0 /* 0700 */), "chmod " + AppliancePlan.SecretsDir);
-        foreach (ApplianceSecret secret in appliance.Secrets)
+        Directory.CreateDirectory(AppliancePlan.SealedDir);
+        Sys.Check(Libc.chmod(AppliancePlan.SealedDir, 0x1C0 /* 0700 */), "chmod " + AppliancePlan.SealedDir);
+        foreach (SealedSecret secret in appliance.Secrets)
         {
-            string path = Path.Combine(AppliancePlan.SecretsDir, secret.Name);
-            File.WriteAllBytes(path, Convert.FromBase64String(secret.Base64Content));
+            string path = Path.Combine(AppliancePlan.SealedDir, secret.Name);
+            File.WriteAllBytes(path, Convert.FromBase64String(secret.Sealed));
             Sys.Check(Libc.chmod(path, 0x100 /* 0400 */), "chmod " + path);
         }
     }

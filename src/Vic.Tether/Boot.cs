@@ -108,6 +108,7 @@ internal static unsafe class Boot
                 DataDevice = appliance.DataDevice ?? "",
                 DataMountPoint = string.IsNullOrEmpty(appliance.DataMountPoint) ? "/var/lib/vic" : appliance.DataMountPoint,
                 Secrets = appliance.Secrets ?? [],
+                KeyDevice = appliance.KeyDevice ?? "",
             };
         }
         return spec with

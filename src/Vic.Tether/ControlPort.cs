@@ -23,6 +23,7 @@ internal sealed unsafe class ControlPort
     private IExecHost? _execs;
     private Files.IFileHost? _files;
     private Action? _powerOff;
+    private IRelaunchControl? _relaunch;
     private int _fd = -1;
 
     public ControlPort(string device, LogWriter log)
@@ -32,13 +33,15 @@ internal sealed unsafe class ControlPort
     }
 
     /// <summary>Starts reading; frames are dispatched to <paramref name="main"/>, <paramref name="execs"/> and
-    /// <paramref name="files"/>; a PowerOff frame calls <paramref name="powerOff"/> (a Files VM only).</summary>
-    public void Start(IControlHandler main, IExecHost execs, Files.IFileHost? files = null, Action? powerOff = null)
+    /// <paramref name="files"/>; a PowerOff frame calls <paramref name="powerOff"/> (a Files VM only); StopNoRelaunch and
+    /// RestartPolicy go to <paramref name="relaunch"/> (a container VM only).</summary>
+    public void Start(IControlHandler main, IExecHost execs, Files.IFileHost? files = null, Action? powerOff = null, IRelaunchControl? relaunch = null)
     {
         _main = main;
         _execs = execs;
         _files = files;
         _powerOff = powerOff;
+        _relaunch = relaunch;
         new Thread(Run) { IsBackground = true, Name = "control" }.Start();
     }
 
@@ -99,6 +102,7 @@ internal sealed unsafe class ControlPort
 
         var buffer = new byte[ControlFrame.HeaderLength + ControlFrame.MaxPayload];
         int filled = 0;
+        bool hostSeen = false;
         fixed (byte* p = buffer)
         {
             while (true)
@@ -110,10 +114,17 @@ internal sealed unsafe class ControlPort
                     {
                         continue;
                     }
+                    if (hostSeen)
+                    {
+                        // The host went away: its sessions' input stops and the slots it held are ours again.
+                        hostSeen = false;
+                        _files?.HostGone();
+                    }
                     filled = 0;
                     Thread.Sleep(Backoff);
                     continue;
                 }
+                hostSeen = true;
                 filled += (int)n;
                 filled = Dispatch(buffer, filled);
             }
@@ -138,9 +149,15 @@ internal sealed unsafe class ControlPort
             }
             byte[] payload = buffer.AsSpan(offset + ControlFrame.HeaderLength, length).ToArray();
             offset += ControlFrame.HeaderLength + length;
-            if (kind is ControlFrameKind.FileStart or ControlFrameKind.FileData or ControlFrameKind.FileDataEnd or ControlFrameKind.PowerOff)
+            if (kind is ControlFrameKind.FileStart or ControlFrameKind.FileData or ControlFrameKind.FileDataEnd or ControlFrameKind.PowerOff
+                or ControlFrameKind.FileSlot or ControlFrameKind.FileSlotFree)
             {
                 HandleFiles(kind, session, payload);
+                continue;
+            }
+            if (kind is ControlFrameKind.StopNoRelaunch or ControlFrameKind.RestartPolicy)
+            {
+                HandleRelaunch(kind, payload);
                 continue;
             }
             if (kind == ControlFrameKind.NicChange)
@@ -161,7 +178,12 @@ internal sealed unsafe class ControlPort
             }
             Handle(target, kind, payload);
         }
-        Buffer.BlockCopy(buffer, offset, buffer, 0, filled - offset);
+        // The port hands over at most one 4 KiB buffer per read, so most reads end inside a frame: move the rest down
+        // only when something was consumed (copying a 64 KiB frame in progress on every read cost more than the frame).
+        if (offset > 0)
+        {
+            Buffer.BlockCopy(buffer, offset, buffer, 0, filled - offset);
+        }
         return filled - offset;
     }
 
@@ -192,6 +214,35 @@ internal sealed unsafe class ControlPort
             System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new NicChangeResult { Error = error }, ProtocolJson.Default.NicChangeResult));
     }
 
+    /// <summary>A stop by the user (sent before its signal, so the exit it causes is not relaunched) or a new policy.</summary>
+    private void HandleRelaunch(ControlFrameKind kind, byte[] payload)
+    {
+        if (_relaunch is null)
+        {
+            _log.Tether($"{kind} control frame ignored: no restart policy runs here");
+            return;
+        }
+        if (kind == ControlFrameKind.StopNoRelaunch)
+        {
+            _relaunch.RequestStop();
+            _log.Debug("stop requested: no further relaunch");
+            return;
+        }
+        try
+        {
+            RestartPolicySpec? policy = System.Text.Json.JsonSerializer.Deserialize(payload, ProtocolJson.Default.RestartPolicySpec);
+            if (policy is not null)
+            {
+                _relaunch.UpdatePolicy(policy);
+                _log.Tether($"restart policy is now {policy.Mode} (at most {policy.MaximumRetryCount} retries when on-failure, 0 = no limit)");
+            }
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            _log.Tether("malformed restart policy frame ignored: " + e.Message);
+        }
+    }
+
     private void HandleFiles(ControlFrameKind kind, uint session, byte[] payload)
     {
         switch (kind)
@@ -202,8 +253,11 @@ internal sealed unsafe class ControlPort
             case ControlFrameKind.FileStart when _files is not null && session != 0:
                 _files.Start(session, payload);
                 break;
-            case ControlFrameKind.FileData or ControlFrameKind.FileDataEnd when _files is not null:
+            case ControlFrameKind.FileData or ControlFrameKind.FileDataEnd or ControlFrameKind.FileSlot when _files is not null:
                 _files.Input(session, kind, payload);
+                break;
+            case ControlFrameKind.FileSlotFree when _files is not null:
+                _files.SlotFreed(payload);
                 break;
             default:
                 _log.Tether($"{kind} control frame ignored: not served here");

@@ -8,7 +8,7 @@ namespace Vic.Tether;
 /// The only writer of the log port. One lock around every frame so records of concurrent pumps never
 /// interleave; timestamps never go backwards so readers can merge streams by time.
 /// </summary>
-internal sealed unsafe class LogWriter(int fd, DebugConsole console) : IOutputSink
+internal sealed unsafe class LogWriter(int fd, DebugConsole console) : IOutputSink, IRunRecords
 {
     private readonly Lock _lock = new();
     private long _lastTimestamp;
@@ -36,12 +36,15 @@ internal sealed unsafe class LogWriter(int fd, DebugConsole console) : IOutputSi
     /// <summary>A progress line for the console only (vic.debug), for boot timing.</summary>
     public void Debug(string message) => console.WriteLine(message);
 
-    public void Started(int pid) =>
-        Write(LogRecordKind.Started, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new StartedReport { Pid = pid }, ProtocolJson.Default.StartedReport));
+    public void Started(int pid) => Started(pid, 0);
+
+    /// <summary>Run <paramref name="run"/> of the container's process started (1 for the first launch in this VM).</summary>
+    public void Started(int pid, int run) =>
+        Write(LogRecordKind.Started, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new StartedReport { Pid = pid, Run = run }, ProtocolJson.Default.StartedReport));
 
     public void Exit(ExitReport report)
     {
-        console.WriteLine($"exit {report.ExitCode} {report.Error}");
+        console.WriteLine($"exit {report.ExitCode} {report.Error}{(report.RelaunchDelayMs is long delay ? $" (relaunch in {delay} ms)" : "")}");
         Write(LogRecordKind.Exit, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(report, ProtocolJson.Default.ExitReport));
     }
 

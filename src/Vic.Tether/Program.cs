@@ -20,8 +20,16 @@ console.Enabled = Boot.DebugRequested();
 console.WriteLine("kernel filesystems mounted");
 List<string> moduleFailures = Modules.LoadAll();
 console.WriteLine("modules loaded");
-string? logDevice = Ports.Find(Channels.LogPort, TimeSpan.FromSeconds(5));
+// VMware has no virtio-serial: there the log goes to the first serial port, which the hypervisor writes to the
+// datastore; waiting for a vic.log port that cannot come would only delay the boot.
+bool onVmware = Platform.Detect("/sys", IoPortBackdoor.CpuidHypervisorVendor()).IsVmware;
+string? logDevice = Ports.Find(Channels.LogPort, onVmware ? TimeSpan.Zero : TimeSpan.FromSeconds(5));
 int logFd = logDevice is null ? -1 : Libc.open(logDevice, Consts.O_WRONLY | Consts.O_CLOEXEC, 0);
+if (logFd < 0 && onVmware)
+{
+    logDevice = Channels.VmwareLogDevice;
+    logFd = VmwareGuest.OpenSerialLog();
+}
 if (logFd < 0)
 {
     // Without the log port nobody can learn what happened; the console is all there is.
@@ -36,9 +44,11 @@ var log = new LogWriter(logFd, console);
 moduleFailures.ForEach(log.Tether);
 
 ExitReport report;
+VmMode? mode = null;
 try
 {
     VmSpec spec = Boot.ReadSpec(log);
+    mode = spec.Mode;
     if (Boot.FixClock(spec.HostTimeUnixMs) is string clockNote)
     {
         log.Tether(clockNote);
@@ -61,6 +71,11 @@ catch (Exception e)
     report = new ExitReport { ExitCode = 125, Error = $"tether failure: {e.GetType().Name}: {e.Message}" };
 }
 
+if (mode == VmMode.ApplyLayer && report.ExitCode != 0 && SpecSource.Backdoor is { } backdoor)
+{
+    // The VCH cannot read the log port of a VM on vSphere until the VM is gone; guestinfo it reads at once.
+    VmwareGuest.ReportApplyError(backdoor, report.Error ?? $"layer not applied (exit {report.ExitCode})", log);
+}
 log.Exit(report);
 Shutdown.PowerOff();
 return 0;

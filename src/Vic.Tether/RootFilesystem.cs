@@ -14,6 +14,7 @@ internal static unsafe class RootFilesystem
     /// <summary>Mounts the ext4 root disk at /newroot (read-only for the shared appliance image). Throws with a clear reason.</summary>
     public static void MountRootDisk(string device, bool readOnly = false)
     {
+        device = BlockDevices.Resolve(device, TimeSpan.FromSeconds(5));
         if (!Ports.WaitForDevice(device, TimeSpan.FromSeconds(5)))
         {
             throw new TetherException($"root device {device} did not appear");

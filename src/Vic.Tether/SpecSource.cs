@@ -18,11 +18,15 @@ internal static class SpecSource
 {
     private const string FwCfg = "/sys/firmware/qemu_fw_cfg/by_name/";
 
+    /// <summary>The VMware backdoor when <see cref="ReadJson"/> found one answering (for info-set later).</summary>
+    public static VmwareBackdoor? Backdoor { get; private set; }
+
     /// <summary>The spec JSON. Throws <see cref="TetherException"/> saying which source failed and why.</summary>
     public static byte[] ReadJson(LogWriter log)
     {
         Platform platform = Platform.Detect("/sys", IoPortBackdoor.CpuidHypervisorVendor());
         VmwareBackdoor? backdoor = platform.IsVmware ? ProbeBackdoor(platform, log) : null;
+        Backdoor = backdoor;
 
         if (ReadFwCfg(Channels.SpecFwCfgName) is byte[] json)
         {

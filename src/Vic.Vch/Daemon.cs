@@ -32,6 +32,7 @@ internal static class Daemon
                 VchName = options.Name,
                 DatastorePath = options.DatastorePath,
                 BridgeNetworkPool = options.BridgeNetworkRange,
+                ContainerNetworks = options.ContainerNetworks,
                 TcpEndpoints = options.TcpEndpoint is string plain && options.Tls is null ? [plain] : [],
                 TlsEndpoints = options.TcpEndpoint is string secure && options.Tls is DaemonTls tls ? [TlsFiles.Load(secure, tls)] : [],
             }, portLayer, images, builder => ConfigureLogging(builder, options.Debug));

@@ -27,6 +27,9 @@ internal sealed record DaemonOptions
 
     public string BridgeNetworkRange { get; init; } = "172.16.0.0/12";
 
+    /// <summary>Host bridges containers may join directly (local target; on vSphere container networks are port groups).</summary>
+    public IReadOnlyList<Vic.Engine.ContainerNetworkOptions> ContainerNetworks { get; init; } = [];
+
     /// <summary>Set by --target: containerVMs run on vSphere and <see cref="ContainerBasePath"/> is a datastore path.</summary>
     public Vic.PortLayer.VSphere.VSphereBackendOptions? VSphere { get; init; }
 

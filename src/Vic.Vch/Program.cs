@@ -36,6 +36,7 @@ var volumeStore = new Option<string[]>("--volume-store")
 };
 
 var vsphere = new VSphereFlags();
+var containerNetworks = new ContainerNetworkFlags(vsphere.ContainerNetwork);
 
 // vicadmin, the admin web UI, served from this process on its own HTTPS port with the --tls-cert certificate.
 var adminPort = new Option<int>("--admin-port") { Description = "HTTPS port of vicadmin, the VCH's admin web UI (0 picks a free one)", DefaultValueFactory = _ => 2378 };
@@ -43,15 +44,18 @@ var adminAddress = new Option<string?>("--admin-address") { Description = "Addre
 var noAdmin = new Option<bool>("--no-admin") { Description = "Do not serve vicadmin" };
 var adminToken = new Option<string?>("--admin-token-file") { Description = "File holding vicadmin's login token (keep it 0600); without it only client certificates log in" };
 var adminConfig = new Option<string[]>("--admin-config-file") { Description = "Configuration file to include, secrets masked, in vicadmin's log bundle (repeatable)" };
+var sealedSecrets = new Option<string?>("--sealed-secrets") { Description = "In the appliance: directory of secrets vic-machine sealed; opened with --key-device into --secrets-dir before anything else" };
+var keyDevice = new Option<string?>("--key-device") { Description = "The appliance's key disk (raw: VICKEY01 and the key) that opens --sealed-secrets" };
+var secretsDir = new Option<string>("--secrets-dir") { Description = "Where opened secrets are written (0400; a tmpfs)", DefaultValueFactory = _ => ApplianceSecrets.DefaultSecretsDir };
 var logFile = new Option<string?>("--log-file") { Description = "The file this daemon's output is written to, for vicadmin's log tail and bundle" };
 
 var root = new RootCommand("vic-vch: a Virtual Container Host serving the Docker API; every container is a VM (local QEMU, or vSphere with --target)")
 {
     name, datastore, socket, containerBase, pidFile, accelerator, debug, tcp, tlsCert, tlsKey, tlsClientCa,
     maxContainers, maxMemory, maxCpus, storageQuota, insecure, registryCa, whitelist, blacklist, mirror, netns, bridgeRange, volumeStore,
-    adminPort, adminAddress, noAdmin, adminToken, adminConfig, logFile,
+    adminPort, adminAddress, noAdmin, adminToken, adminConfig, logFile, sealedSecrets, keyDevice, secretsDir,
 };
-foreach (var option in vsphere.All)
+foreach (var option in vsphere.All.Concat(containerNetworks.All))
     root.Options.Add(option);
 root.Validators.Add(result =>
 {
@@ -65,11 +69,19 @@ root.Validators.Add(result =>
     bool onVsphere = result.GetValue(vsphere.Target) is not null;
     foreach (string error in vsphere.Validate(result))
         result.AddError(error);
+    if (!onVsphere)
+    {
+        containerNetworks.Read(result, out var networkErrors);
+        foreach (string error in networkErrors)
+            result.AddError(error);
+    }
     if (!onVsphere && result.GetValue(datastore) is null)
         result.AddError("--datastore is required (unless --target selects vSphere)");
     // On vSphere a volume store is "<datastore>/path:label"; volumes are not implemented there yet (the backend refuses them).
     if (!onVsphere && VolumeStores.TryParse(result.GetValue(volumeStore) ?? [], out _, out string? storeError) is false)
         result.AddError(storeError!);
+    if ((result.GetValue(sealedSecrets) is null) != (result.GetValue(keyDevice) is null))
+        result.AddError("--sealed-secrets and --key-device go together");
     if (result.GetValue(adminPort) is < 0 or > 65535)
         result.AddError("--admin-port must be 0-65535");
     if (result.GetValue(adminAddress) is string a && !System.Net.IPAddress.TryParse(a, out _))
@@ -81,7 +93,19 @@ root.Validators.Add(result =>
         if (limit is < 1)
             result.AddError("limits must be at least 1 byte");
 });
-root.SetAction((parse, ct) => Daemon.RunAsync(new DaemonOptions
+root.SetAction((parse, ct) =>
+{
+    if (parse.GetValue(sealedSecrets) is string sealedDir
+        && ApplianceSecrets.Open(parse.GetValue(name)!, sealedDir, parse.GetValue(keyDevice)!, parse.GetValue(secretsDir)!) is string secretError)
+    {
+        Console.Error.WriteLine($"vic-vch: {secretError}");
+        return Task.FromResult(1);
+    }
+    return RunDaemon(parse, ct);
+});
+return await root.Parse(args).InvokeAsync();
+
+Task<int> RunDaemon(ParseResult parse, CancellationToken ct) => Daemon.RunAsync(new DaemonOptions
 {
     Name = parse.GetValue(name)!,
     DatastorePath = Path.GetFullPath(parse.GetValue(datastore) ?? Path.Combine("/var/lib/vic-vch", parse.GetValue(name)!)),
@@ -100,6 +124,7 @@ root.SetAction((parse, ct) => Daemon.RunAsync(new DaemonOptions
         null => DaemonOptions.DefaultNetworkNamespace(Path.GetFullPath(parse.GetValue(datastore)!)),
     },
     BridgeNetworkRange = parse.GetValue(bridgeRange)!,
+    ContainerNetworks = parse.GetValue(vsphere.Target) is null ? containerNetworks.Read(parse, out _) : [],
     TcpEndpoint = parse.GetValue(tcp),
     Tls = parse.GetValue(tlsCert) is string cert
         ? new DaemonTls(Path.GetFullPath(cert), Path.GetFullPath(parse.GetValue(tlsKey)!), parse.GetValue(tlsClientCa) is string ca ? Path.GetFullPath(ca) : null)
@@ -125,5 +150,4 @@ root.SetAction((parse, ct) => Daemon.RunAsync(new DaemonOptions
         Blacklist = parse.GetValue(blacklist) ?? [],
         Mirrors = parse.GetValue(mirror) ?? [],
     },
-}, ct));
-return await root.Parse(args).InvokeAsync();
+}, ct);

@@ -6,7 +6,8 @@ namespace Vic.Vch;
 
 /// <summary>
 /// The flags that select the vSphere backend (the contract with vic-machine on vSphere): --target and the inventory
-/// and network names. The password comes from VIC_VSPHERE_PASSWORD only, never from argv (ps would show it).
+/// and network names. The password comes from VIC_VSPHERE_PASSWORD or a file (--password-file), never from argv (ps
+/// would show it).
 /// </summary>
 internal sealed class VSphereFlags
 {
@@ -15,17 +16,18 @@ internal sealed class VSphereFlags
     public Option<string?> Target { get; } = new("--target") { Description = "vCenter or ESXi SDK URL (https://host/sdk, or https://host/<datacenter>): runs containerVMs on vSphere instead of local QEMU" };
     public Option<string?> Thumbprint { get; } = new("--thumbprint") { Description = "SHA-1 thumbprint of the server's certificate (colon form)" };
     public Option<string?> CaFile { get; } = new("--ca-file") { Description = "PEM CA bundle the server's certificate must chain to (instead of --thumbprint)" };
-    public Option<string?> User { get; } = new("--user") { Description = $"vSphere user; the password is read from {PasswordVariable}" };
+    public Option<string?> User { get; } = new("--user") { Description = $"vSphere user; the password is read from {PasswordVariable} or --password-file" };
+    public Option<string?> PasswordFile { get; } = new("--password-file") { Description = $"File holding the vSphere password (instead of {PasswordVariable}; in the appliance, an opened sealed secret)" };
     public Option<string?> ComputeResource { get; } = new("--compute-resource") { Description = "Cluster or host (inventory path or name); default: the datacenter's only one" };
     public Option<string?> ResourcePool { get; } = new("--resource-pool") { Description = "The VCH's resource pool (inventory path), where containerVMs are created" };
     public Option<string?> VmFolder { get; } = new("--vm-folder") { Description = "Folder for containerVMs (inventory path); default: the datacenter's vm folder" };
     public Option<string?> ImageStore { get; } = new("--image-store") { Description = "<datastore>[/path] for layer disks, containerVMs and metadata" };
     public Option<string?> BridgeNetwork { get; } = new("--bridge-network") { Description = "Port group containerVMs' NICs join" };
     public Option<string?> PublicNetwork { get; } = new("--public-network") { Description = "The appliance's public port group" };
-    public Option<string[]> ContainerNetwork { get; } = new("--container-network") { Description = "<portgroup>[:alias]; may be repeated" };
+    public Option<string[]> ContainerNetwork { get; } = new("--container-network") { Description = "A network containers may join directly, as <portgroup>[:alias] on vSphere, <bridge>[:alias] locally (bridge: br0, or netns/br0 inside a named network namespace); may be repeated" };
     public Option<string?> InteractionUri { get; } = new("--interaction-uri") { Description = "tcp://host:port containerVMs' interaction serial port connects to (default: left disconnected)" };
 
-    public IEnumerable<Option> All => [Target, Thumbprint, CaFile, User, ComputeResource, ResourcePool, VmFolder, ImageStore, BridgeNetwork, PublicNetwork, ContainerNetwork, InteractionUri];
+    public IEnumerable<Option> All => [Target, Thumbprint, CaFile, User, PasswordFile, ComputeResource, ResourcePool, VmFolder, ImageStore, BridgeNetwork, PublicNetwork, ContainerNetwork, InteractionUri];
 
     /// <summary>Errors for a --target command line that lacks what the vSphere backend needs.</summary>
     public IEnumerable<string> Validate(System.CommandLine.Parsing.CommandResult result)
@@ -33,7 +35,8 @@ internal sealed class VSphereFlags
         string? target = result.GetValue(Target);
         if (target is null)
         {
-            if (All.Skip(1).Any(o => result.GetResult(o) is not null))
+            // --container-network also names a local container network's bridge (ContainerNetworkFlags).
+            if (All.Skip(1).Any(o => o != ContainerNetwork && result.GetResult(o) is not null))
                 yield return "vSphere options need --target";
             yield break;
         }
@@ -44,8 +47,8 @@ internal sealed class VSphereFlags
             if (string.IsNullOrWhiteSpace(result.GetValue(option)))
                 yield return $"--target needs {name}";
         }
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(PasswordVariable)))
-            yield return $"--target needs the password in {PasswordVariable}";
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(PasswordVariable)) && result.GetValue(PasswordFile) is null)
+            yield return $"--target needs the password in {PasswordVariable} or --password-file";
         if (result.GetValue(Thumbprint) is not null && result.GetValue(CaFile) is not null)
             yield return "--thumbprint and --ca-file are alternatives: give one";
     }
@@ -67,7 +70,7 @@ internal sealed class VSphereFlags
             VchName = vchName,
             Target = target,
             Username = parse.GetValue(User)!,
-            Password = Environment.GetEnvironmentVariable(PasswordVariable)!,
+            Password = parse.GetValue(PasswordFile) is string file ? File.ReadAllText(file).TrimEnd('\n') : Environment.GetEnvironmentVariable(PasswordVariable)!,
             Thumbprint = parse.GetValue(Thumbprint),
             TrustedCertificates = cas,
             ComputeResource = parse.GetValue(ComputeResource),

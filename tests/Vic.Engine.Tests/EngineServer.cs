@@ -42,7 +42,8 @@ internal sealed class EngineServer : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
     public string SocketPath => Path.Combine(_directory, "docker.sock");
 
-    public static async Task<EngineServer> StartAsync(Action<FakeBackend>? seed = null, IReadOnlyList<string>? tcp = null, IReadOnlyList<TlsEndpoint>? tls = null)
+    public static async Task<EngineServer> StartAsync(Action<FakeBackend>? seed = null, IReadOnlyList<string>? tcp = null, IReadOnlyList<TlsEndpoint>? tls = null,
+        IReadOnlyList<ContainerNetworkOptions>? containerNetworks = null)
     {
         string directory = Path.Combine(Path.GetTempPath(), "vic-engine-" + Guid.NewGuid().ToString("N")[..8]);
         var backend = new FakeBackend();
@@ -56,6 +57,7 @@ internal sealed class EngineServer : IAsyncDisposable
                 DatastorePath = "/fake/datastore",
                 TcpEndpoints = tcp ?? [],
                 TlsEndpoints = tls ?? [],
+                ContainerNetworks = containerNetworks ?? [],
             },
             backend.Services, images, logging => { if (Environment.GetEnvironmentVariable("VIC_ENGINE_TEST_LOG") == "1") logging.AddSimpleConsole(); });
         await app.StartAsync();

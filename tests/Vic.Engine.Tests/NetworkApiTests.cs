@@ -36,6 +36,84 @@ public sealed class NetworkApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Outbound_routes_follow_networks_and_leave_out_internal_and_unmasqueraded_ones()
+    {
+        var (_, json) = await _server.PostAsync("/v1.44/networks/create", """{"Name":"out","IPAM":{"Config":[{"Subnet":"10.40.0.0/24"}]}}""");
+        string open = json.GetProperty("Id").GetString()!;
+        (_, json) = await _server.PostAsync("/v1.44/networks/create", """{"Name":"in","Internal":true,"IPAM":{"Config":[{"Subnet":"10.41.0.0/24"}]}}""");
+        string closed = json.GetProperty("Id").GetString()!;
+        (_, json) = await _server.PostAsync("/v1.44/networks/create",
+            """{"Name":"nomasq","Options":{"com.docker.network.bridge.enable_ip_masquerade":"false"},"IPAM":{"Config":[{"Subnet":"10.42.0.0/24"}]}}""");
+        string unmasqueraded = json.GetProperty("Id").GetString()!;
+        string bridge = _server.Backend.Fabric.Bridges.Single(b => b.Value == "172.16.0.1/16").Key;
+
+        // Network changes reach the fabric from an event, shortly after the API answered.
+        await WaitForAsync(() => _server.Backend.Fabric.Outbound is { } r && r.InsideSubnets.Contains("10.42.0.0/24"));
+        var routes = _server.Backend.Fabric.Outbound!;
+        Assert.Equal(new[] { bridge, open }.Order(), routes.NetworkIds.Order());
+        Assert.DoesNotContain(closed, routes.NetworkIds);
+        Assert.DoesNotContain(unmasqueraded, routes.NetworkIds);
+        Assert.Equal(new[] { "172.16.0.0/16", "10.40.0.0/24", "10.41.0.0/24", "10.42.0.0/24" }.Order(), routes.InsideSubnets.Order());
+        Assert.InRange(routes.ProxyPort, 1, 65535);
+
+        var (removed, _) = await _server.SendJsonAsync(HttpMethod.Delete, $"/v1.44/networks/{open}");
+        Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        await WaitForAsync(() => _server.Backend.Fabric.Outbound is { } r && !r.NetworkIds.Contains(open));
+        Assert.DoesNotContain("10.40.0.0/24", _server.Backend.Fabric.Outbound!.InsideSubnets);
+    }
+
+    [Fact]
+    public async Task A_container_network_is_an_external_predefined_network_with_its_own_range_gateway_and_resolvers()
+    {
+        await using var server = await EngineServer.StartAsync(containerNetworks:
+            [new ContainerNetworkOptions("public", "lab/br0", "10.50.0.1/24", "10.50.0.100-10.50.0.101", ["10.50.0.53"])]);
+        var (_, networks) = await server.GetAsync("/v1.44/networks");
+        var external = networks.EnumerateArray().Single(n => n.GetProperty("Name").GetString() == "public");
+        Assert.Equal("external", external.GetProperty("Driver").GetString());
+        string id = external.GetProperty("Id").GetString()!;
+        Assert.Equal("lab/br0", server.Backend.Fabric.Uplinks[id]);
+        Assert.False(server.Backend.Fabric.Bridges.ContainsKey(id)); // no VCH address on it
+
+        const string onPublic = """ "HostConfig":{"NetworkMode":"public"} """;
+        string first = await server.CreateAsync("ca", """["sleep"]""", onPublic);
+        var spec = server.Backend.Get(first).Info.Spec;
+        Assert.Equal("10.50.0.100/24", Assert.Single(spec.Nics).Address);
+        Assert.Equal("10.50.0.1", spec.Nics[0].Gateway);
+        Assert.Equal(["10.50.0.53"], spec.Dns!.Nameservers);
+        await server.CreateAsync("cb", """["sleep"]""", onPublic);
+        var (full, fullJson) = await server.PostAsync("/v1.44/containers/create?name=cc", """{"Image":"busybox","Cmd":["sleep"],"HostConfig":{"NetworkMode":"public"}}""");
+        Assert.Equal(HttpStatusCode.Conflict, full.StatusCode);
+        Assert.Contains("no available IPv4 addresses on network public", fullJson.GetProperty("message").GetString());
+
+        var (linked, linkedJson) = await server.PostAsync("/v1.44/containers/create?name=cd", """{"Image":"busybox","Cmd":["sleep"],"HostConfig":{"NetworkMode":"public","Links":["ca:x"]}}""");
+        Assert.Equal(HttpStatusCode.BadRequest, linked.StatusCode);
+        Assert.Contains("links are only supported for user-defined networks", linkedJson.GetProperty("message").GetString());
+        var (removed, removedJson) = await server.SendJsonAsync(HttpMethod.Delete, $"/v1.44/networks/{id}");
+        Assert.Equal(HttpStatusCode.Forbidden, removed.StatusCode);
+        Assert.Contains("public is a pre-defined network and cannot be removed", removedJson.GetProperty("message").GetString());
+        // Container networks are the host's: no NAT through the VCH, and their range is not among the VCH's own.
+        await WaitForAsync(() => server.Backend.Fabric.Outbound is not null);
+        Assert.DoesNotContain(id, server.Backend.Fabric.Outbound!.NetworkIds);
+        Assert.DoesNotContain("10.50.0.0/24", server.Backend.Fabric.Outbound.InsideSubnets);
+    }
+
+    [Fact]
+    public void The_original_destination_is_read_from_a_kernel_sockaddr_in()
+    {
+        byte[] sockaddr = [2, 0, 0x1F, 0x90, 10, 234, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0];
+        Assert.Equal(new IPEndPoint(IPAddress.Parse("10.234.0.2"), 8080), OutboundProxy.ParseOriginalDestination(sockaddr));
+        Assert.Null(OutboundProxy.ParseOriginalDestination([10, 0, 0x1F, 0x90, 0, 0, 0, 0]));
+        Assert.Null(OutboundProxy.ParseOriginalDestination([2, 0, 0x1F]));
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        for (int i = 0; i < 200 && !condition(); i++)
+            await Task.Delay(50);
+        Assert.True(condition(), "the fabric's outbound routes did not follow the networks");
+    }
+
+    [Fact]
     public async Task User_networks_are_created_listed_refused_when_they_overlap_and_removed()
     {
         var (created, json) = await _server.PostAsync("/v1.44/networks/create", """{"Name":"appnet","Labels":{"team":"a"}}""");

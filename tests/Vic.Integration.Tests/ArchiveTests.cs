@@ -93,6 +93,45 @@ public sealed class ArchiveTests(VchFixture vch)
         }
     }
 
+    /// <summary>Bulk data goes through the VMs' transfer disks (slots, not control frames): a 64 MiB file must come back
+    /// byte for byte, into and out of the running container's own tether and of a Files VM on the stopped one's disk.</summary>
+    [Fact]
+    public async Task Cp_of_64_MiB_round_trips_intact_into_and_out_of_running_and_stopped_containers()
+    {
+        string name = NewName("cp-big");
+        string dir = NewHostDir();
+        string src = Path.Combine(dir, "big.bin");
+        var data = new byte[64 << 20];
+        new Random(4242).NextBytes(data);
+        await File.WriteAllBytesAsync(src, data);
+        string sum = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data));
+        await vch.OkAsync("run", "-d", "--name", name, "busybox", "sleep", "600");
+        try
+        {
+            await vch.OkAsync("cp", src, $"{name}:/tmp/big.bin");
+            Assert.StartsWith(sum, await vch.OkAsync("exec", name, "sha256sum", "/tmp/big.bin"));
+            await vch.OkAsync("cp", $"{name}:/tmp/big.bin", Path.Combine(dir, "out-running.bin"));
+            Assert.Equal(sum, await FileSum(Path.Combine(dir, "out-running.bin")));
+
+            await vch.OkAsync("stop", "-t", "1", name);
+            await vch.OkAsync("cp", src, $"{name}:/root/again.bin");
+            await vch.OkAsync("cp", $"{name}:/root/again.bin", Path.Combine(dir, "out-stopped.bin"));
+            Assert.Equal(sum, await FileSum(Path.Combine(dir, "out-stopped.bin")));
+            await vch.OkAsync("cp", $"{name}:/tmp/big.bin", Path.Combine(dir, "out-stopped-first.bin"));
+            Assert.Equal(sum, await FileSum(Path.Combine(dir, "out-stopped-first.bin")));
+        }
+        finally
+        {
+            await vch.DockerAsync("rm", "-f", name);
+        }
+    }
+
+    private static async Task<string> FileSum(string path)
+    {
+        await using FileStream file = File.OpenRead(path);
+        return Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(file));
+    }
+
     [Fact]
     public async Task Cp_into_and_out_of_a_stopped_container_goes_through_a_vm_on_its_disk()
     {

@@ -263,6 +263,110 @@ public sealed class NetworkTests(VchFixture vch)
         Assert.Contains("every container is a VM with its own network stack", host.Stderr);
     }
 
+    [Fact]
+    public async Task Containers_reach_outside_addresses_through_the_vch_and_unmasqueraded_networks_do_not()
+    {
+        // "Outside" is a namespace this test makes, wired to the host by a veth pair: the host has a route to it, as it
+        // would to the internet, and nothing leaves the machine.
+        await using var outside = await OutsideNamespace.StartAsync();
+        string closed = Unique("nomasq");
+        await vch.OkAsync("network", "create", "-o", "com.docker.network.bridge.enable_ip_masquerade=false", "--subnet", "10.233.5.0/24", closed);
+        try
+        {
+            // The peer sees the host's address, not the container's: the connection was opened again by the VCH.
+            string peer = await vch.OkAsync("run", "--rm", "busybox", "wget", "-qO-", $"http://{OutsideNamespace.ServerAddress}:8080/cgi-bin/peer");
+            Assert.Equal(OutsideNamespace.HostAddress, peer.Trim());
+            string body = await vch.OkAsync("run", "--rm", "busybox", "sh", "-c",
+                $"wget -qO- http://{OutsideNamespace.ServerAddress}:8080/index.html; wget -qO- http://{OutsideNamespace.ServerAddress}:8081/ 2>&1 || echo refused");
+            Assert.StartsWith("outside-index", body);
+            Assert.Contains("refused", body);
+
+            // A network without masquerading has a default route but no way out; an internal one has no route at all.
+            var blocked = await vch.DockerAsync("run", "--rm", "--network", closed, "busybox", "sh", "-c",
+                $"ip route | grep -q default && echo has-route; nc -w 3 {OutsideNamespace.ServerAddress} 8080 </dev/null && echo reached || echo blocked");
+            Assert.Contains("has-route", blocked.Stdout);
+            Assert.Contains("blocked", blocked.Stdout);
+            Assert.DoesNotContain("reached", blocked.Stdout);
+        }
+        finally
+        {
+            await vch.DockerAsync("network", "rm", closed);
+        }
+    }
+
+    /// <summary>A test namespace with a busybox httpd on 10.234.0.2:8080 (its CGI prints the client's address), joined
+    /// to the host by a veth pair whose host end is 10.234.0.1/30.</summary>
+    private sealed class OutsideNamespace : IAsyncDisposable
+    {
+        public const string HostAddress = "10.234.0.1";
+        public const string ServerAddress = "10.234.0.2";
+        private readonly string _name = "vicout-" + Guid.NewGuid().ToString("N")[..6];
+        private readonly string _root = Directory.CreateTempSubdirectory("vic-outside").FullName;
+        private System.Diagnostics.Process? _httpd;
+
+        private string HostLink => "vo" + _name[^6..];
+
+        public static async Task<OutsideNamespace> StartAsync()
+        {
+            var outside = new OutsideNamespace();
+            try
+            {
+                await outside.SetUpAsync();
+                return outside;
+            }
+            catch
+            {
+                await outside.DisposeAsync();
+                throw;
+            }
+        }
+
+        private async Task SetUpAsync()
+        {
+            Directory.CreateDirectory(Path.Combine(_root, "cgi-bin"));
+            await File.WriteAllTextAsync(Path.Combine(_root, "index.html"), "outside-index\n");
+            string cgi = Path.Combine(_root, "cgi-bin", "peer");
+            await File.WriteAllTextAsync(cgi, "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n%s\\n' \"$REMOTE_ADDR\"\n");
+            Assert.Equal(0, (await Shell.RunAsync("chmod", ["755", cgi])).ExitCode);
+            await IpAsync("netns", "add", _name);
+            await IpAsync("link", "add", HostLink, "type", "veth", "peer", "name", "eth0", "netns", _name);
+            await IpAsync("addr", "add", HostAddress + "/30", "dev", HostLink);
+            await IpAsync("link", "set", HostLink, "up");
+            await IpAsync("-n", _name, "addr", "add", ServerAddress + "/30", "dev", "eth0");
+            await IpAsync("-n", _name, "link", "set", "eth0", "up");
+            await IpAsync("-n", _name, "link", "set", "lo", "up");
+            var start = new System.Diagnostics.ProcessStartInfo("ip", ["netns", "exec", _name, "busybox", "httpd", "-f", "-p", ServerAddress + ":8080", "-h", _root])
+            {
+                UseShellExecute = false,
+            };
+            _httpd = System.Diagnostics.Process.Start(start)!;
+            await Eventually.ThatAsync(async () =>
+            {
+                var probe = await Shell.RunAsync("curl", ["-s", "--noproxy", "*", "--max-time", "2", $"http://{ServerAddress}:8080/index.html"]);
+                return probe.ExitCode == 0;
+            }, "the outside httpd answers the host", TimeSpan.FromSeconds(20));
+        }
+
+        private static async Task IpAsync(params string[] args)
+        {
+            var result = await Shell.RunAsync("ip", args);
+            Assert.True(result.ExitCode == 0, $"ip {string.Join(' ', args)}: {result.Stderr}");
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_httpd is not null)
+            {
+                _httpd.Kill(entireProcessTree: true);
+                await _httpd.WaitForExitAsync();
+                _httpd.Dispose();
+            }
+            await Shell.RunAsync("ip", ["link", "del", HostLink]);
+            await Shell.RunAsync("ip", ["netns", "del", _name]);
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
     private static int FreePort()
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

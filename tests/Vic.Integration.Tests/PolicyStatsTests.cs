@@ -13,6 +13,52 @@ public sealed class PolicyStatsTests : IAsyncLifetime
 
     private async Task<string> StateAsync(string id) => await _vch.OkAsync("inspect", "-f", "{{.State.Status}} {{.RestartCount}}", id);
 
+    private string OutputLog(string id) => Path.Combine(_vch.DatastorePath, "containers", id, "output.log");
+
+    /// <summary>Started records in the container's output.log, as QEMU wrote them (each carries its run number).</summary>
+    private int StartedRecords(string id) => File.ReadAllText(OutputLog(id)).Split("\"Run\":").Length - 1;
+
+    private async Task<string> QemuPidsAsync(string id) => (await Shell.RunAsync("pgrep", ["-f", id])).Stdout.Trim();
+
+    private async Task KillDaemonAsync()
+    {
+        var inspect = await _vch.MachineAsync("inspect", "--name", _vch.Name, "--format", "json");
+        int daemonPid = JsonDocument.Parse(inspect.Stdout).RootElement.GetProperty("Pid").GetInt32();
+        await Shell.RunAsync("kill", ["-9", daemonPid.ToString()]);
+    }
+
+    [Fact]
+    public async Task Always_relaunches_inside_the_vm_while_the_vch_is_killed_and_a_stop_ends_it_for_good()
+    {
+        string id = await _vch.OkAsync("run", "-d", "--restart", "always", "busybox", "sh", "-c", "echo run; exit 3");
+        await Eventually.ThatAsync(async () => (await _vch.OkAsync("logs", id)).Contains("run"), "the first run printed");
+        string qemu = await QemuPidsAsync(id);
+        Assert.NotEqual("", qemu);
+
+        await KillDaemonAsync();
+        int startedAtKill = StartedRecords(id);
+        // No VCH runs: the tether relaunches the process inside the same VM, and QEMU writes the records to disk.
+        await Eventually.ThatAsync(() => Task.FromResult(StartedRecords(id) >= startedAtKill + 2), "two relaunches while the VCH was down",
+            TimeSpan.FromSeconds(60));
+        Assert.Equal(qemu, await QemuPidsAsync(id));
+
+        var started = await _vch.MachineAsync("start", "--name", _vch.Name);
+        Assert.True(started.ExitCode == 0, started.ToString());
+        int restarts = int.Parse(await _vch.OkAsync("inspect", "-f", "{{.RestartCount}}", id));
+        Assert.True(restarts >= startedAtKill + 1, $"RestartCount {restarts}, {StartedRecords(id)} runs on disk");
+        Assert.Equal(qemu, await QemuPidsAsync(id)); // the same VM all along: no restart needed a new one
+        int runs = (await _vch.OkAsync("logs", id)).Split('\n').Count(l => l == "run");
+        Assert.True(runs >= 3, $"{runs} runs in the logs");
+
+        await _vch.OkAsync("stop", "-t", "1", id);
+        Assert.Equal("", await QemuPidsAsync(id)); // stopped: the VM powered off, nothing relaunched inside it
+        string afterStop = await StateAsync(id);
+        Assert.StartsWith("exited ", afterStop);
+        await Task.Delay(TimeSpan.FromSeconds(5)); // beyond a run and its back-off
+        Assert.Equal(afterStop, await StateAsync(id));
+        Assert.Equal("", await QemuPidsAsync(id));
+    }
+
     [Fact]
     public async Task On_failure_restarts_until_its_limit_and_inspect_counts_the_restarts()
     {
@@ -20,21 +66,25 @@ public sealed class PolicyStatsTests : IAsyncLifetime
         await Eventually.ThatAsync(async () => await StateAsync(id) == "exited 2", "two restarts, then exited", TimeSpan.FromSeconds(90));
         Assert.Equal("run\nrun\nrun", await _vch.OkAsync("logs", id));
         Assert.Equal("3", await _vch.OkAsync("inspect", "-f", "{{.State.ExitCode}}", id));
+        // Both retries ran inside one VM (runs 1 to 3 of one boot), which then powered off.
+        Assert.Equal(3, StartedRecords(id));
+        Assert.Contains("\"Run\":3", File.ReadAllText(OutputLog(id)));
+        Assert.Equal("", await QemuPidsAsync(id));
     }
 
     [Fact]
-    public async Task A_container_that_ended_while_the_vch_was_killed_is_restarted_when_it_comes_back()
+    public async Task A_vm_that_died_while_the_vch_was_killed_is_restarted_when_it_comes_back()
     {
-        string id = await _vch.OkAsync("run", "-d", "--restart", "unless-stopped", "busybox", "sh", "-c", "echo up; sleep 3; exit 1");
+        string id = await _vch.OkAsync("run", "-d", "--restart", "unless-stopped", "busybox", "sh", "-c", "echo up; sleep 1000");
         string stopped = await _vch.OkAsync("run", "-d", "--restart", "unless-stopped", "busybox", "sleep", "1000");
         await _vch.OkAsync("stop", "-t", "1", stopped);
         await Eventually.ThatAsync(async () => (await _vch.OkAsync("logs", id)).Contains("up"), "the first run printed");
 
-        var inspect = await _vch.MachineAsync("inspect", "--name", _vch.Name, "--format", "json");
-        int daemonPid = JsonDocument.Parse(inspect.Stdout).RootElement.GetProperty("Pid").GetInt32();
-        await Shell.RunAsync("kill", ["-9", daemonPid.ToString()]);
-        // Its VM ends on its own while no VCH runs.
-        await Eventually.ThatAsync(async () => (await Shell.RunAsync("pgrep", ["-f", id])).Stdout.Trim() == "", "the VM ended", TimeSpan.FromSeconds(30));
+        await KillDaemonAsync();
+        // The whole VM dies while no VCH runs (QEMU killed): its tether cannot help, the VCH restarts it when back.
+        foreach (string pid in (await QemuPidsAsync(id)).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            await Shell.RunAsync("kill", ["-9", pid]);
+        await Eventually.ThatAsync(async () => await QemuPidsAsync(id) == "", "the VM ended", TimeSpan.FromSeconds(30));
 
         var started = await _vch.MachineAsync("start", "--name", _vch.Name);
         Assert.True(started.ExitCode == 0, started.ToString());

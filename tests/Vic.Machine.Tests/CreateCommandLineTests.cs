@@ -99,6 +99,31 @@ public sealed class CreateCommandLineTests : IDisposable
         Assert.False(Directory.Exists(_temp.File("root")));
     }
 
+    [Theory]
+    [InlineData("--bridge-network-range \"10.0.0.0/24\": expected an IPv4 CIDR", "--bridge-network-range", "10.0.0.0/24")]
+    [InlineData("give its gateway with --container-network-gateway lo:", "--container-network", "lo:lan")]
+    [InlineData("lo is not a Linux bridge", "--container-network", "lo:lan", "--container-network-gateway", "lo:10.9.0.1/24")]
+    [InlineData("\"br9:10.9.0.1/24\": br9 is not a --container-network bridge", "--container-network-gateway", "br9:10.9.0.1/24")]
+    public void Bad_network_settings_are_refused_before_anything_is_made(string message, params string[] settings)
+    {
+        var error = Assert.Throws<MachineException>(() =>
+            Parse(["vic-machine", "--root", _temp.File("root"), "create", "--name", "x", "--container-base", _base, "--vch-binary", _daemon, .. settings]));
+        Assert.Equal(ExitCodes.InvalidArgument, error.ExitCode);
+        Assert.Contains(message, error.Message);
+        Assert.False(Directory.Exists(_temp.File("root")));
+    }
+
+    [Fact]
+    public void The_bridge_range_reaches_the_daemon_and_inspect_config()
+    {
+        string[] args = ["vic-machine", "--root", _temp.File("root"), "create", "--name", "v", "--container-base", _base, "--vch-binary", _daemon,
+            "--bridge-network-range", "10.128.0.0/9"];
+        var vch = Parse(args);
+        Assert.Equal("10.128.0.0/9", vch.BridgeNetworkRange);
+        Assert.Equal(["--bridge-network-range", "10.128.0.0/9"], DaemonCommandLine.For(vch).SkipWhile(a => a != "--bridge-network-range").Take(2));
+        Assert.Equal(["--bridge-network-range", "10.128.0.0/9"], CreateCommandLine.For(vch, _temp.File("root")).SkipWhile(a => a != "--bridge-network-range").Take(2));
+    }
+
     [Fact]
     public void Volume_stores_are_absolute_and_reach_the_daemon_command_line()
     {

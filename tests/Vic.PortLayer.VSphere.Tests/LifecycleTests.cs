@@ -132,6 +132,44 @@ public sealed class LifecycleTests(VcenterSimulator simulator)
     }
 
     [Fact]
+    public async Task An_on_failure_policy_powers_the_vm_on_again_until_its_retries_are_spent()
+    {
+        await using var vch = await SimulatedVch.CreateAsync(simulator);
+        var backend = await vch.StartBackendAsync();
+        await using var _ = (IAsyncDisposable)backend.Containers;
+        var c = backend.Containers;
+        var spec = SimulatedVch.Spec("flaky") with { Restart = new ContainerRestartPolicy(RestartMode.OnFailure, 1) };
+        await c.CreateAsync(spec, CancellationToken.None);
+        await c.StartAsync(spec.Id, CancellationToken.None);
+        var vm = Assert.Single(await vch.VmsAsync()).Value.Vm;
+
+        // The guest powers off without a report (255, a failure): the policy powers the VM on again, one restart counted.
+        var exited = c.WaitAsync(spec.Id, WaitCondition.NextExit, CancellationToken.None);
+        await vch.Client.VirtualMachines.PowerOffAsync(vm);
+        Assert.Equal(255, (await exited.WaitAsync(TimeSpan.FromSeconds(30))).ExitCode);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while ((await c.InspectAsync(spec.Id, CancellationToken.None)).Status is not { State: ContainerRunState.Running, RestartCount: 1 })
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the policy did not restart the container");
+            await Task.Delay(100);
+        }
+        Assert.Equal(VmPowerState.PoweredOn, await vch.Client.VirtualMachines.GetPowerStateAsync(vm));
+
+        // The second failure spends the one retry: it stays exited and the VM off.
+        exited = c.WaitAsync(spec.Id, WaitCondition.NextExit, CancellationToken.None);
+        await vch.Client.VirtualMachines.PowerOffAsync(vm);
+        await exited.WaitAsync(TimeSpan.FromSeconds(30));
+        var status = (await c.InspectAsync(spec.Id, CancellationToken.None)).Status;
+        Assert.Equal((ContainerRunState.Exited, 1), (status.State, status.RestartCount));
+        Assert.Equal(VmPowerState.PoweredOff, await vch.Client.VirtualMachines.GetPowerStateAsync(vm));
+
+        // A start by the user counts from zero again.
+        await c.StartAsync(spec.Id, CancellationToken.None);
+        Assert.Equal(0, (await c.InspectAsync(spec.Id, CancellationToken.None)).Status.RestartCount);
+        await c.StopAsync(spec.Id, null, CancellationToken.None);
+    }
+
+    [Fact]
     public async Task Bad_input_is_refused_with_dockerds_words_and_leaves_nothing()
     {
         await using var vch = await SimulatedVch.CreateAsync(simulator);

@@ -26,6 +26,18 @@ public sealed class ControlFrameTests
     }
 
     [Fact]
+    public void EveryDefinedKindIsAcceptedByTheHeaderReader()
+    {
+        // A kind missing from the reader's list makes the tether drop frames silently: this keeps the two in step.
+        foreach (ControlFrameKind kind in Enum.GetValues<ControlFrameKind>())
+        {
+            byte[] frame = new ControlFrame(kind, 0, Array.Empty<byte>()).Encode();
+            Assert.True(ControlFrame.TryReadHeader(frame, out ControlFrameKind read, out _, out _), $"{kind} refused");
+            Assert.Equal(kind, read);
+        }
+    }
+
+    [Fact]
     public void UnknownKindsAreRefused()
     {
         byte[] frame = new ControlFrame((ControlFrameKind)19, 1, Array.Empty<byte>()).Encode();

@@ -28,6 +28,7 @@ internal static class ConfigMerger
             Volumes = MergeSet(image.Volumes, user.Volumes),
             StopSignal = string.IsNullOrEmpty(user.StopSignal) ? NullIfEmpty(image.StopSignal) : user.StopSignal,
             Shell = user.Shell ?? image.Shell?.ToList(),
+            Healthcheck = Health.HealthRules.Merge(user.Healthcheck, Health.HealthRules.FromImage(image.Healthcheck)),
         };
     }
 

@@ -26,6 +26,7 @@ internal sealed class ContainerFactory(PortLayerServices portLayer, IImageServic
         var (memory, cpus) = ResourceValidator.Validate(hostConfig, facts.Cpus);
         hostConfig.Runtime = ContainerRuntime.Validate(hostConfig.Runtime);
         int stopSignal = string.IsNullOrEmpty(request.StopSignal) ? Signals.Term : Signals.Parse(request.StopSignal);
+        Health.HealthRules.Validate(request.Healthcheck);
 
         // The CLI reacts to this 404 by pulling the image and creating again.
         var image = await images.FindAsync(request.Image, cancellationToken)

@@ -7,7 +7,7 @@ using Vic.PortLayer;
 
 namespace Vic.Engine.Containers;
 
-/// <summary>docker ps: all/limit and the filters name, id, status, label, ancestor, exited, before, since.</summary>
+/// <summary>docker ps: all/limit and the filters name, id, status, health, label, ancestor, exited, before, since.</summary>
 internal sealed class ContainerFilter(IImageService images)
 {
     private static readonly IReadOnlySet<string> Keys = new HashSet<string>
@@ -30,6 +30,11 @@ internal sealed class ContainerFilter(IImageService images)
             if (!States.Contains(status))
                 throw new InvalidArgumentException("Unrecognised filter value for status: " + status);
         }
+        foreach (var health in filters.Get("health"))
+        {
+            if (!Health.HealthStatus.IsValidFilter(health))
+                throw new InvalidArgumentException("Unrecognised filter value for health: " + health);
+        }
         var exitCodes = filters.Get("exited").Select(ParseExitCode).ToHashSet();
         var ancestors = await ResolveAncestorsAsync(filters.Get("ancestor"), cancellationToken);
         DateTimeOffset? before = filters.Has("before") ? Lookup(all, filters.Get("before")[0]).Info.Created : null;
@@ -42,6 +47,7 @@ internal sealed class ContainerFilter(IImageService images)
             .Where(c => !filters.Has("name") || filters.Get("name").Any(n => NameMatches(n, c.Name)))
             .Where(c => !filters.Has("id") || filters.Get("id").Any(p => c.Id.StartsWith(p, StringComparison.Ordinal)))
             .Where(c => !filters.Has("status") || filters.Get("status").Contains(StatusText.StateName(c.State)))
+            .Where(c => !filters.Has("health") || filters.Get("health").Contains(c.Health?.Status ?? Health.HealthStatus.None))
             .Where(c => filters.MatchesLabels("label", c.Config.Labels))
             .Where(c => exitCodes.Count == 0 || (c.State == ContainerRunState.Exited && exitCodes.Contains(c.Info.Status.ExitCode)))
             .Where(c => ancestors is null || ancestors.Contains(c.ImageId) || filters.Get("ancestor").Contains(c.Config.Image))

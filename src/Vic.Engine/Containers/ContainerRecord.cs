@@ -6,6 +6,10 @@ namespace Vic.Engine.Containers;
 /// <summary>A container as the personality sees it: the port layer's view plus the Docker config kept in its annotations.</summary>
 internal sealed record ContainerRecord(ContainerInfo Info, ContainerConfig Config, HostConfig HostConfig, string ImageId)
 {
+    /// <summary>State.Health: null until a container with a health check is first started (as dockerd's nil Health).
+    /// Filled by <see cref="ContainerResolver"/>.</summary>
+    public ContainerHealth? Health { get; init; }
+
     public string Id => Info.Spec.Id;
     public string Name => Info.Spec.Name;
     public ContainerRunState State => Info.Status.State;

@@ -6,12 +6,14 @@ namespace Vic.Engine.Containers;
 /// Finds a container the way dockerd does: full ID, then exact name (with or without '/'), then a unique ID
 /// prefix. The port layer only knows full IDs.
 /// </summary>
-internal sealed class ContainerResolver(PortLayerServices portLayer)
+internal sealed class ContainerResolver(PortLayerServices portLayer, Health.HealthStates health)
 {
     private IContainerLifecycle Lifecycle => portLayer.Containers;
 
     public async Task<ContainerRecord> ResolveAsync(string nameOrId, CancellationToken cancellationToken) =>
-        DockerAnnotations.Decode(await FindAsync(nameOrId, cancellationToken));
+        Decode(await FindAsync(nameOrId, cancellationToken));
+
+    private ContainerRecord Decode(ContainerInfo info) => DockerAnnotations.Decode(info) with { Health = health.Snapshot(info.Spec.Id) };
 
     public async Task<ContainerInfo> FindAsync(string nameOrId, CancellationToken cancellationToken)
     {
@@ -43,5 +45,5 @@ internal sealed class ContainerResolver(PortLayerServices portLayer)
     }
 
     public async Task<IReadOnlyList<ContainerRecord>> ListAsync(CancellationToken cancellationToken) =>
-        (await Lifecycle.ListAsync(cancellationToken)).Select(DockerAnnotations.Decode).ToList();
+        (await Lifecycle.ListAsync(cancellationToken)).Select(Decode).ToList();
 }

@@ -8,8 +8,8 @@ namespace Vic.Engine.Images;
 /// <summary>
 /// The Dockerfile instructions docker commit -c and docker import -c apply to an image config (dockerd's
 /// BuildFromConfig): CMD, ENTRYPOINT (JSON or shell form), ENV and LABEL (key=value pairs, or "key value"), EXPOSE,
-/// USER, WORKDIR (relative to the previous one), VOLUME, STOPSIGNAL, ONBUILD. Anything else is refused with dockerd's
-/// message. Pure.
+/// USER, WORKDIR (relative to the previous one), VOLUME, STOPSIGNAL, ONBUILD, HEALTHCHECK (<see cref="HealthcheckInstruction"/>).
+/// Anything else is refused with dockerd's message. Pure.
 /// </summary>
 internal static class ChangeInstructions
 {
@@ -37,6 +37,7 @@ internal static class ChangeInstructions
                 "volume" => config with { Volumes = config.Volumes.Union(JsonOrWords(rest, "VOLUME")).Order(StringComparer.Ordinal).ToList() },
                 "stopsignal" => config with { StopSignal = Single(rest, "STOPSIGNAL") },
                 "onbuild" => config with { OnBuild = [.. config.OnBuild ?? [], Single(rest, "ONBUILD")] },
+                "healthcheck" => config with { Healthcheck = HealthcheckInstruction.Parse(rest) },
                 _ => throw new InvalidArgumentException($"{instruction} is not a valid change command"),
             };
         }
@@ -52,7 +53,8 @@ internal static class ChangeInstructions
         return [.. shell ?? ShellForm, rest];
     }
 
-    private static List<string>? TryJsonArray(string text)
+    /// <summary>A JSON array of strings (the exec form), or null for anything else (the shell form).</summary>
+    internal static List<string>? TryJsonArray(string text)
     {
         if (!text.StartsWith('['))
             return null;

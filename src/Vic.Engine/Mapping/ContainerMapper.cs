@@ -17,7 +17,7 @@ internal static class ContainerMapper
         Created = c.Info.Created.ToUnixTimeSeconds(),
         Labels = c.Config.Labels ?? [],
         State = StatusText.StateName(c.State),
-        Status = StatusText.For(c.Info.Status, now),
+        Status = StatusText.For(c.Info.Status, now, c.Health?.Status),
         HostConfig = new SummaryHostConfig(c.HostConfig.NetworkMode),
     };
 
@@ -42,6 +42,7 @@ internal static class ContainerMapper
                 Error = status.Error,
                 StartedAt = DockerTime.Rfc3339Nano(status.StartedAt),
                 FinishedAt = DockerTime.Rfc3339Nano(status.FinishedAt),
+                Health = c.Health,
             },
             Image = c.ImageId,
             LogPath = c.Info.LogPath,

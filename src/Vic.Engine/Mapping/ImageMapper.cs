@@ -87,6 +87,7 @@ internal static class ImageMapper
         Labels = config.Labels.Count == 0 ? null : new Dictionary<string, string>(config.Labels),
         StopSignal = config.StopSignal.Length == 0 ? null : config.StopSignal,
         Shell = config.Shell?.ToList(),
+        Healthcheck = Health.HealthRules.FromImage(config.Healthcheck),
     };
 
     /// <summary>History from the image config's "history" array, newest first; only the newest entry carries the ID and tags.</summary>

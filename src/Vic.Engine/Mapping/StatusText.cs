@@ -17,11 +17,13 @@ internal static class StatusText
         _ => "unknown",
     };
 
-    public static string For(ContainerStatus status, DateTimeOffset now)
+    /// <param name="health">The health status when the container has one: "Up 3 seconds (healthy)", "(health: starting)".</param>
+    public static string For(ContainerStatus status, DateTimeOffset now, string? health = null)
     {
         string Since(DateTimeOffset? t) => HumanDuration(now - (t ?? now));
         return status.State switch
         {
+            ContainerRunState.Running when health is not null => $"Up {Since(status.StartedAt)} ({HealthText(health)})",
             ContainerRunState.Running => "Up " + Since(status.StartedAt),
             ContainerRunState.Paused => $"Up {Since(status.StartedAt)} (Paused)",
             ContainerRunState.Restarting => $"Restarting ({status.ExitCode}) {Since(status.FinishedAt)} ago",
@@ -31,6 +33,9 @@ internal static class StatusText
             _ => "Created",
         };
     }
+
+    /// <summary>dockerd's words: "health: starting"; healthy and unhealthy speak for themselves.</summary>
+    private static string HealthText(string status) => status == "starting" ? "health: starting" : status;
 
     /// <summary>The coarse durations the docker CLI family prints (the thresholds users are used to).</summary>
     public static string HumanDuration(TimeSpan d)

@@ -28,7 +28,7 @@ public record ContainerConfig
     public List<string>? Cmd { get; set; }
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public JsonElement? Healthcheck { get; set; }
+    public HealthConfig? Healthcheck { get; set; }
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool ArgsEscaped { get; set; }

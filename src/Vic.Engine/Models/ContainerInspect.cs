@@ -50,6 +50,9 @@ public sealed record ContainerStateInfo
     public string Error { get; init; } = "";
     public required string StartedAt { get; init; }
     public required string FinishedAt { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ContainerHealth? Health { get; init; }
 }
 
 public sealed record GraphDriverData

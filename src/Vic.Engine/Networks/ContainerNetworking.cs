@@ -42,11 +42,14 @@ internal static class ContainerNetworking
         }
 
         var links = (hostConfig.Links ?? []).Select(ParseLink).ToList();
+        // A container network has no VCH DNS to carry links, and no legacy /etc/hosts links either.
+        if (primary.IsExternal && links.Count > 0)
+            throw new InvalidArgumentException("links are only supported for user-defined networks");
         var endpoints = new List<EndpointRecord>();
         foreach (var network in wanted)
         {
             var request = requested.FirstOrDefault(r => r.Key == network.Name || r.Key == network.Id).Value;
-            if (network.Predefined && request?.Aliases.Count > 0)
+            if (network.IsDefaultBridge && request?.Aliases.Count > 0)
                 throw new InvalidArgumentException("network-scoped alias is supported only for containers in user defined networks");
             string? mac = network == primary ? MacAddresses.ForPrimary(request?.MacAddress, configMac) : request?.MacAddress;
             var endpoint = await networks.AllocateAsync(network, request?.Address, request?.Aliases ?? [], mac, cancellationToken);
@@ -59,7 +62,7 @@ internal static class ContainerNetworking
         }
 
         // --link on the default bridge (legacy links): /etc/hosts lines with the linked container's address there.
-        if (primary.Predefined && links.Count > 0)
+        if (primary.IsDefaultBridge && links.Count > 0)
         {
             var onBridge = await networks.EndpointsOnAsync(primary.Id, cancellationToken);
             foreach (var (target, alias) in links)
@@ -82,10 +85,13 @@ internal static class ContainerNetworking
             Aliases = [name, .. e.Aliases.Where(a => a != name && a != hostname)],
         }).ToList();
 
-        // The VCH answers DNS on the gateway of each network; the primary network's is the container's resolver.
+        // The VCH answers DNS on the gateway of each of its networks; the primary network's is the container's
+        // resolver. A container network's gateway is not the VCH: its own resolvers are used there.
         var dns = new DnsConfig
         {
-            Nameservers = hostConfig.Dns is { Count: > 0 } servers ? servers : [endpoints[0].Gateway],
+            Nameservers = hostConfig.Dns is { Count: > 0 } servers ? servers
+                : primary.IsExternal ? networks.ResolversOf(primary)
+                : [endpoints[0].Gateway],
             Search = hostConfig.DnsSearch ?? [],
             Options = hostConfig.DnsOptions ?? [],
         };

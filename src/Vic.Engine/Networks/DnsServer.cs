@@ -50,6 +50,9 @@ internal sealed partial class DnsServer(NetworkService networks, PortLayerServic
 
     private async Task ServeAsync(NetworkRecord network, CancellationToken cancellationToken)
     {
+        // A container network's gateway is someone else's router: the VCH has no address there to answer on.
+        if (network.IsExternal)
+            return;
         try
         {
             var socket = await portLayer.Network.CreateSocketAsync(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp, cancellationToken);

@@ -56,7 +56,7 @@ internal sealed class NetworkConnections(PortLayerServices portLayer, NetworkSer
             throw new InvalidArgumentException("IPv6 addresses are not supported by this VCH yet");
         var aliases = request.EndpointConfig?.Aliases ?? [];
         var links = request.EndpointConfig?.Links ?? [];
-        if (network.Predefined && aliases.Count > 0)
+        if (network.IsDefaultBridge && aliases.Count > 0)
             throw new InvalidArgumentException("network-scoped alias is supported only for containers in user defined networks");
         if (network.Predefined && links.Count > 0)
             throw new InvalidArgumentException("links are only supported for user-defined networks");

@@ -17,8 +17,22 @@ internal sealed record NetworkRecord
     public Dictionary<string, string> Labels { get; init; } = [];
     public Dictionary<string, string> Options { get; init; } = [];
     public DateTimeOffset Created { get; init; }
-    /// <summary>The default "bridge" network: cannot be removed, has no DNS by container name (as dockerd's).</summary>
+    /// <summary>The default "bridge" network or a container network: cannot be removed or created by users.</summary>
     public bool Predefined { get; init; }
+    /// <summary>A container network's existing host bridge ("br0" or "netns/br0"): containerVMs join it directly, the VCH
+    /// serves no DNS or NAT there. Null for the VCH's own bridge networks.</summary>
+    public string? Uplink { get; init; }
+    /// <summary>Resolvers of a container network (the VCH's own DNS is not on it).</summary>
+    public List<string> Dns { get; init; } = [];
+
+    public const string ExternalDriver = "external";
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsExternal => Uplink is not null;
+
+    /// <summary>dockerd's default "bridge": no DNS by container name, no aliases, no static addresses.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsDefaultBridge => Predefined && !IsExternal;
 }
 
 /// <summary>A container's place on one network, kept in its annotations ("docker.networks").</summary>

@@ -39,7 +39,9 @@ internal sealed partial class NetworkService(PortLayerServices portLayer, Engine
                 LogUnreadable(log, key, e.Message);
             }
         }
-        if (!_networks.Values.Any(n => n.Predefined))
+        // Container networks first: the default bridge's /16 must not take their range.
+        await ReconcileContainerNetworksAsync(cancellationToken);
+        if (!_networks.Values.Any(n => n.IsDefaultBridge))
         {
             var subnet = NextFreeSubnet();
             await SaveAsync(new NetworkRecord
@@ -186,7 +188,7 @@ internal sealed partial class NetworkService(PortLayerServices portLayer, Engine
         uint address;
         if (requestedAddress is { Length: > 0 })
         {
-            if (network.Predefined)
+            if (network.IsDefaultBridge)
                 throw new InvalidArgumentException("user specified IP address is supported on user defined networks only");
             address = Ipv4Subnet.ParseAddress(requestedAddress, "IPv4 address");
             if (!subnet.Contains(address) || address == subnet.Network || address == subnet.Broadcast)
@@ -196,9 +198,9 @@ internal sealed partial class NetworkService(PortLayerServices portLayer, Engine
         }
         else
         {
-            var range = network.IpRange is string r ? Ipv4Subnet.Parse(r, "ip-range") : subnet;
+            var (first, last) = network.IpRange is string r ? RangeBounds(r) : (subnet.FirstHost, subnet.LastHost);
             address = 0;
-            for (uint candidate = Math.Max(range.FirstHost, subnet.FirstHost); candidate <= Math.Min(range.LastHost, subnet.LastHost); candidate++)
+            for (uint candidate = Math.Max(first, subnet.FirstHost); candidate <= Math.Min(last, subnet.LastHost); candidate++)
             {
                 if (candidate != gateway && !used.Contains(candidate))
                 {
@@ -223,8 +225,103 @@ internal sealed partial class NetworkService(PortLayerServices portLayer, Engine
         };
     }
 
+    /// <summary>
+    /// Makes the network records match the container networks the VCH was configured with (vic-machine create or
+    /// configure): a new one is added, a changed one keeps its ID (containers on it stay on it), one no longer
+    /// configured is removed unless containers still use it. A bad entry is logged and left out, not fatal: the VCH
+    /// and its other networks still come up.
+    /// </summary>
+    private async Task ReconcileContainerNetworksAsync(CancellationToken cancellationToken)
+    {
+        foreach (var wanted in options.ContainerNetworks)
+        {
+            var existing = _networks.Values.FirstOrDefault(n => n.Name == wanted.Name);
+            try
+            {
+                if (existing is { IsExternal: false })
+                    throw new ConflictException($"a network named {wanted.Name} exists already and is not a container network");
+                int slash = wanted.Gateway.IndexOf('/', StringComparison.Ordinal);
+                if (slash < 0 || !int.TryParse(wanted.Gateway[(slash + 1)..], System.Globalization.CultureInfo.InvariantCulture, out int prefix) || prefix is < 1 or > 30)
+                    throw new InvalidArgumentException($"gateway {wanted.Gateway}: expected address/prefix, e.g. 10.0.0.1/24");
+                uint gateway = Ipv4Subnet.ParseAddress(wanted.Gateway[..slash], "gateway");
+                var subnet = Ipv4Subnet.Parse($"{Ipv4Subnet.Format(gateway & (uint.MaxValue << (32 - prefix)))}/{prefix}");
+                if (wanted.IpRange is string range)
+                {
+                    var (first, last) = RangeBounds(range);
+                    if (!subnet.Contains(first) || !subnet.Contains(last))
+                        throw new InvalidArgumentException($"ip-range {range} is not within subnet {subnet}");
+                }
+                if (_networks.Values.FirstOrDefault(n => n.Name != wanted.Name && Ipv4Subnet.Parse(n.Subnet).Overlaps(subnet)) is { } other)
+                    throw new ForbiddenException($"its subnet {subnet} overlaps network {other.Name} ({other.Subnet})");
+                var record = new NetworkRecord
+                {
+                    Id = existing?.Id ?? Containers.ContainerIds.New(),
+                    Name = wanted.Name,
+                    Driver = NetworkRecord.ExternalDriver,
+                    Subnet = subnet.ToString(),
+                    Gateway = Ipv4Subnet.Format(gateway),
+                    IpRange = wanted.IpRange,
+                    Created = existing?.Created ?? time.GetUtcNow(),
+                    Predefined = true,
+                    Uplink = wanted.Uplink,
+                    Dns = [.. wanted.Dns],
+                };
+                await SaveAsync(record, cancellationToken);
+            }
+            catch (PortLayerException e)
+            {
+                LogContainerNetworkRefused(log, wanted.Name, wanted.Uplink, e.Message);
+            }
+        }
+        foreach (var stale in _networks.Values.Where(n => n.IsExternal && !options.ContainerNetworks.Any(w => w.Name == n.Name)).ToList())
+        {
+            if ((await EndpointsOnAsync(stale.Id, cancellationToken)).Count > 0)
+            {
+                LogContainerNetworkKept(log, stale.Name);
+                continue;
+            }
+            await portLayer.Network.RemoveBridgeAsync(stale.Id, cancellationToken);
+            await portLayer.Metadata.DeleteAsync($"{KeyPrefix}/{stale.Id}", cancellationToken);
+            lock (_networks)
+                _networks.Remove(stale.Id);
+        }
+    }
+
+    /// <summary>An ip-range as first and last host: a CIDR (docker network create --ip-range) or "a.b.c.d-a.b.c.e"
+    /// (vic-machine --container-network-ip-range, as VIC wrote it).</summary>
+    internal static (uint First, uint Last) RangeBounds(string range)
+    {
+        int dash = range.IndexOf('-', StringComparison.Ordinal);
+        if (dash < 0)
+        {
+            var cidr = Ipv4Subnet.Parse(range, "ip-range");
+            return (cidr.FirstHost, cidr.LastHost);
+        }
+        uint first = Ipv4Subnet.ParseAddress(range[..dash].Trim(), "ip-range start"), last = Ipv4Subnet.ParseAddress(range[(dash + 1)..].Trim(), "ip-range end");
+        if (first > last)
+            throw new InvalidArgumentException($"ip-range {range}: the first address comes after the last");
+        return (first, last);
+    }
+
+    /// <summary>The resolvers of a container network: its own, else the host's that a VM can reach (not loopback).</summary>
+    public IReadOnlyList<string> ResolversOf(NetworkRecord network)
+    {
+        if (network.Dns.Count > 0)
+            return network.Dns;
+        IEnumerable<string> servers = options.UpstreamDns;
+        if (!servers.Any() && File.Exists("/etc/resolv.conf"))
+            servers = File.ReadAllLines("/etc/resolv.conf")
+                .Select(l => l.Trim().Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries))
+                .Where(p => p.Length >= 2 && p[0] == "nameserver")
+                .Select(p => p[1]);
+        return servers.Where(s => System.Net.IPAddress.TryParse(s, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
+            && !System.Net.IPAddress.IsLoopback(ip)).ToList();
+    }
+
     private Task EnsureBridgeAsync(NetworkRecord network, CancellationToken cancellationToken) =>
-        portLayer.Network.EnsureBridgeAsync(network.Id, $"{network.Gateway}/{Ipv4Subnet.Parse(network.Subnet).PrefixLength}", cancellationToken);
+        network.Uplink is string uplink
+            ? portLayer.Network.EnsureUplinkedBridgeAsync(network.Id, uplink, cancellationToken)
+            : portLayer.Network.EnsureBridgeAsync(network.Id, $"{network.Gateway}/{Ipv4Subnet.Parse(network.Subnet).PrefixLength}", cancellationToken);
 
     private Ipv4Subnet NextFreeSubnet()
     {
@@ -251,6 +348,12 @@ internal sealed partial class NetworkService(PortLayerServices portLayer, Engine
     {
         public void Dispose() => semaphore.Release();
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "container network {Name} (bridge {Uplink}) is left out: {Reason}")]
+    private static partial void LogContainerNetworkRefused(ILogger logger, string name, string uplink, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "container network {Name} is no longer configured but containers still use it: kept until they are removed")]
+    private static partial void LogContainerNetworkKept(ILogger logger, string name);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "network record {Key} is unreadable and is ignored: {Reason}")]
     private static partial void LogUnreadable(ILogger logger, string key, string reason);

@@ -77,6 +77,7 @@ internal sealed class CommitRoutes(PortLayerServices portLayer, IImageService im
         ArgsEscaped = config.ArgsEscaped ? true : null,
         Shell = config.Shell,
         OnBuild = config.OnBuild,
+        Healthcheck = Health.HealthRules.ToImage(config.Healthcheck),
     };
 
     /// <summary>What the request body sets replaces the container's (as dockerd's merge: empty members keep the container's).</summary>
@@ -95,6 +96,8 @@ internal sealed class CommitRoutes(PortLayerServices portLayer, IImageService im
             ExposedPorts = body.ExposedPorts is { Count: > 0 } ports ? ports.Keys.Order(StringComparer.Ordinal).ToList() : config.ExposedPorts,
             Volumes = body.Volumes is { Count: > 0 } volumes ? volumes.Keys.Order(StringComparer.Ordinal).ToList() : config.Volumes,
             StopSignal = string.IsNullOrEmpty(body.StopSignal) ? config.StopSignal : body.StopSignal,
+            // dockerd merges the check field by field: what the body leaves unset is the container's.
+            Healthcheck = Health.HealthRules.ToImage(Health.HealthRules.Merge(body.Healthcheck, Health.HealthRules.FromImage(config.Healthcheck))),
         };
     }
 }

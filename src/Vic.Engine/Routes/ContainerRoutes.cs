@@ -34,6 +34,9 @@ internal sealed class ContainerRoutes(
     {
         string? name = RequestValues.String(context.Request.Query, "name");
         var body = await RequestValues.JsonBodyAsync(context.Request, EngineJson.Default.ContainerCreateRequest, context.RequestAborted);
+        // StartInterval came with API 1.44: an older client cannot mean it, so dockerd drops it.
+        if (body?.Healthcheck is { } health && ApiVersion.Of(context) < new ApiVersion(1, 44))
+            body = body with { Healthcheck = health with { StartInterval = 0 } };
         var created = await factory.CreateAsync(name, body, ApiVersion.Of(context), context.RequestAborted);
         await DockerResults.WriteJsonAsync(context, created, EngineJson.Default.ContainerCreateResponse, StatusCodes.Status201Created);
     }

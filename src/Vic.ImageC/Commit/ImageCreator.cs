@@ -125,6 +125,15 @@ internal sealed class ImageCreator(ImageCatalog catalog, BlobStore blobs, LayerI
         ArgsEscaped = config.ArgsEscaped,
         Shell = config.Shell?.ToList(),
         OnBuild = config.OnBuild?.ToList(),
+        Healthcheck = config.Healthcheck is { } health ? new HealthcheckJson
+        {
+            Test = health.Test?.ToList(),
+            Interval = health.Interval,
+            Timeout = health.Timeout,
+            StartPeriod = health.StartPeriod,
+            StartInterval = health.StartInterval,
+            Retries = health.Retries,
+        } : null,
     };
 
     private static JsonElement EmptyObject() => JsonDocument.Parse("{}").RootElement.Clone();

@@ -69,6 +69,18 @@ internal sealed record RunConfigJson
     public bool? ArgsEscaped { get; init; }
     public List<string>? Shell { get; init; }
     public List<string>? OnBuild { get; init; }
+    public HealthcheckJson? Healthcheck { get; init; }
+}
+
+/// <summary>config.Healthcheck: durations in nanoseconds (Go's time.Duration), each left out when zero.</summary>
+internal sealed record HealthcheckJson
+{
+    public List<string>? Test { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public long Interval { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public long Timeout { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public long StartPeriod { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public long StartInterval { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public int Retries { get; init; }
 }
 
 /// <summary>The registry's error body: {"errors":[{"code":"MANIFEST_UNKNOWN","message":"..."}]}.</summary>

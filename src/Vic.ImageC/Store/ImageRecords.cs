@@ -62,6 +62,15 @@ internal static class ImageRecords
                 ArgsEscaped = run.ArgsEscaped,
                 Shell = run.Shell,
                 OnBuild = run.OnBuild,
+                Healthcheck = run.Healthcheck is { } health ? new ImageHealthcheck
+                {
+                    Test = health.Test,
+                    Interval = health.Interval,
+                    Timeout = health.Timeout,
+                    StartPeriod = health.StartPeriod,
+                    StartInterval = health.StartInterval,
+                    Retries = health.Retries,
+                } : null,
             },
             DiffIds = image.Layers.Select(l => l.DiffId).ToList(),
             TopLayerId = image.Layers.Count == 0 ? null : image.Layers[^1].ChainId,

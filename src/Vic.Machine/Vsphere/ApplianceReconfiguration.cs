@@ -15,8 +15,8 @@ internal sealed class ApplianceReconfiguration(VsphereSession session, TextWrite
     {
         var client = session.Client;
         var before = ApplianceSpecBuilder.Read(vch.ExtraConfig);
-        var config = ApplianceSpecBuilder.Config(after, before.Secrets);
-        var extra = ApplianceSpecBuilder.ExtraConfig(after, config, vch.ExtraConfig);
+        var spec = ApplianceSpecBuilder.Spec(after, before.Appliance!.Secrets);
+        var extra = ApplianceSpecBuilder.ExtraConfig(after, spec, vch.ExtraConfig);
 
         bool wasOn = await client.VirtualMachines.GetPowerStateAsync(vch.Appliance, ct) == VmPowerState.PoweredOn;
         await step("power-off");

@@ -6,21 +6,28 @@ namespace Vic.Machine.Vsphere;
 
 /// <summary>
 /// Turns a VCH record into what the appliance VM carries: vic-vch's command line (the flags of the contract with
-/// the vSphere backend), the <c>appliance</c> guestinfo document, and the extraConfig entries that hold both.
-/// The one place that maps the record to the appliance, used by create, configure and upgrade.
+/// the vSphere backend), the tether's <see cref="VmSpec"/> (Mode Appliance) in the <c>guestinfo.vic.spec.*</c> keys
+/// (<see cref="GuestInfoSpec"/>: the same document shape every VM of vic boots from), and the record. The one place
+/// that maps the record to the appliance, used by create, configure and upgrade.
 /// </summary>
 internal static class ApplianceSpecBuilder
 {
-    /// <summary>Where the tether writes the opened secrets inside the appliance (tmpfs, root only).</summary>
+    /// <summary>Where vic-vch writes the opened secrets inside the appliance (its --secrets-dir default: tmpfs, root only).</summary>
     public const string SecretsDirectory = "/run/vic/secrets";
     public const string PasswordSecret = "vsphere-password";
+
+    /// <summary>The appliance image at SCSI unit 0 and the key disk at unit 1, named by address: Linux's sda/sdb follow
+    /// the (asynchronous) probe order and can swap.</summary>
+    public const string RootDevice = "scsi:0:0", KeyDevice = "scsi:1:0";
 
     public static List<string> VchArgs(VsphereVch vch)
     {
         var args = new List<string>
         {
-            "--name", vch.Name, "--datastore", "/var/lib/vic/datastore", "--socket", "/var/run/vic/docker.sock",
-            "--target", vch.Target, "--user", vch.User,
+            "--name", vch.Name, "--datastore", "/var/lib/vic/datastore", "--socket", "/run/vic/docker.sock",
+            "--target", vch.ApplianceTarget ?? vch.Target, "--user", vch.User,
+            // Opened by vic-vch from the sealed secrets before it reads this (see ApplianceSpec.Secrets).
+            "--password-file", $"{SecretsDirectory}/{PasswordSecret}",
         };
         if (vch.Thumbprint is string thumbprint)
             args.AddRange(["--thumbprint", thumbprint]);
@@ -49,19 +56,23 @@ internal static class ApplianceSpecBuilder
         return args;
     }
 
-    public static ApplianceConfig Config(VsphereVch vch, List<SealedSecret> secrets) => new()
+    /// <summary>The tether's spec for the appliance: how it boots, its network, vic-vch's arguments, the sealed secrets.</summary>
+    public static VmSpec Spec(VsphereVch vch, IReadOnlyList<SealedSecret> secrets) => new()
     {
-        Name = vch.Name,
-        Version = vch.Images.Version,
-        VchArgs = VchArgs(vch),
-        // The password is a sealed secret like the others; vic-vch takes it from VIC_VSPHERE_PASSWORD, which the
-        // appliance sets from this file (never from guestinfo in the clear).
-        Env = [$"VIC_VSPHERE_PASSWORD_FILE={SecretsDirectory}/{PasswordSecret}"],
-        Networks = [new ApplianceNic("public", vch.PublicNetwork), new ApplianceNic("bridge", vch.BridgeNetwork)],
-        DnsServers = vch.DnsServers,
-        Secrets = secrets,
-        // SCSI 0:1 of the appliance (the appliance image is 0:0), as Linux names it with one controller.
-        KeyDevice = "/dev/sdb",
+        Mode = VmMode.Appliance,
+        Id = vch.Name,
+        Hostname = vch.Name,
+        RootDevice = RootDevice,
+        Interfaces = AppliancePlacement.Interfaces(vch),
+        Dns = vch.DnsServers.Count > 0 ? new DnsSpec { Nameservers = vch.DnsServers } : null,
+        Appliance = new ApplianceSpec
+        {
+            VchArgs = VchArgs(vch),
+            // No data disk yet: the VCH's state is on the datastore (metadata, layers); what vic-vch keeps locally
+            // (image blobs in flight) may go with a reboot, and the tether says so in the log.
+            Secrets = secrets,
+            KeyDevice = KeyDevice,
+        },
     };
 
     /// <summary>
@@ -69,13 +80,13 @@ internal static class ApplianceSpecBuilder
     /// record, the document's keys, and an empty value (which removes the key) for every key of the document
     /// <paramref name="current"/> holds that the new one does not, so no stale chunk is left to be read.
     /// </summary>
-    public static Dictionary<string, string> ExtraConfig(VsphereVch vch, ApplianceConfig config, IReadOnlyDictionary<string, string>? current = null)
+    public static Dictionary<string, string> ExtraConfig(VsphereVch vch, VmSpec spec, IReadOnlyDictionary<string, string>? current = null)
     {
         var pairs = new Dictionary<string, string>(StringComparer.Ordinal);
-        string prefix = GuestInfo.Key(ApplianceConfig.DocumentName, "");
+        string prefix = GuestInfo.Key(GuestInfoSpec.Name, "");
         foreach (string key in current?.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)) ?? [])
             pairs[key] = "";
-        foreach (var (key, value) in GuestInfo.EncodeDocument(ApplianceConfig.DocumentName, JsonSerializer.SerializeToUtf8Bytes(config, VsphereJson.Default.ApplianceConfig)))
+        foreach (var (key, value) in GuestInfoSpec.Encode(spec))
             pairs[key] = value;
         pairs[VsphereVch.MarkerKey] = JsonSerializer.Serialize(vch, VsphereJson.Default.VsphereVch);
         return pairs;
@@ -86,8 +97,11 @@ internal static class ApplianceSpecBuilder
     public static Dictionary<string, string> Restore(IReadOnlyDictionary<string, string> before, IEnumerable<string> touched) =>
         touched.Distinct(StringComparer.Ordinal).ToDictionary(k => k, k => before.TryGetValue(k, out string? v) ? v : "", StringComparer.Ordinal);
 
-    /// <summary>The appliance document read back from extraConfig.</summary>
-    public static ApplianceConfig Read(IReadOnlyDictionary<string, string> extraConfig) =>
-        JsonSerializer.Deserialize(GuestInfo.DecodeDocument(ApplianceConfig.DocumentName, extraConfig), VsphereJson.Default.ApplianceConfig)
-        ?? throw new MachineException("the appliance's guestinfo document is JSON null", ExitCodes.Failure);
+    /// <summary>The appliance's spec read back from extraConfig (an appliance without one is a damaged VCH).</summary>
+    public static VmSpec Read(IReadOnlyDictionary<string, string> extraConfig)
+    {
+        VmSpec spec = GuestInfoSpec.Decode(extraConfig);
+        return spec is { Mode: VmMode.Appliance, Appliance: not null } ? spec
+            : throw new MachineException($"the appliance's guestinfo spec is not an appliance's (mode {spec.Mode})", ExitCodes.Failure);
+    }
 }

@@ -3,7 +3,7 @@ using Vic.Vsphere;
 namespace Vic.Machine.Vsphere;
 
 /// <summary>
-/// The appliance VM's hardware: a PVSCSI controller with the appliance image at 0:0 (independent-nonpersistent:
+/// The appliance VM's hardware: the container base ISO on IDE 0:0 (the boot medium), a PVSCSI controller with the appliance image at 0:0 (independent-nonpersistent:
 /// every boot starts from the image as uploaded, so the copy upgrade keeps for rollback stays intact) and the key
 /// disk at 0:1, a NIC on the public and one on the bridge network, and a serial port logging to the datastore
 /// (written by the hypervisor, readable while the appliance is down).
@@ -17,7 +17,7 @@ internal static class ApplianceVm
 
     public static DatastorePath KeyDisk(DatastorePath vchDirectory) => vchDirectory.Combine("keys/key.vmdk");
 
-    public static VmConfigSpec CreateSpec(CreatePlan plan, ImageSet images, IReadOnlyDictionary<string, string> extraConfig)
+    public static VmConfigSpec CreateSpec(CreatePlan plan, VsphereVch vch, ImageSet images, IReadOnlyDictionary<string, string> extraConfig)
     {
         var request = plan.Request;
         var vmDir = Directory(plan.VchDirectory);
@@ -29,11 +29,14 @@ internal static class ApplianceVm
             Key = -102,
             ControllerKey = ControllerKey,
             UnitNumber = KeyUnit,
-            CapacityKb = SecretSealer.KeyDiskBytes / 1024,
+            CapacityKb = Vic.Tether.Protocol.SecretSealer.KeyDiskBytes / 1024,
             Backing = new DiskBacking(KeyDisk(plan.VchDirectory).ToString()) { ThinProvisioned = false },
         }));
-        devices.Add(DeviceChange.Add(VirtualNic.On(plan.PublicNetwork, key: -200)));
-        devices.Add(DeviceChange.Add(VirtualNic.On(plan.BridgeNetwork, key: -201)));
+        // It boots the container base's kernel and initramfs from the ISO, as containerVMs do; the tether in it reads
+        // the spec (Mode Appliance) and mounts the appliance image.
+        devices.Add(DeviceChange.Add(new VirtualCdrom { Key = -103, ControllerKey = 200, UnitNumber = 0, IsoFileName = $"{images.ContainerBase}/{LocalImages.IsoName}" }));
+        devices.Add(DeviceChange.Add(VirtualNic.On(plan.PublicNetwork, key: -200) with { MacAddress = vch.PublicMac }));
+        devices.Add(DeviceChange.Add(VirtualNic.On(plan.BridgeNetwork, key: -201) with { MacAddress = vch.BridgeMac }));
         devices.Add(DeviceChange.Add(new VirtualSerialPort { Key = -300, Backing = new SerialFileBacking(vmDir.Combine("console.log").ToString()) }));
         return new VmConfigSpec
         {

@@ -33,7 +33,10 @@ internal sealed record PlannedVolumeStore(string Text, Datastore Datastore, Data
 /// </summary>
 internal sealed record LocalImages(string ContainerBaseDirectory, IReadOnlyList<string> ContainerBaseFiles, string? ApplianceImage, string Stamp, string Version)
 {
-    public static readonly string[] ContainerBaseNames = ["vmlinuz", "initramfs.cpio", "kernel-release", "VERSION"];
+    /// <summary>container-base.iso is what VMs on vSphere boot from (scripts/build-container-base.sh makes it).</summary>
+    public const string IsoName = "container-base.iso";
+
+    public static readonly string[] ContainerBaseNames = ["vmlinuz", "initramfs.cpio", "kernel-release", "VERSION", IsoName];
 
     /// <summary>Reads what is there; problems (a missing container base) are added to <paramref name="problems"/>.</summary>
     public static LocalImages? Find(string containerBase, string applianceDirectory, List<string> problems)

@@ -87,6 +87,8 @@ internal static class CreateValidator
                 problems.Add($"invalid --dns-server \"{dns}\": give an IP address");
         }
 
+        problems.AddRange(AppliancePlacement.Problems(request));
+
         // The name must be free everywhere create will use it.
         foreach (var other in await VchFinder.ListAsync(session, ct))
         {

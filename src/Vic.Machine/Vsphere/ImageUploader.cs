@@ -22,6 +22,8 @@ internal static class ImageUploader
             await using var stream = File.OpenRead(file);
             await client.Datastores.UploadAsync(session.Datacenter, baseDir.Combine(Path.GetFileName(file)), stream, ct);
         }
+        if (!images.ContainerBaseFiles.Any(f => Path.GetFileName(f) == LocalImages.IsoName))
+            progress.WriteLine($"WARNING: no {LocalImages.IsoName} in {images.ContainerBaseDirectory}: neither the appliance nor containerVMs can boot on vSphere without it (scripts/build-container-base.sh makes it)");
         string? applianceDisk = null;
         if (images.ApplianceImage is string image)
         {
@@ -30,7 +32,7 @@ internal static class ImageUploader
             await using (var stream = File.OpenRead(image))
                 await client.Datastores.UploadAsync(session.Datacenter, dir.Combine("appliance-flat.vmdk"), new PaddedStream(stream, length), ct);
             var descriptor = dir.Combine("appliance.vmdk");
-            using var text = new MemoryStream(System.Text.Encoding.ASCII.GetBytes(SecretSealer.FlatDescriptor("appliance-flat.vmdk", PaddedStream.Sectors(length) * 512)));
+            using var text = new MemoryStream(System.Text.Encoding.ASCII.GetBytes(FlatDisk.Descriptor("appliance-flat.vmdk", PaddedStream.Sectors(length) * 512)));
             await client.Datastores.UploadAsync(session.Datacenter, descriptor, text, ct);
             applianceDisk = descriptor.ToString();
         }

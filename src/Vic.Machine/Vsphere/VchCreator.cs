@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Vic.Machine.Tls;
+using Vic.Tether.Protocol;
 using Vic.Vsphere;
 
 namespace Vic.Machine.Vsphere;
@@ -82,6 +83,11 @@ internal sealed class VchCreator(VsphereSession session, TextWriter progress)
                 PublicNetwork = plan.PublicNetwork.Name,
                 ContainerNetworks = plan.ContainerNetworks.Select(c => c.Alias == c.Network.Name ? c.Network.Name : $"{c.Network.Name}:{c.Alias}").ToList(),
                 DnsServers = request.DnsServers.ToList(),
+                PublicMac = AppliancePlacement.NewMac(),
+                BridgeMac = AppliancePlacement.NewMac(),
+                PublicIp = request.PublicIp,
+                PublicGateway = request.PublicGateway,
+                ApplianceTarget = request.ApplianceTarget,
                 MaxContainers = request.MaxContainers,
                 MemoryBytes = request.MemoryBytes,
                 Cpus = request.Cpus,
@@ -93,6 +99,8 @@ internal sealed class VchCreator(VsphereSession session, TextWriter progress)
                 CertPath = request.TlsMode == TlsMode.Off ? null : request.CertPath,
                 Images = images,
             };
+            if (request.PublicIp is null)
+                progress.WriteLine("WARNING: no --public-network-ip: the appliance has no DHCP client yet, so its public NIC stays unconfigured and the Docker API unreachable");
             var secrets = new List<SealedSecret> { sealer.Seal(ApplianceSpecBuilder.PasswordSecret, Encoding.UTF8.GetBytes(session.Target.Password)) };
             if (certificates is not null)
             {
@@ -101,11 +109,11 @@ internal sealed class VchCreator(VsphereSession session, TextWriter progress)
                 if (request.TlsMode == TlsMode.Verify)
                     secrets.Add(sealer.Seal("client-ca.pem", File.ReadAllBytes(certificates.ClientCaBundleFile)));
             }
-            var config = ApplianceSpecBuilder.Config(record, secrets);
+            var spec = ApplianceSpecBuilder.Spec(record, secrets);
 
             await Step("vm");
             progress.WriteLine($"Creating appliance VM {request.Name} ({request.ApplianceCpus} vCPUs, {request.ApplianceMemoryMb} MB) in {record.VmFolder}");
-            var vm = await client.VirtualMachines.CreateAsync(folder, pool, ApplianceVm.CreateSpec(plan, images, ApplianceSpecBuilder.ExtraConfig(record, config)), cancellationToken: ct);
+            var vm = await client.VirtualMachines.CreateAsync(folder, pool, ApplianceVm.CreateSpec(plan, record, images, ApplianceSpecBuilder.ExtraConfig(record, spec)), cancellationToken: ct);
             rollback.Add($"remove appliance VM {request.Name}", () => DestroyVmAsync(client, vm));
 
             await Step("power-on");
@@ -151,7 +159,7 @@ internal sealed class VchCreator(VsphereSession session, TextWriter progress)
         await client.Datastores.MakeDirectoryAsync(session.Datacenter, vchDir.Combine("keys"), createParents: true, ct);
         using (var disk = new MemoryStream(sealer.KeyDisk()))
             await client.Datastores.UploadAsync(session.Datacenter, vchDir.Combine("keys/key-flat.vmdk"), disk, ct);
-        using var text = new MemoryStream(Encoding.ASCII.GetBytes(SecretSealer.FlatDescriptor("key-flat.vmdk", SecretSealer.KeyDiskBytes)));
+        using var text = new MemoryStream(Encoding.ASCII.GetBytes(FlatDisk.Descriptor("key-flat.vmdk", SecretSealer.KeyDiskBytes)));
         await client.Datastores.UploadAsync(session.Datacenter, descriptor, text, ct);
     }
 

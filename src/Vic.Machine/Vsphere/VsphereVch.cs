@@ -42,6 +42,14 @@ internal sealed record VsphereVch
     /// <summary>"portgroup[:alias]" each.</summary>
     public List<string> ContainerNetworks { get; init; } = [];
     public List<string> DnsServers { get; init; } = [];
+    /// <summary>The appliance's NICs' MACs (manual, in VMware's range: the tether finds its NICs by MAC).</summary>
+    public string PublicMac { get; init; } = "";
+    public string BridgeMac { get; init; } = "";
+    /// <summary>"ip/prefix" on the public network and its gateway; null: not configured.</summary>
+    public string? PublicIp { get; init; }
+    public string? PublicGateway { get; init; }
+    /// <summary>The target as the appliance reaches it; null: <see cref="Target"/>.</summary>
+    public string? ApplianceTarget { get; init; }
 
     public int? MaxContainers { get; init; }
     public long? MemoryBytes { get; init; }
@@ -72,7 +80,6 @@ internal sealed record ImageSet(string Stamp, string Version, string ContainerBa
 
 [JsonSourceGenerationOptions(WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(VsphereVch))]
-[JsonSerializable(typeof(ApplianceConfig))]
 [JsonSerializable(typeof(VsphereVchView))]
 [JsonSerializable(typeof(List<VsphereVchView>))]
 internal sealed partial class VsphereJson : JsonSerializerContext;

@@ -11,10 +11,10 @@ internal sealed record VsphereVchView(
     public static VsphereVchView Of(FoundVch vch)
     {
         var r = vch.Record;
-        ApplianceConfig? config = null;
+        Vic.Tether.Protocol.ApplianceSpec? config = null;
         try
         {
-            config = ApplianceSpecBuilder.Read(vch.ExtraConfig);
+            config = ApplianceSpecBuilder.Read(vch.ExtraConfig).Appliance;
         }
         catch (Exception e) when (e is Vic.Tether.Protocol.GuestInfoException or System.Text.Json.JsonException or MachineException)
         {

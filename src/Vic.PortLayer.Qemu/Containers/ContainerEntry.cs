@@ -20,8 +20,13 @@ internal sealed class ContainerEntry(string id, string directory, ContainerRecor
     public SemaphoreSlim Lock { get; } = new(1, 1);
 
     public ContainerRecord Record { get; set; } = record;
-    /// <summary>The VM is up: running, or paused (its CPUs stopped by QEMU).</summary>
-    public bool IsRunning => Record.Status.State is ContainerRunState.Running or ContainerRunState.Paused;
+    /// <summary>The VM is up: running, paused (its CPUs stopped by QEMU), or restarting while its tether waits out the
+    /// back-off before relaunching the process (<see cref="IsRelaunching"/>).</summary>
+    public bool IsRunning => Record.Status.State is ContainerRunState.Running or ContainerRunState.Paused || IsRelaunching;
+
+    /// <summary>Restarting inside a VM that is up (the tether relaunches the process); a restart that needs a new VM has
+    /// no pid.</summary>
+    public bool IsRelaunching => Record.Status.State == ContainerRunState.Restarting && Record.Status.Pid != 0;
     public bool IsPaused => Record.Status.State == ContainerRunState.Paused;
     public bool Removed { get; private set; }
 

@@ -30,7 +30,7 @@ internal sealed class ContainerFiles(
         FileTarget target = await OpenAsync(id, wholeDisk: false, cancellationToken);
         try
         {
-            FileSession session = await target.Channel.StartFileAsync(new FileRequest { Operation = FileOperation.Get, Path = path }, cancellationToken);
+            FileSession session = await target.Channel.StartFileAsync(new FileRequest { Operation = FileOperation.Get, Path = path, UseTransfer = target.Channel.Transfer is not null }, cancellationToken);
             PathStat? stat = await session.Stat.WaitAsync(cancellationToken);
             if (stat is null)
             {
@@ -49,19 +49,28 @@ internal sealed class ContainerFiles(
     public async Task PutArchiveAsync(string id, string path, Stream tar, ExtractOptions extract, CancellationToken cancellationToken)
     {
         await using FileTarget target = await OpenAsync(id, wholeDisk: false, cancellationToken);
+        TransferDiskFile? transfer = target.Channel.Transfer;
         var request = new FileRequest
         {
             Operation = FileOperation.Put,
             Path = path,
             NoOverwriteDirNonDir = extract.NoOverwriteDirNonDir,
             CopyUidGid = extract.CopyUidGid,
+            UseTransfer = transfer is not null,
         };
         FileSession session = await target.Channel.StartFileAsync(request, cancellationToken);
-        var buffer = new byte[ControlFrame.MaxPayload];
         bool accepted = true;
-        int read;
-        while (accepted && (read = await tar.ReadAsync(buffer, cancellationToken)) > 0)
-            accepted = await session.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+        if (transfer is not null)
+        {
+            accepted = await session.WriteSlotsAsync(tar, transfer, cancellationToken);
+        }
+        else
+        {
+            var buffer = new byte[ControlFrame.MaxPayload];
+            int read;
+            while (accepted && (read = await tar.ReadAsync(buffer, cancellationToken)) > 0)
+                accepted = await session.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+        }
         if (accepted)
             await session.EndInputAsync(cancellationToken);
         FileSession.ThrowIfFailed(await session.Done.WaitAsync(cancellationToken));
@@ -85,7 +94,7 @@ internal sealed class ContainerFiles(
         FileTarget target = await OpenAsync(id, wholeDisk: true, cancellationToken);
         try
         {
-            FileSession session = await target.Channel.StartFileAsync(new FileRequest { Operation = operation }, cancellationToken);
+            FileSession session = await target.Channel.StartFileAsync(new FileRequest { Operation = operation, UseTransfer = target.Channel.Transfer is not null }, cancellationToken);
             return new SessionStream(session, target);
         }
         catch
@@ -227,10 +236,12 @@ internal sealed class ContainerFiles(
         public ValueTask DisposeAsync() => Content.DisposeAsync();
     }
 
-    /// <summary>A session's data as a read-once stream; its end checks the session's result, so a guest failure is an IOException.</summary>
+    /// <summary>A session's data as a read-once stream; its end checks the session's result, so a guest failure is an IOException.
+    /// Slots of the transfer disk are read straight from the file into the caller's buffer and freed once read through.</summary>
     private sealed class SessionStream(FileSession session, FileTarget target) : Stream
     {
-        private byte[] _current = [];
+        private static readonly FilePiece Empty = new([], -1, 0);
+        private FilePiece _current = Empty;
         private int _offset;
         private bool _ended;
 
@@ -238,9 +249,15 @@ internal sealed class ContainerFiles(
         {
             while (_offset == _current.Length)
             {
+                if (_current.Data is null)
+                {
+                    int read = _current.Slot;
+                    _current = Empty;
+                    await session.FreeSlotAsync(read);
+                }
                 if (_ended)
                     return 0;
-                byte[]? next = await session.ReadAsync(cancellationToken);
+                FilePiece? next = await session.ReadAsync(cancellationToken);
                 if (next is null)
                 {
                     _ended = true;
@@ -249,11 +266,20 @@ internal sealed class ContainerFiles(
                         throw new IOException(result.Message);
                     return 0;
                 }
-                _current = next;
+                _current = next.Value;
                 _offset = 0;
             }
             int n = Math.Min(buffer.Length, _current.Length - _offset);
-            _current.AsMemory(_offset, n).CopyTo(buffer);
+            if (_current.Data is { } data)
+            {
+                data.AsMemory(_offset, n).CopyTo(buffer);
+            }
+            else
+            {
+                n = await session.ReadSlotAsync(_current.Slot, _offset, buffer[..n], cancellationToken);
+                if (n == 0)
+                    throw new IOException("the transfer disk ended inside a slot");
+            }
             _offset += n;
             return n;
         }
@@ -265,6 +291,7 @@ internal sealed class ContainerFiles(
 
         public override async ValueTask DisposeAsync()
         {
+            ReleaseSlot();
             session.Discard();
             await target.DisposeAsync();
             await base.DisposeAsync();
@@ -274,10 +301,19 @@ internal sealed class ContainerFiles(
         {
             if (disposing)
             {
+                ReleaseSlot();
                 session.Discard();
                 target.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
             base.Dispose(disposing);
+        }
+
+        /// <summary>A slot read part-way when the reader stops is the guest's again.</summary>
+        private void ReleaseSlot()
+        {
+            if (_current.Data is null)
+                _ = session.FreeSlotAsync(_current.Slot);
+            _current = Empty;
         }
 
         public override bool CanRead => true;

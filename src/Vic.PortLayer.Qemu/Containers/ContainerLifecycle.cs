@@ -131,7 +131,7 @@ internal sealed class ContainerLifecycle(
         {
             if (!force)
                 throw new ConflictException(
-                    $"cannot remove container \"/{entry.Record.Spec.Name}\": container is running: stop the container before removing or force remove");
+                    $"cannot remove container \"/{entry.Record.Spec.Name}\": container is {(entry.IsRelaunching ? "restarting" : "running")}: stop the container before removing or force remove");
             try
             {
                 await runner.KillAsync(entry, 9, cancellationToken);
@@ -218,6 +218,8 @@ internal sealed class ContainerLifecycle(
             };
             ContainerSpecValidator.Validate(updated, host.MemoryBytes, host.Cpus);
             await registry.SaveAsync(entry, entry.Record with { Spec = updated }, cancellationToken);
+            if (update.Restart is { } restart && restart != spec.Restart)
+                await runner.PushRestartPolicyAsync(entry, restart, cancellationToken);
             return registry.ToInfo(entry);
         }
         finally

@@ -51,7 +51,7 @@ internal static class ContainerRebuild
         CancellationToken cancellationToken)
     {
         ContainerRecord record = entry.Record;
-        bool wasUp = record.Status.State is ContainerRunState.Running or ContainerRunState.Paused;
+        bool wasUp = entry.IsRunning; // running, paused, or restarting inside its VM
         int pid = wasUp ? record.Status.Pid : 0;
         if (!VmProcess.IsAlive(pid, entry.Directory))
         {
@@ -83,7 +83,9 @@ internal static class ContainerRebuild
             ContainerExit exit = await VmRunner.ReadExitAsync(entry.LogPath, record.RunLogOffset, killedByUs: false, cancellationToken);
             // QEMU's last write to the log is the closest thing to the moment it ended.
             DateTimeOffset finished = File.Exists(entry.LogPath) ? File.GetLastWriteTimeUtc(entry.LogPath) : registry.Time.GetUtcNow();
-            await registry.SaveAsync(entry, record with { Status = VmRunner.ExitedStatus(record.Status, exit, finished) }, cancellationToken);
+            // Relaunches inside the VM before it ended count (against on-failure's limit too).
+            ContainerStatus ran = await VmRunner.CatchUpAsync(entry, cancellationToken);
+            await registry.SaveAsync(entry, record with { Status = VmRunner.ExitedStatus(ran, exit, finished) }, cancellationToken);
             Log.ExitedWhileDown(logger, entry.Id, exit.ExitCode);
         }
         registry.Add(entry);

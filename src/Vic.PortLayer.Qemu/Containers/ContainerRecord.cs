@@ -15,6 +15,14 @@ internal sealed record ContainerRecord
     /// <summary>Length of output.log when the current (or last) run began: that run's records start here.</summary>
     public long RunLogOffset { get; init; }
 
+    /// <summary>RestartCount when the current (or last) VM booted: the tether numbers its runs from there.</summary>
+    public int RunRestartBase { get; init; }
+
+    /// <summary>The current (or last) VM's tether applies the restart policy itself and takes the StopNoRelaunch and
+    /// RestartPolicy control frames (false for VMs booted by a VCH before these existed: a tether that does not know a
+    /// frame kind drops what it has buffered, so they are never sent one).</summary>
+    public bool TetherRelaunches { get; init; }
+
     /// <summary>Set by stop and kill, cleared by start: the restart policy leaves a manually stopped container alone
     /// (and unless-stopped keeps it stopped across VCH restarts).</summary>
     public bool ManuallyStopped { get; init; }

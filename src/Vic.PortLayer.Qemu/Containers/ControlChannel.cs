@@ -24,8 +24,25 @@ internal sealed class ControlChannel(string vmDirectory) : IAsyncDisposable
     // Sessions of a previous VCH process may still run in the guest: numbering from a random point keeps a new
     // process's numbers clear of theirs.
     private int _nextSession = Random.Shared.Next(1, int.MaxValue / 2);
+    private readonly Lazy<TransferDiskFile?> _transfer = new(() => TransferDiskFile.Open(vmDirectory));
     private Socket? _socket;
     private NetworkStream? _stream;
+
+    /// <summary>The VM's transfer disk, or null when it was booted without one (its sessions use FileData frames).</summary>
+    public TransferDiskFile? Transfer => _transfer.Value;
+
+    /// <summary>Tells the guest it may write a slot again; lost with the connection, which frees the guest's slots anyway.</summary>
+    public async Task FreeSlotAsync(int slot)
+    {
+        try
+        {
+            await SendAsync(ControlFrame.FileSlotFree(slot), CancellationToken.None);
+        }
+        catch (Exception e) when (e is ConflictException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The VM is gone or the connection dropped: the guest resets its slots when the host goes away.
+        }
+    }
 
     public async Task SendAsync(ControlFrame frame, CancellationToken cancellationToken)
     {
@@ -142,11 +159,20 @@ internal sealed class ControlChannel(string vmDirectory) : IAsyncDisposable
                     break; // cannot resynchronise inside a stream: drop the connection, the next one starts clean
                 var payload = new byte[length];
                 await stream.ReadExactlyAsync(payload, _disposed.Token);
-                if (_sessions.TryGetValue(number, out IChannelSession? session))
+                if (kind == ControlFrameKind.FileSlotFree)
+                {
+                    if (ControlFrame.TryReadSlot(payload, out int freed, out _))
+                        Transfer?.ToGuest.Free(freed);
+                }
+                else if (_sessions.TryGetValue(number, out IChannelSession? session))
                 {
                     if (kind is ControlFrameKind.ExecExit or ControlFrameKind.FileDone or ControlFrameKind.NicChanged)
                         _sessions.TryRemove(number, out _);
                     await session.DeliverAsync(kind, payload);
+                }
+                else if (kind == ControlFrameKind.FileSlot && ControlFrame.TryReadSlot(payload, out int orphan, out _))
+                {
+                    await FreeSlotAsync(orphan); // a session that ended or was never ours: the guest needs its slot back
                 }
             }
         }
@@ -195,6 +221,9 @@ internal sealed class ControlChannel(string vmDirectory) : IAsyncDisposable
 
     private void Disconnect()
     {
+        // Slots the guest had not freed are free again: its tether drops whatever it was reading when the host goes.
+        if (_transfer.IsValueCreated)
+            _transfer.Value?.ToGuest.Reset();
         _stream?.Dispose();
         _socket?.Dispose();
         _stream = null;
@@ -217,5 +246,7 @@ internal sealed class ControlChannel(string vmDirectory) : IAsyncDisposable
         foreach (IChannelSession session in _sessions.Values)
             session.EndWithContainer();
         _sessions.Clear();
+        if (_transfer.IsValueCreated)
+            _transfer.Value?.Dispose();
     }
 }

@@ -114,6 +114,9 @@ internal sealed class ExecSession(ControlChannel channel, uint number, bool open
         return channel.SendAsync(ControlFrame.Resize(rows, columns, Number), cancellationToken);
     }
 
+    public Task SignalAsync(int signal, CancellationToken cancellationToken) =>
+        _exited.Task.IsCompleted ? Task.CompletedTask : channel.SendAsync(ControlFrame.Signal(signal, Number), cancellationToken);
+
     private void EnsureInputAccepted()
     {
         if (!openStdin)

@@ -39,8 +39,11 @@ internal sealed class FilesVm : IAsyncDisposable
         var kill = new CancellationTokenSource();
         try
         {
+            TransferSpec transfer = TransferDiskFile.SpecFor(TransferDiskFile.DeviceAfter(lowerDisk is null ? 1 : 2));
+            string transferFile = TransferDiskFile.Create(work, transfer);
             var spec = new VmSpec
             {
+                Transfer = transfer,
                 Mode = VmMode.Files,
                 Id = id,
                 HostTimeUnixMs = options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds(),
@@ -64,6 +67,7 @@ internal sealed class FilesVm : IAsyncDisposable
                 TcgTranslationCacheMiB = options.TcgTranslationCacheMiB,
                 TscKhz = HostTsc.KiloHertz,
                 Disks = disks,
+                TransferDisk = transferFile,
                 Daemonize = false,
                 Interactive = true,
             };

@@ -55,18 +55,24 @@ internal sealed class VmRunner(
             DateTimeOffset now = Time.GetUtcNow();
             ContainerSpec spec = entry.Record.Spec;
             VmMounts mounts = VmMounts.Plan(spec, volumes);
+            // Restarts before this boot count against on-failure's limit, which the tether applies from here on.
+            int restartBase = byPolicy ? entry.Record.Status.RestartCount : 0;
 
+            TransferSpec transfer = TransferDiskFile.SpecFor(TransferDiskFile.DeviceAfter(1 + mounts.Disks.Count));
+            TransferDiskFile.Create(entry.Directory, transfer);
             var vmSpecValue = VmSpecFactory.ForContainer(spec, now) with
             {
                 Mounts = mounts.Mounts,
+                Transfer = transfer,
                 SpareNics = SpareSlots(entry).Select(slot => NicSlots.SlotMac(entry.Id, slot)).ToList(),
+                RestartCount = restartBase,
             };
             byte[] vmSpec = JsonSerializer.SerializeToUtf8Bytes(vmSpecValue, ProtocolJson.Default.VmSpec);
             await AtomicFile.WriteAsync(Path.Combine(entry.Directory, DatastoreLayout.SpecFile), vmSpec, cancellationToken);
             // The run's first byte in output.log is recorded before QEMU exists, so even a VCH crash right after
             // launch leaves a record that tells this run's output (and Exit record) from earlier runs'.
             runLogOffset = FileLength(entry.LogPath);
-            var pending = entry.Record with { RunLogOffset = runLogOffset, ManuallyStopped = false };
+            var pending = entry.Record with { RunLogOffset = runLogOffset, ManuallyStopped = false, RunRestartBase = restartBase, TetherRelaunches = true };
             await registry.SaveAsync(entry, pending, cancellationToken);
 
             bool attaching = mounts != VmMounts.None;
@@ -93,7 +99,7 @@ internal sealed class VmRunner(
                     State = ContainerRunState.Running,
                     Pid = pid,
                     StartedAt = now,
-                    RestartCount = byPolicy ? pending.Status.RestartCount : 0,
+                    RestartCount = restartBase,
                 };
                 try
                 {
@@ -113,7 +119,7 @@ internal sealed class VmRunner(
             }
             entry.KilledByUs = false;
             entry.SignalStarted();
-            StartWatcher(entry, pid);
+            StartWatcher(entry, pid, catchUp: false);
             Log.VmStarted(logger, entry.Id, pid, accel);
         }
         finally
@@ -169,7 +175,7 @@ internal sealed class VmRunner(
     public void Adopt(ContainerEntry entry, int pid)
     {
         entry.SignalStarted();
-        StartWatcher(entry, pid);
+        StartWatcher(entry, pid, catchUp: true);
         Log.VmAdopted(logger, entry.Id, pid);
     }
 
@@ -181,6 +187,8 @@ internal sealed class VmRunner(
         {
             if (entry.IsPaused)
                 throw new ConflictException($"Container {entry.Id} is already paused");
+            if (entry.IsRelaunching)
+                throw new ConflictException($"Container {entry.Id} is restarting, wait until the container is running");
             if (!entry.IsRunning)
                 throw new ConflictException($"Container {entry.Id} is not running");
             if (await QmpClient.ExecuteAsync(entry.Directory, "stop", KillGrace, cancellationToken) is null)
@@ -240,7 +248,6 @@ internal sealed class VmRunner(
 
     public async Task StopAsync(ContainerEntry entry, TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        Task<ContainerExit> exited = entry.NextExit;
         await MarkManuallyStoppedAsync(entry, cancellationToken);
         if (!entry.IsRunning)
             return;
@@ -249,20 +256,20 @@ internal sealed class VmRunner(
         TimeSpan wait = timeout ?? TimeSpan.FromSeconds(spec.StopTimeoutSeconds);
         if (wait < TimeSpan.Zero)
             wait = Timeout.InfiniteTimeSpan;
+        await TellNoRelaunchAsync(entry, cancellationToken);
 
-        if (await TrySignalAsync(entry, spec.StopSignal, cancellationToken) && await WaitAsync(exited, wait, cancellationToken))
+        if (await TrySignalAsync(entry, spec.StopSignal, cancellationToken) && await WaitForVmEndAsync(entry, wait, cancellationToken))
             return;
-        if (await TrySignalAsync(entry, 9, cancellationToken) && await WaitAsync(exited, KillGrace, cancellationToken))
+        if (await TrySignalAsync(entry, 9, cancellationToken) && await WaitForVmEndAsync(entry, KillGrace, cancellationToken))
             return;
         await PowerOffAsync(entry, cancellationToken);
-        await WaitAsync(exited, TimeSpan.FromSeconds(10), cancellationToken);
+        await WaitForVmEndAsync(entry, TimeSpan.FromSeconds(10), cancellationToken);
     }
 
     public async Task KillAsync(ContainerEntry entry, int signal, CancellationToken cancellationToken)
     {
         if (signal is < 1 or > 64)
             throw new InvalidArgumentException($"Invalid signal: {signal}");
-        Task<ContainerExit> exited = entry.NextExit;
         if (await MarkManuallyStoppedAsync(entry, cancellationToken))
             return; // it was waiting to restart: cancelling that restart is the whole kill
         if (!entry.IsRunning)
@@ -273,11 +280,12 @@ internal sealed class VmRunner(
                 throw new ConflictException($"Container {entry.Id} is paused. Unpause the container before stopping or killing");
             await ResumeIfPausedAsync(entry, cancellationToken);
         }
+        await TellNoRelaunchAsync(entry, cancellationToken);
         bool sent = await TrySignalAsync(entry, signal, cancellationToken);
-        if (signal == 9 && !(sent && await WaitAsync(exited, KillGrace, cancellationToken)))
+        if (signal == 9 && !(sent && await WaitForVmEndAsync(entry, KillGrace, cancellationToken)))
         {
             await PowerOffAsync(entry, cancellationToken);
-            await WaitAsync(exited, TimeSpan.FromSeconds(10), cancellationToken);
+            await WaitForVmEndAsync(entry, TimeSpan.FromSeconds(10), cancellationToken);
         }
         else if (!sent)
         {
@@ -298,7 +306,9 @@ internal sealed class VmRunner(
             if (entry.Removed || (!entry.IsRunning && entry.Record.Status.State != ContainerRunState.Restarting))
                 return false;
             CancelPendingRestart(entry);
-            wasRestarting = entry.Record.Status.State == ContainerRunState.Restarting;
+            // Only a restart that waits for a new VM ends here; a VM whose tether waits to relaunch ends once it hears
+            // of the stop (TellNoRelaunchAsync), and its exit is recorded when QEMU is gone.
+            wasRestarting = entry.Record.Status.State == ContainerRunState.Restarting && !entry.IsRelaunching;
             var status = wasRestarting ? entry.Record.Status with { State = ContainerRunState.Exited } : entry.Record.Status;
             await registry.SaveAsync(entry, entry.Record with { ManuallyStopped = true, Status = status }, CancellationToken.None);
         }
@@ -309,6 +319,42 @@ internal sealed class VmRunner(
         if (wasRestarting)
             registry.Raise(entry.Id, ContainerRunState.Exited, entry.Record.Status.ExitCode);
         return wasRestarting;
+    }
+
+    /// <summary>
+    /// A stop or kill by the user, told to the tether before any signal, so the exit the signal causes is not relaunched
+    /// inside the VM (and a relaunch waiting out its back-off is dropped, which powers the VM off).
+    /// </summary>
+    private async Task TellNoRelaunchAsync(ContainerEntry entry, CancellationToken cancellationToken)
+    {
+        if (!entry.Record.TetherRelaunches)
+            return;
+        try
+        {
+            await SendAsync(entry, ControlFrame.StopNoRelaunch(), cancellationToken);
+        }
+        catch (ConflictException e)
+        {
+            // Not reachable: the stop goes on with signals and, failing those, a forced power-off.
+            Log.RelaunchFrameFailed(logger, entry.Id, "stop", e.Message);
+        }
+    }
+
+    /// <summary>docker update --restart of a running container: the tether applies the new policy from the next exit on.
+    /// Where the frame cannot be delivered, the policy takes effect at the next start (it is saved in the spec).</summary>
+    public async Task PushRestartPolicyAsync(ContainerEntry entry, ContainerRestartPolicy policy, CancellationToken cancellationToken)
+    {
+        if (!entry.IsRunning || !entry.Record.TetherRelaunches)
+            return;
+        var frame = ControlFrame.ForRestartPolicy(VmSpecFactory.ForTether(policy) ?? new RestartPolicySpec { Mode = RelaunchMode.No });
+        try
+        {
+            await SendAsync(entry, frame, cancellationToken);
+        }
+        catch (ConflictException e)
+        {
+            Log.RelaunchFrameFailed(logger, entry.Id, "restart policy", e.Message);
+        }
     }
 
     public static void CancelPendingRestart(ContainerEntry entry)
@@ -363,6 +409,27 @@ internal sealed class VmRunner(
         VmProcess.Kill(pid, entry.Directory);
     }
 
+    /// <summary>
+    /// Waits until the VM is gone. Not just the next exit: an exit the tether relaunches (announced as the container's
+    /// exit, as dockerd does) can be recorded after a stop went out, and the VM powers off only after it.
+    /// </summary>
+    private async Task<bool> WaitForVmEndAsync(ContainerEntry entry, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        bool forever = timeout == Timeout.InfiniteTimeSpan;
+        DateTimeOffset deadline = forever ? DateTimeOffset.MaxValue : Time.GetUtcNow() + timeout;
+        while (true)
+        {
+            Task<ContainerExit> next = entry.NextExit; // taken before the check, so an exit in between is not missed
+            if (!entry.IsRunning)
+                return true;
+            TimeSpan left = forever ? Timeout.InfiniteTimeSpan : deadline - Time.GetUtcNow();
+            if (!forever && left <= TimeSpan.Zero)
+                return false;
+            if (!await WaitAsync(next, left, cancellationToken))
+                return false;
+        }
+    }
+
     private async Task<bool> WaitAsync(Task task, TimeSpan timeout, CancellationToken cancellationToken)
     {
         try
@@ -376,20 +443,42 @@ internal sealed class VmRunner(
         }
     }
 
-    private void StartWatcher(ContainerEntry entry, int pid)
+    /// <param name="catchUp">An adopted VM: the relaunches it made while no VCH ran are folded in without events.</param>
+    private void StartWatcher(ContainerEntry entry, int pid, bool catchUp)
     {
         var cts = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
         entry.WatcherCancellation?.Dispose();
         entry.WatcherCancellation = cts;
-        _ = Task.Run(() => WatchAsync(entry, pid, cts.Token), CancellationToken.None);
+        // The log's length now, taken before the watcher task runs: records written while no VCH ran end at or before
+        // it and are folded in silently; anything written from here on happens while this backend is up, and its
+        // die and start events must be raised however late the watcher's first look comes.
+        long silentUntil = catchUp ? LogLength(entry.LogPath) : -1;
+        _ = Task.Run(() => WatchAsync(entry, pid, silentUntil, cts.Token), CancellationToken.None);
     }
 
-    private async Task WatchAsync(ContainerEntry entry, int pid, CancellationToken cancellationToken)
+    private static long LogLength(string path)
     {
         try
         {
+            return new FileInfo(path).Length;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return -1;
+        }
+    }
+
+    private async Task WatchAsync(ContainerEntry entry, int pid, long silentUntil, CancellationToken cancellationToken)
+    {
+        using var runs = new RunRecordScanner(entry.LogPath, entry.Record.RunLogOffset);
+        try
+        {
             while (VmProcess.IsAlive(pid, entry.Directory))
+            {
+                await FollowRunsAsync(entry, pid, runs, silentUntil, cancellationToken);
                 await Task.Delay(options.PollInterval, Time, cancellationToken);
+            }
+            await FollowRunsAsync(entry, pid, runs, silentUntil, cancellationToken); // what it wrote just before it ended
             await RecordExitAsync(entry, pid, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -402,15 +491,74 @@ internal sealed class VmRunner(
         }
     }
 
-    private async Task RecordExitAsync(ContainerEntry entry, int pid, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies the Started and Exit records the tether wrote since the last look (relaunches inside the VM): counts,
+    /// times and states are saved; each exit and relaunch written past <paramref name="silentUntil"/> is raised (die
+    /// and start events) and completes the waits on them, as dockerd's restarts do.
+    /// </summary>
+    private async Task FollowRunsAsync(ContainerEntry entry, int pid, RunRecordScanner runs, long silentUntil, CancellationToken cancellationToken)
     {
-        ContainerExit exit;
-        bool restart;
+        List<RunRecord> records = await runs.ReadNewAsync(cancellationToken);
+        if (records.Count == 0)
+            return;
+        var raised = new List<(ContainerRunState State, ContainerStatus Status)>();
         await entry.Lock.WaitAsync(cancellationToken);
         try
         {
             if (!entry.IsRunning || entry.Record.Status.Pid != pid)
                 return;
+            ContainerStatus status = entry.Record.Status;
+            foreach (RunRecord record in records)
+            {
+                status = RunProgress.Apply(status, entry.Record.RunRestartBase, record, out ContainerRunState? change);
+                if (change is { } state && record.End > silentUntil)
+                    raised.Add((state, status));
+            }
+            if (status != entry.Record.Status)
+                await registry.SaveAsync(entry, entry.Record with { Status = status }, CancellationToken.None);
+        }
+        finally
+        {
+            entry.Lock.Release();
+        }
+        foreach (var (state, status) in raised)
+        {
+            if (state == ContainerRunState.Exited)
+            {
+                Log.VmExited(logger, entry.Id, status.ExitCode, status.Error);
+                entry.SignalExited(new ContainerExit(status.ExitCode, status.Error));
+            }
+            else
+            {
+                Log.Relaunched(logger, entry.Id, status.RestartCount);
+                entry.SignalStarted();
+            }
+            registry.Raise(entry.Id, state, status.ExitCode);
+        }
+    }
+
+    /// <summary>The status of a VM found ended at startup, with the relaunches its tether made while no VCH ran.</summary>
+    public static async Task<ContainerStatus> CatchUpAsync(ContainerEntry entry, CancellationToken cancellationToken)
+    {
+        using var runs = new RunRecordScanner(entry.LogPath, entry.Record.RunLogOffset);
+        ContainerStatus status = entry.Record.Status;
+        foreach (RunRecord record in await runs.ReadNewAsync(cancellationToken))
+            status = RunProgress.Apply(status, entry.Record.RunRestartBase, record, out _);
+        return status;
+    }
+
+    private async Task RecordExitAsync(ContainerEntry entry, int pid, CancellationToken cancellationToken)
+    {
+        ContainerExit exit;
+        bool restart;
+        bool exitAnnounced;
+        await entry.Lock.WaitAsync(cancellationToken);
+        try
+        {
+            if (!entry.IsRunning || entry.Record.Status.Pid != pid)
+                return;
+            // Stopped while the tether waited to relaunch: that exit was announced already (its die event).
+            exitAnnounced = entry.IsRelaunching;
             exit = await ReadExitAsync(entry.LogPath, entry.Record.RunLogOffset, entry.KilledByUs, cancellationToken);
             DateTimeOffset now = Time.GetUtcNow();
             ContainerStatus exited = ExitedStatus(entry.Record.Status, exit, now);
@@ -435,7 +583,8 @@ internal sealed class VmRunner(
         }
         Log.VmExited(logger, entry.Id, exit.ExitCode, exit.Error);
         entry.SignalExited(exit);
-        registry.Raise(entry.Id, ContainerRunState.Exited, exit.ExitCode);
+        if (!exitAnnounced)
+            registry.Raise(entry.Id, ContainerRunState.Exited, exit.ExitCode);
         if (restart)
             ScheduleRestart(entry, entry.RestartDelay);
     }
@@ -574,6 +723,7 @@ internal sealed class VmRunner(
             TcgTranslationCacheMiB = options.TcgTranslationCacheMiB,
             TscKhz = HostTsc.KiloHertz,
             Disks = [new VmDisk(Path.Combine(entry.Directory, DatastoreLayout.DiskFile), "qcow2", ReadOnly: false)],
+            TransferDisk = Path.Combine(entry.Directory, DatastoreLayout.TransferFile),
             Nics = [.. spec.Nics.Select((nic, i) => new VmNic(nic.Mac, Network.NamespaceFabric.TapName(entry.Id, i))),
                     .. SpareSlots(entry).Select(slot => new VmNic(NicSlots.SlotMac(entry.Id, slot), Network.NamespaceFabric.TapName(entry.Id, slot)))],
             NetworkNamespace = spec.Nics.Count > 0 ? fabric?.Name : null,

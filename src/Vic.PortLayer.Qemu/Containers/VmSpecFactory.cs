@@ -23,6 +23,7 @@ internal static class VmSpecFactory
         }).ToList(),
         Dns = spec.Dns is { } dns ? new DnsSpec { Nameservers = dns.Nameservers, Search = dns.Search, Options = dns.Options } : null,
         ExtraHosts = spec.ExtraHosts.Select(h => new HostEntry(h.Address, h.Names)).ToList(),
+        Restart = ForTether(spec.Restart),
         Process = new ProcessSpec
         {
             Args = spec.Process.Args,
@@ -33,6 +34,15 @@ internal static class VmSpecFactory
             Tty = spec.Process.Tty,
             OpenStdin = spec.Process.OpenStdin,
         },
+    };
+
+    /// <summary>The policy as the tether applies it inside the VM (null for "no": the VM powers off when the process ends).</summary>
+    public static RestartPolicySpec? ForTether(ContainerRestartPolicy policy) => policy.Mode switch
+    {
+        RestartMode.Always => new RestartPolicySpec { Mode = RelaunchMode.Always },
+        RestartMode.UnlessStopped => new RestartPolicySpec { Mode = RelaunchMode.UnlessStopped },
+        RestartMode.OnFailure => new RestartPolicySpec { Mode = RelaunchMode.OnFailure, MaximumRetryCount = policy.MaximumRetryCount },
+        _ => null,
     };
 
     public static VmSpec ForLayer(string layerHex, long tarLength, DateTimeOffset now) => new()

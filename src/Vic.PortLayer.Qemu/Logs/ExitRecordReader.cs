@@ -3,7 +3,10 @@ using Vic.Tether.Protocol;
 
 namespace Vic.PortLayer.Qemu.Logs;
 
-/// <summary>Finds how a run ended: the last Exit record written at or after the run's start offset.</summary>
+/// <summary>
+/// Finds how a VM's run ended: the last Exit record written at or after the run's start offset, unless a Started
+/// follows it (the tether relaunched the process, and that later run was cut off with the VM: no report).
+/// </summary>
 internal static class ExitRecordReader
 {
     public static async Task<ExitReport?> ReadLastExitAsync(string logPath, long runOffset, CancellationToken cancellationToken)
@@ -16,6 +19,8 @@ internal static class ExitRecordReader
         {
             if (record.Kind == LogRecordKind.Exit)
                 last = Parse(record) ?? last;
+            else if (record.Kind == LogRecordKind.Started)
+                last = null;
         }
         return last;
     }

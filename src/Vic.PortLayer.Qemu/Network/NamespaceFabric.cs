@@ -23,12 +23,15 @@ internal sealed partial class NamespaceFabric : INetworkFabric, IDisposable
     private readonly BlockingCollection<Action> _inside = new();
     private readonly SemaphoreSlim _changes = new(1, 1);
 
-    private NamespaceFabric(string name, string ip, ILogger logger)
+    private NamespaceFabric(string name, string ip, string iptablesRestore, ILogger logger)
     {
         Name = name;
         _ip = ip;
+        _iptablesRestore = iptablesRestore;
         _logger = logger;
     }
+
+    private readonly string _iptablesRestore;
 
     public string Name { get; }
     public bool Available => true;
@@ -39,11 +42,12 @@ internal sealed partial class NamespaceFabric : INetworkFabric, IDisposable
     public static string BridgeName(string networkId) => "br-" + networkId[..12];
 
     /// <summary>Creates the namespace when missing (loopback up, forwarding off) and enters it on a worker thread.</summary>
-    public static async Task<NamespaceFabric> OpenAsync(string name, string ipBinary, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<NamespaceFabric> OpenAsync(string name, string ipBinary, string iptablesRestoreBinary, ILogger logger,
+        CancellationToken cancellationToken)
     {
         if (name.Length is 0 or > 64 || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
             throw new InvalidArgumentException($"invalid network namespace name \"{name}\"");
-        var fabric = new NamespaceFabric(name, ipBinary, logger);
+        var fabric = new NamespaceFabric(name, ipBinary, iptablesRestoreBinary, logger);
         string path = Path.Combine("/run/netns", name);
         if (!File.Exists(path))
             await fabric.RunIpAsync(["netns", "add", name], cancellationToken);
@@ -83,6 +87,53 @@ internal sealed partial class NamespaceFabric : INetworkFabric, IDisposable
         {
             if (await LinkExistsAsync(bridge, cancellationToken))
                 await IpInsideAsync(["link", "del", bridge], cancellationToken);
+            // A container network's veth: deleting this end deletes its peer on the uplink bridge too.
+            if (await LinkExistsAsync(UplinkVethName(networkId), cancellationToken))
+                await IpInsideAsync(["link", "del", UplinkVethName(networkId)], cancellationToken);
+        }, cancellationToken);
+    }
+
+    /// <summary>The namespace's end of a container network's veth pair; the other end, on the uplink bridge, is "vx…".</summary>
+    public static string UplinkVethName(string networkId) => "vu" + networkId[..12];
+
+    private static string OuterVethName(string networkId) => "vx" + networkId[..12];
+
+    /// <summary>"br0" (the host's namespace) or "netns/br0" (a bridge inside the named namespace).</summary>
+    internal static (string? Namespace, string Bridge) ParseUplink(string uplink)
+    {
+        int slash = uplink.IndexOf('/', StringComparison.Ordinal);
+        string? ns = slash < 0 ? null : uplink[..slash];
+        string bridge = slash < 0 ? uplink : uplink[(slash + 1)..];
+        static bool Valid(string name, int max) => name.Length is > 0 && name.Length <= max && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+        if (!Valid(bridge, 15) || (ns is not null && !Valid(ns, 64)))
+            throw new InvalidArgumentException($"container network bridge \"{uplink}\": expected <bridge> or <netns>/<bridge> (letters, digits, '-', '_', '.')");
+        return (ns, bridge);
+    }
+
+    public async Task EnsureUplinkedBridgeAsync(string networkId, string uplink, CancellationToken cancellationToken)
+    {
+        var (uplinkNamespace, uplinkBridge) = ParseUplink(uplink);
+        string[] there = uplinkNamespace is null ? [] : ["-n", uplinkNamespace];
+        string bridge = BridgeName(networkId), inner = UplinkVethName(networkId), outer = OuterVethName(networkId);
+        await SerializedAsync(async () =>
+        {
+            var check = await ToolRunner.RunAsync(_ip, [.. there, "-d", "link", "show", "dev", uplinkBridge], IpTimeout, cancellationToken);
+            if (check.ExitCode != 0 || !check.StandardOutput.Contains(" bridge ", StringComparison.Ordinal))
+                throw new NotFoundException($"container network: no Linux bridge {uplinkBridge} in {(uplinkNamespace is null ? "the host's network namespace" : "network namespace " + uplinkNamespace)}");
+            if (!await LinkExistsAsync(bridge, cancellationToken))
+                await IpInsideAsync(["link", "add", bridge, "type", "bridge"], cancellationToken);
+            // The VCH has no address on a container network: it neither routes nor answers there.
+            await IpInsideAsync(["addr", "flush", "dev", bridge], cancellationToken);
+            await IpInsideAsync(["link", "set", bridge, "up"], cancellationToken);
+            if (!await LinkExistsAsync(inner, cancellationToken))
+            {
+                // Its peer is born in the uplink's namespace (the host's is named by this process's PID).
+                await IpInsideAsync(["link", "add", inner, "type", "veth", "peer", "name", outer, "netns",
+                    uplinkNamespace ?? Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken);
+            }
+            await IpInsideAsync(["link", "set", inner, "master", bridge, "up"], cancellationToken);
+            await RunIpAsync([.. there, "link", "set", outer, "master", uplinkBridge, "up"], cancellationToken);
+            Log.BridgeCreated(_logger, bridge, "uplink " + uplink, Name);
         }, cancellationToken);
     }
 
@@ -160,6 +211,52 @@ internal sealed partial class NamespaceFabric : INetworkFabric, IDisposable
             if (await LinkExistsAsync(tap, cancellationToken))
                 await IpInsideAsync(["link", "del", tap], cancellationToken);
         }, cancellationToken);
+    }
+
+    public async Task SetOutboundAsync(OutboundRoutes routes, CancellationToken cancellationToken)
+    {
+        string rules = OutboundRules(routes);
+        await SerializedAsync(async () =>
+        {
+            ToolResult result;
+            try
+            {
+                // Only the nat table is replaced, and it is the namespace's own: the host's firewall is never touched.
+                result = await ToolRunner.RunAsync(_ip, ["netns", "exec", Name, _iptablesRestore, "--wait", "5"], IpTimeout,
+                    cancellationToken, standardInput: rules);
+            }
+            catch (FileNotFoundException e)
+            {
+                throw new UnavailableException($"cannot run {_iptablesRestore} (Debian package iptables) for outbound connections: {e.Message}", e);
+            }
+            if (result.ExitCode != 0)
+                throw new UnavailableException($"outbound connections: {_iptablesRestore} in network namespace {Name} failed: {result.Message.Trim()}");
+        }, cancellationToken);
+        Log.OutboundSet(_logger, Name, routes.NetworkIds.Count, routes.ProxyPort);
+    }
+
+    /// <summary>
+    /// The namespace's nat table for <paramref name="routes"/>, in iptables-restore's format. TCP from a NAT'd network's
+    /// bridge is redirected to the proxy unless it is for the namespace itself (the gateways: DNS, the proxy) or for
+    /// any network of the VCH (isolation; bridged traffic between two containers also passes here when the host has
+    /// br_netfilter loaded). Forwarding stays off: nothing is routed, every outbound connection is re-originated.
+    /// </summary>
+    internal static string OutboundRules(OutboundRoutes routes)
+    {
+        var text = new System.Text.StringBuilder();
+        text.Append("*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n");
+        if (routes.NetworkIds.Count > 0)
+        {
+            text.Append(":VIC-OUTBOUND - [0:0]\n-A PREROUTING -p tcp -j VIC-OUTBOUND\n");
+            text.Append("-A VIC-OUTBOUND -m addrtype --dst-type LOCAL -j RETURN\n");
+            foreach (string subnet in routes.InsideSubnets.Distinct(StringComparer.Ordinal))
+                text.Append("-A VIC-OUTBOUND -d ").Append(subnet).Append(" -j RETURN\n");
+            foreach (string network in routes.NetworkIds.Distinct(StringComparer.Ordinal))
+                text.Append("-A VIC-OUTBOUND -i ").Append(BridgeName(network)).Append(" -p tcp -j REDIRECT --to-ports ")
+                    .Append(routes.ProxyPort.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
+        }
+        text.Append("COMMIT\n");
+        return text.ToString();
     }
 
     /// <summary>Changes to the namespace's links one at a time: "exists? then add" must not interleave.</summary>

@@ -12,7 +12,13 @@ internal sealed class NoFabric : INetworkFabric
     public Task EnsureBridgeAsync(string networkId, string gatewayCidr, CancellationToken cancellationToken) =>
         throw new UnavailableException(Why);
 
+    public Task EnsureUplinkedBridgeAsync(string networkId, string uplink, CancellationToken cancellationToken) =>
+        throw new UnavailableException(Why);
+
     public Task RemoveBridgeAsync(string networkId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Without a fabric no container has a NIC, so there is nothing to route.</summary>
+    public Task SetOutboundAsync(OutboundRoutes routes, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task<Socket> CreateSocketAsync(AddressFamily family, SocketType type, ProtocolType protocol, CancellationToken cancellationToken) =>
         throw new UnavailableException(Why);

@@ -29,6 +29,8 @@ internal sealed class DatastoreLayout(string root, string containerBase)
     public const string PidFile = "qemu.pid";
     public const string QmpSocketFile = "qmp.sock";
     public const string ControlSocketFile = "control.sock";
+    /// <summary>The VM's transfer disk: file sessions' bulk data (see Containers/TransferDiskFile.cs).</summary>
+    public const string TransferFile = "xfer.raw";
 
     public string LayerDir(string layerHex) => Path.Combine(LayersDir, layerHex);
     public string LayerDisk(string layerHex) => Path.Combine(LayerDir(layerHex), DiskFile);

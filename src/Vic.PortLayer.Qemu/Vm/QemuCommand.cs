@@ -42,6 +42,9 @@ internal sealed record VmLaunch
     public bool Daemonize { get; init; } = true;
     /// <summary>Offer the vic.control port and the QMP socket (container VMs).</summary>
     public bool Interactive { get; init; } = true;
+
+    /// <summary>The transfer disk (a raw file, see TransferDiskFile), given after every other disk; null for none.</summary>
+    public string? TransferDisk { get; init; }
 }
 
 /// <summary>
@@ -99,6 +102,11 @@ internal static class QemuCommand
                 + (disk.ReadOnly && disk.ForceShare ? ",force-share=on" : "");
             a.AddRange(["-drive", drive, "-device", $"virtio-blk-device,drive=disk{i}"]);
         }
+
+        // Last of the disks, so it never shifts the letters of the root disk and volumes. Through the host's page cache
+        // (cache=writeback, QEMU's default), so what the VCH writes into the file is what the guest reads, and back.
+        if (vm.TransferDisk is { } transfer)
+            a.AddRange(["-drive", $"id=xfer,file={Escape(transfer)},format=raw,if=none,cache=writeback", "-device", "virtio-blk-device,drive=xfer"]);
 
         // vhost-user-fs needs guest RAM the daemon can map: the memfd backend above is shared (share=on is its default).
         // virtiofsd (libvhost-user) refuses legacy virtio, microvm's default transport: VMs with shares use virtio 1.0.

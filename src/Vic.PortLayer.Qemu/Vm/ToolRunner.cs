@@ -17,7 +17,7 @@ internal sealed record ToolResult(int ExitCode, string StandardError, string Sta
 internal static class ToolRunner
 {
     public static async Task<ToolResult> RunAsync(string fileName, IEnumerable<string> args, TimeSpan timeout,
-        CancellationToken cancellationToken, string? workingDirectory = null)
+        CancellationToken cancellationToken, string? workingDirectory = null, string? standardInput = null)
     {
         var psi = new ProcessStartInfo(fileName)
         {
@@ -39,6 +39,8 @@ internal static class ToolRunner
         {
             throw new FileNotFoundException($"cannot run {fileName}: {e.Message}", fileName, e);
         }
+        if (standardInput is not null)
+            await process.StandardInput.WriteAsync(standardInput.AsMemory(), cancellationToken);
         process.StandardInput.Close();
         Task<string> stderr = ReadBoundedAsync(process.StandardError);
         Task<string> stdout = ReadBoundedAsync(process.StandardOutput);

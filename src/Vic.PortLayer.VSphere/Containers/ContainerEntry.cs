@@ -24,6 +24,9 @@ internal sealed class ContainerEntry(string id, ManagedObjectReference vm, Datas
     public int RecordChunks { get; set; }
     public int SpecChunks { get; set; }
 
+    /// <summary>The delay before the next policy restart (doubles while runs stay short, see RestartRules).</summary>
+    public TimeSpan RestartDelay { get; set; }
+
     public bool IsRunning => Record.Status.State is ContainerRunState.Running or ContainerRunState.Paused;
     public bool Removed { get; private set; }
 

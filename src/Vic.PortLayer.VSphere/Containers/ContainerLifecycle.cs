@@ -106,7 +106,9 @@ internal sealed class ContainerLifecycle(VSphereContext context, ContainerTable 
                 return;
             var before = entry.Record;
             var now = context.Time.GetUtcNow();
-            var running = before with { Status = before.Status with { State = ContainerRunState.Running, StartedAt = now, Error = "", ExitCode = 0 } };
+            // A start by the user starts the policy's count over (a pending policy restart then finds it running).
+            var running = before with { Status = before.Status with { State = ContainerRunState.Running, StartedAt = now, Error = "", ExitCode = 0, RestartCount = 0 } };
+            entry.RestartDelay = TimeSpan.Zero;
             // One reconfigure: the record says Running and the tether gets a spec with the current time.
             await table.SaveAsync(entry, running, cancellationToken, ContainerVmFactory.TetherSpec(before.Spec, now));
             try
@@ -152,6 +154,12 @@ internal sealed class ContainerLifecycle(VSphereContext context, ContainerTable 
             {
                 if (requireRunning)
                     throw new ConflictException($"Container {entry.Id} is not running");
+                if (entry.Record.Status.State == ContainerRunState.Restarting)
+                {
+                    // A stop while a policy restart is pending cancels it, as dockerd's does.
+                    var r = entry.Record;
+                    await table.SaveAsync(entry, r with { Status = r.Status with { State = ContainerRunState.Exited } }, cancellationToken);
+                }
                 return;
             }
             try
@@ -180,7 +188,7 @@ internal sealed class ContainerLifecycle(VSphereContext context, ContainerTable 
     {
         await entry.Lock.WaitAsync();
         int? exited = null;
-        bool started = false;
+        bool started = false, restart = false;
         try
         {
             if (entry.Removed)
@@ -189,6 +197,7 @@ internal sealed class ContainerLifecycle(VSphereContext context, ContainerTable 
                 && await Client.VirtualMachines.GetPowerStateAsync(entry.Vm) == VmPowerState.PoweredOff)
             {
                 exited = await RecordExitAsync(entry, killedByUs: false, CancellationToken.None);
+                restart = await ApplyRestartPolicyAsync(entry);
             }
             else if (reported == VmPowerState.PoweredOn && !entry.IsRunning
                 && await Client.VirtualMachines.GetPowerStateAsync(entry.Vm) == VmPowerState.PoweredOn)
@@ -207,6 +216,65 @@ internal sealed class ContainerLifecycle(VSphereContext context, ContainerTable 
             table.Raise(entry.Id, ContainerRunState.Exited, code);
         if (started)
             table.Raise(entry.Id, ContainerRunState.Running, 0);
+        if (restart)
+            _ = RestartLaterAsync(entry, entry.RestartDelay);
+    }
+
+    /// <summary>
+    /// After a run that ended in the guest (never one the VCH stopped: a stop or kill cancels the policy for that exit):
+    /// whether the policy restarts it. If so the record says Restarting with one more restart (caller holds the lock).
+    /// </summary>
+    private async Task<bool> ApplyRestartPolicyAsync(ContainerEntry entry)
+    {
+        var r = entry.Record;
+        if (!RestartRules.ShouldRestart(r.Spec.Restart, r.Status.ExitCode, manuallyStopped: false, r.Status.RestartCount))
+            return false;
+        var now = context.Time.GetUtcNow();
+        entry.RestartDelay = RestartRules.NextDelay(entry.RestartDelay, now - (r.Status.StartedAt ?? now));
+        await table.SaveAsync(entry, r with { Status = r.Status with { State = ContainerRunState.Restarting, RestartCount = r.Status.RestartCount + 1 } }, CancellationToken.None);
+        Log.ContainerRestarting(context.Logger, entry.Id, r.Spec.Restart.Mode.ToString(), entry.RestartDelay.TotalMilliseconds);
+        return true;
+    }
+
+    /// <summary>Powers a Restarting container's VM on again after <paramref name="delay"/>, unless it was started, stopped
+    /// or removed meanwhile. A failure leaves it Exited with the reason as its error.</summary>
+    private async Task RestartLaterAsync(ContainerEntry entry, TimeSpan delay)
+    {
+        await Task.Delay(delay, context.Time);
+        await entry.Lock.WaitAsync();
+        try
+        {
+            if (entry.Removed || entry.Record.Status.State != ContainerRunState.Restarting)
+                return;
+            var before = entry.Record;
+            var now = context.Time.GetUtcNow();
+            var running = before with { Status = before.Status with { State = ContainerRunState.Running, StartedAt = now, Error = "", ExitCode = 0 } };
+            try
+            {
+                await table.SaveAsync(entry, running, CancellationToken.None, ContainerVmFactory.TetherSpec(before.Spec, now));
+                await Client.VirtualMachines.PowerOnAsync(entry.Vm);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                Log.RestartFailed(context.Logger, entry.Id, e.Message);
+                var failed = before with { Status = before.Status with { State = ContainerRunState.Exited, Error = $"restart by policy failed: {e.Message}" } };
+                try
+                {
+                    await table.SaveAsync(entry, failed, CancellationToken.None);
+                }
+                catch (Exception saveError) when (saveError is not OutOfMemoryException)
+                {
+                    // vSphere is unreachable: the record still says Restarting, and the rebuild at the next start settles it.
+                    Log.RestartFailed(context.Logger, entry.Id, saveError.Message);
+                }
+                return;
+            }
+        }
+        finally
+        {
+            entry.Lock.Release();
+        }
+        table.Raise(entry.Id, ContainerRunState.Running, 0);
     }
 
     /// <summary>Records the end of the current run (caller holds the lock) and wakes waiters; returns the exit code.</summary>

@@ -14,7 +14,7 @@ namespace Vic.PortLayer.VSphere.Storage;
 internal sealed class LayerApplier(VSphereContext context, PowerWatcher watcher)
 {
     /// <summary>The guestinfo key the tether sets to say why a layer could not be applied.</summary>
-    public const string ErrorKey = "guestinfo.vic.apply.error";
+    public const string ErrorKey = Vic.Tether.Protocol.Channels.ApplyErrorGuestInfoKey;
 
     /// <summary>extraConfig key that marks a VM as a layer applier (and names its layer), so a restart can clean it up.</summary>
     public const string LayerKey = "vic.applier.layer";

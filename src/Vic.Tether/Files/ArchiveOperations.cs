@@ -9,7 +9,7 @@ namespace Vic.Tether.Files;
 /// <see cref="ScopedPath"/> (symlinks followed as if the root were "/"), so nothing outside the container is read
 /// or written; tars are written and read here, in the guest (DESIGN rule 5).
 /// </summary>
-internal sealed class ArchiveOperations(FileRoots roots, ControlPort port, uint session)
+internal sealed class ArchiveOperations(FileRoots roots, ControlPort port, uint session, TransferDisk? transfer)
 {
     private readonly DiskTree _root = new(roots.Root);
     private readonly Dictionary<long, string> _hardLinks = [];
@@ -23,7 +23,7 @@ internal sealed class ArchiveOperations(FileRoots roots, ControlPort port, uint 
         PathStat stat = StatOf(path, out string relative);
         SendStat(stat);
         (_, _, string entryBase) = ArchiveNames.Split(path);
-        using var output = new FrameOutputStream(port, session);
+        using Stream output = OpenOutput();
         using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
         {
             WriteTree(writer, relative, entryBase, skipKernelFilesystems: roots.Running);
@@ -49,7 +49,7 @@ internal sealed class ArchiveOperations(FileRoots roots, ControlPort port, uint 
     {
         var lower = new DiskTree(RequireLower());
         var changes = TreeDiff.Walk(_root, lower, TreeDiff.IsManaged).OrderBy(c => c.Path, StringComparer.Ordinal).ToList();
-        using var output = new FrameOutputStream(port, session);
+        using Stream output = OpenOutput();
         JsonSerializer.Serialize(output, changes, ProtocolJson.Default.ListFileChange);
         output.Flush();
     }
@@ -57,7 +57,7 @@ internal sealed class ArchiveOperations(FileRoots roots, ControlPort port, uint 
     /// <summary>docker export: every entry of the root filesystem, named relative to it ("bin/sh").</summary>
     public void Export()
     {
-        using var output = new FrameOutputStream(port, session);
+        using Stream output = OpenOutput();
         using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
         {
             foreach (string name in _root.List("").Order(StringComparer.Ordinal))
@@ -75,11 +75,13 @@ internal sealed class ArchiveOperations(FileRoots roots, ControlPort port, uint 
     public void LayerDiff()
     {
         var lower = new DiskTree(RequireLower());
-        using var output = new FrameOutputStream(port, session);
+        using Stream output = OpenOutput();
+        bool any = false;
         using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
         {
             foreach (FileChange change in TreeDiff.Walk(_root, lower, TreeDiff.IsManaged))
             {
+                any = true;
                 string relative = change.Path[1..];
                 if (change.Kind == TreeDiff.Deleted)
                 {
@@ -93,8 +95,15 @@ internal sealed class ArchiveOperations(FileRoots roots, ControlPort port, uint 
                 }
             }
         }
+        // TarWriter writes the end-of-archive blocks only after an entry: an unchanged container (docker commit of a
+        // created one) must still yield a valid, empty layer tar, not zero bytes.
+        if (!any)
+            output.Write(new byte[2 * 512]);
         output.Flush();
     }
+
+    /// <summary>Where the session's data goes: the transfer disk's slots when the host asked for them, else FileData frames.</summary>
+    private Stream OpenOutput() => transfer is null ? new FrameOutputStream(port, session) : new SlotOutputStream(port, transfer, session);
 
     private string RequireLower() =>
         roots.Lower ?? throw new FileSessionException(FileErrorKind.Invalid, "the image's layer is not attached to this VM");

@@ -11,8 +11,14 @@ internal interface IFileHost
     /// frames of that session ending in FileDone. Never throws.</summary>
     void Start(uint session, byte[] payload);
 
-    /// <summary>A FileData or FileDataEnd frame from the host.</summary>
+    /// <summary>A FileData, FileSlot or FileDataEnd frame from the host.</summary>
     void Input(uint session, ControlFrameKind kind, byte[] payload);
+
+    /// <summary>A FileSlotFree frame: the host has read one of our transfer slots.</summary>
+    void SlotFreed(byte[] payload);
+
+    /// <summary>The host went away: what it was sending will not come, and it will not free the slots it had.</summary>
+    void HostGone();
 }
 
 /// <summary>A failure a file session reports to the host as it is (not found, invalid request).</summary>
@@ -25,7 +31,7 @@ internal sealed class FileSessionException(FileErrorKind kind, string message) :
 /// docker cp, diff, export and commit inside the VM: each session runs on its own thread against <see cref="FileRoots"/>
 /// and ends with one FileDone frame saying how it went.
 /// </summary>
-internal sealed class FileSessions(FileRoots roots, ControlPort port, LogWriter log) : IFileHost
+internal sealed class FileSessions(FileRoots roots, ControlPort port, LogWriter log, TransferDisk? transfer) : IFileHost
 {
     private readonly ConcurrentDictionary<uint, FrameInputStream> _inputs = new();
     private readonly Freezer _freezer = new(log);
@@ -46,10 +52,15 @@ internal sealed class FileSessions(FileRoots roots, ControlPort port, LogWriter 
             Done(session, new FileResult { Error = FileErrorKind.Invalid, Message = "the file request could not be read" });
             return;
         }
+        if (request.UseTransfer && transfer is null)
+        {
+            Done(session, new FileResult { Error = FileErrorKind.Failed, Message = "this VM's transfer disk is not available (see its log)" });
+            return;
+        }
         FrameInputStream? input = null;
         if (request.Operation == FileOperation.Put)
         {
-            input = new FrameInputStream();
+            input = new FrameInputStream(transfer, FreeHostSlot);
             if (!_inputs.TryAdd(session, input))
             {
                 log.Tether($"file session {session} refused: the session number is in use");
@@ -63,11 +74,23 @@ internal sealed class FileSessions(FileRoots roots, ControlPort port, LogWriter 
     {
         if (!_inputs.TryGetValue(session, out FrameInputStream? input))
         {
-            return; // a session that already ended (and told the host why)
+            // A session that already ended (and told the host why); a slot it was sent is free again.
+            if (kind == ControlFrameKind.FileSlot && ControlFrame.TryReadSlot(payload, out int slot, out _))
+            {
+                FreeHostSlot(slot);
+            }
+            return;
         }
         if (kind == ControlFrameKind.FileDataEnd)
         {
             input.Complete();
+        }
+        else if (kind == ControlFrameKind.FileSlot)
+        {
+            if (ControlFrame.TryReadSlot(payload, out int slot, out int length))
+            {
+                input.AddSlot(slot, length);
+            }
         }
         else
         {
@@ -75,12 +98,32 @@ internal sealed class FileSessions(FileRoots roots, ControlPort port, LogWriter 
         }
     }
 
+    public void SlotFreed(byte[] payload)
+    {
+        if (ControlFrame.TryReadSlot(payload, out int slot, out _))
+        {
+            transfer?.ToHost.Free(slot);
+        }
+    }
+
+    public void HostGone()
+    {
+        transfer?.ToHost.Reset();
+        foreach (FrameInputStream input in _inputs.Values)
+        {
+            input.Fail("the host went away before the end of the data");
+        }
+    }
+
+    /// <summary>Gives a host slot back once read (or dropped), so the host can write it again.</summary>
+    private void FreeHostSlot(int slot) => port.Send(ControlFrameKind.FileSlotFree, 0, ControlFrame.FileSlotFree(slot).Payload.Span);
+
     private void Run(uint session, FileRequest request, FrameInputStream? input)
     {
         FileResult result;
         try
         {
-            var operations = new ArchiveOperations(roots, port, session);
+            var operations = new ArchiveOperations(roots, port, session, request.UseTransfer ? transfer : null);
             switch (request.Operation)
             {
                 case FileOperation.Stat:

@@ -38,7 +38,7 @@ internal static class FilesService
 
         using var done = new ManualResetEventSlim();
         var port = new ControlPort(controlDevice, log);
-        port.Start(new NoProcess(), new NoExecs(log), new FileSessions(new FileRoots(RootFilesystem.NewRoot, lower, Running: false), port, log), done.Set);
+        port.Start(new NoProcess(), new NoExecs(log), new FileSessions(new FileRoots(RootFilesystem.NewRoot, lower, Running: false), port, log, TransferDisk.Open(spec.Transfer, log)), done.Set);
         done.Wait();
         Libc.sync();
         return new ExitReport { ExitCode = 0 };

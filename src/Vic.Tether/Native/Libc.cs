@@ -42,6 +42,12 @@ internal static unsafe partial class Libc
     public static partial nint write(int fd, byte* buffer, nint count);
 
     [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint pread(int fd, byte* buffer, nint count, long offset);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint pwrite(int fd, byte* buffer, nint count, long offset);
+
+    [LibraryImport(Lib, SetLastError = true)]
     public static partial int pipe2(int* fds, int flags);
 
     [LibraryImport(Lib, SetLastError = true)]
@@ -71,6 +77,18 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int ioctl(int fd, ulong request, void* argument);
+
+    /// <summary>struct termios is 60 bytes on x86-64 glibc; callers pass a buffer of <see cref="TermiosBytes"/>.</summary>
+    public const int TermiosBytes = 64;
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int tcgetattr(int fd, byte* termios);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int tcsetattr(int fd, int optionalActions, byte* termios);
+
+    [LibraryImport(Lib)]
+    public static partial void cfmakeraw(byte* termios);
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int socket(int domain, int type, int protocol);

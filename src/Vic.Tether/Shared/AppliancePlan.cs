@@ -8,7 +8,8 @@ internal static class AppliancePlan
     /// <summary>Where vic-vch lives on the appliance disk (scripts/build-appliance.sh puts it there).</summary>
     public const string VchPath = "/opt/vic/vch/vic-vch";
 
-    public const string SecretsDir = "/run/vic/secrets";
+    /// <summary>Where the spec's secrets are written, still sealed: vic-vch opens them (see <see cref="VchArgs"/>).</summary>
+    public const string SealedDir = "/run/vic/sealed";
 
     /// <summary>Environment every vic-vch run gets; the spec's Env adds to and overrides it.</summary>
     public static readonly IReadOnlyList<string> DefaultEnv =
@@ -46,13 +47,17 @@ internal static class AppliancePlan
         {
             return $"invalid appliance spec: DataDevice \"{appliance.DataDevice}\" is not a /dev path";
         }
-        foreach (ApplianceSecret secret in appliance.Secrets)
+        if (appliance.Secrets.Count > 0 && !appliance.KeyDevice.StartsWith("/dev/", StringComparison.Ordinal) && ScsiAddress.Parse(appliance.KeyDevice) is null)
+        {
+            return $"invalid appliance spec: KeyDevice \"{appliance.KeyDevice}\" is neither a /dev path nor scsi:<target>:<lun> (the secrets cannot be opened without it)";
+        }
+        foreach (SealedSecret secret in appliance.Secrets)
         {
             if (secret.Name.Length == 0 || secret.Name.Contains('/') || secret.Name is "." or "..")
             {
                 return $"invalid appliance spec: secret name \"{secret.Name}\" is not a plain file name";
             }
-            if (!IsBase64(secret.Base64Content))
+            if (!IsBase64(secret.Sealed))
             {
                 return $"invalid appliance spec: secret {secret.Name} is not base64";
             }
@@ -63,6 +68,11 @@ internal static class AppliancePlan
         }
         return null;
     }
+
+    /// <summary>vic-vch's arguments: the spec's, then where the sealed secrets are and the key that opens them.</summary>
+    public static List<string> VchArgs(ApplianceSpec appliance) => appliance.Secrets.Count == 0
+        ? [.. appliance.VchArgs]
+        : [.. appliance.VchArgs, "--sealed-secrets", SealedDir, "--key-device", appliance.KeyDevice];
 
     /// <summary>vic-vch's environment: the defaults, then the spec's entries (a later KEY replaces an earlier one).</summary>
     public static List<string> Environment(IReadOnlyList<string> extra)

@@ -59,6 +59,19 @@ internal sealed class VmwareBackdoor(IBackdoorPort port)
         throw new BackdoorException($"RPCI info-get {key}: unexpected reply \"{Shorten(reply)}\"");
     }
 
+    /// <summary>
+    /// Sets guestinfo key <paramref name="key"/> to <paramref name="value"/> (one line: the VMX takes the rest of the
+    /// request as the value), as the host then reads it from the VM's extraConfig. Throws when the VMX refuses.
+    /// </summary>
+    public void SetGuestInfo(string key, string value)
+    {
+        string reply = Request($"info-set {key} {value.ReplaceLineEndings(" ")}");
+        if (!reply.StartsWith('1'))
+        {
+            throw new BackdoorException($"RPCI info-set {key}: refused (\"{Shorten(reply)}\")");
+        }
+    }
+
     /// <summary>Sends one RPCI request and returns the reply text.</summary>
     public string Request(string request)
     {

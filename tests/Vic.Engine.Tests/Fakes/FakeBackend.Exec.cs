@@ -118,6 +118,17 @@ internal sealed partial class FakeBackend
             return Task.CompletedTask;
         }
 
+        public List<int> Signals { get; } = [];
+
+        /// <summary>A signal ends the fake process as the kernel would end a real one: 128 + signal.</summary>
+        public Task SignalAsync(int signal, CancellationToken cancellationToken)
+        {
+            lock (Signals)
+                Signals.Add(signal);
+            End(128 + signal);
+            return Task.CompletedTask;
+        }
+
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

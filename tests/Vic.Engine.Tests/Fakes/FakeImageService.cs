@@ -34,6 +34,13 @@ internal sealed class FakeImageService : IImageService
         }, DateTimeOffset.UtcNow.AddDays(-5)));
     }
 
+    /// <summary>Adds an image (for tests that need a config the seeded ones lack).</summary>
+    public void Add(string id, string tag, ImageConfig config)
+    {
+        lock (_images)
+            _images.Add(Image(id, [tag], config, DateTimeOffset.UtcNow));
+    }
+
     private static ImageRecord Image(string id, IReadOnlyList<string> tags, ImageConfig config, DateTimeOffset created) => new()
     {
         Id = id,

@@ -46,9 +46,27 @@ internal sealed class FakeFabric : INetworkFabric
         return Task.CompletedTask;
     }
 
+    /// <summary>Container networks' uplinks by network ID.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, string> Uplinks { get; } = new();
+
+    public Task EnsureUplinkedBridgeAsync(string networkId, string uplink, CancellationToken cancellationToken)
+    {
+        Uplinks[networkId] = uplink;
+        return Task.CompletedTask;
+    }
+
     public Task RemoveBridgeAsync(string networkId, CancellationToken cancellationToken)
     {
         Bridges.TryRemove(networkId, out _);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The routes the outbound proxy asked for last.</summary>
+    public OutboundRoutes? Outbound { get; private set; }
+
+    public Task SetOutboundAsync(OutboundRoutes routes, CancellationToken cancellationToken)
+    {
+        Outbound = routes;
         return Task.CompletedTask;
     }
 

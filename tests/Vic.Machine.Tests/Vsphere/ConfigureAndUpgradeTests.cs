@@ -43,12 +43,13 @@ public sealed class ConfigureAndUpgradeTests(VcenterSimulator simulator)
         var (cpu, memory) = await f.Client.ResourcePools.GetAllocationAsync(pool);
         Assert.Equal(-1, cpu.Limit);
         Assert.Equal(8192 + 2048, memory.Limit);
-        var config = ApplianceSpecBuilder.Read(changed.ExtraConfig);
-        Assert.Equal((8L << 30).ToString(System.Globalization.CultureInfo.InvariantCulture), config.VchArgs[config.VchArgs.IndexOf("--max-memory") + 1]);
+        var spec = ApplianceSpecBuilder.Read(changed.ExtraConfig);
+        var config = spec.Appliance!;
+        Assert.Equal((8L << 30).ToString(System.Globalization.CultureInfo.InvariantCulture), config.VchArgs[config.VchArgs.ToList().IndexOf("--max-memory") + 1]);
         Assert.DoesNotContain("--max-cpus", config.VchArgs);
-        Assert.Equal("VM Network:outside", config.VchArgs[config.VchArgs.IndexOf("--container-network") + 1]);
-        Assert.Equal(["192.0.2.53"], config.DnsServers);
-        Assert.Equal(ApplianceSpecBuilder.Read(vch.ExtraConfig).Secrets, config.Secrets);
+        Assert.Equal("VM Network:outside", config.VchArgs[config.VchArgs.ToList().IndexOf("--container-network") + 1]);
+        Assert.Equal(["192.0.2.53"], spec.Dns!.Nameservers);
+        Assert.Equal(ApplianceSpecBuilder.Read(vch.ExtraConfig).Appliance!.Secrets, config.Secrets);
         Assert.Equal(VmPowerState.PoweredOn, changed.PowerState);
 
         await new VchDeleter(f.Session, TextWriter.Null).DeleteAsync(changed, force: true, CancellationToken.None);
@@ -83,8 +84,8 @@ public sealed class ConfigureAndUpgradeTests(VcenterSimulator simulator)
         var found = await f.FindAsync("vch-up");
         Assert.Equal(Json(upgraded), Json(found.Record));
         Assert.Equal([upgraded.Images.ApplianceDisk!], await ApplianceDisksAsync(f, vch.Appliance));
-        var config = ApplianceSpecBuilder.Read(found.ExtraConfig);
-        Assert.Equal(upgraded.Images.ContainerBase, config.VchArgs[config.VchArgs.IndexOf("--container-base") + 1]);
+        var config = ApplianceSpecBuilder.Read(found.ExtraConfig).Appliance!;
+        Assert.Equal(upgraded.Images.ContainerBase, config.VchArgs[config.VchArgs.ToList().IndexOf("--container-base") + 1]);
         Assert.Equal(File.ReadAllBytes(Path.Combine(f.BaseDirectory, "vmlinuz")), await f.DownloadAsync($"{upgraded.Images.ContainerBase}/vmlinuz"));
         Assert.True(await f.ExistsOnDatastoreAsync($"vch-up/images/{first.Stamp}"), "the rollback copy is kept");
 
@@ -115,11 +116,11 @@ public sealed class ConfigureAndUpgradeTests(VcenterSimulator simulator)
     }
 
     /// <summary>Records holding lists compare by reference; these compare their JSON.</summary>
-    private sealed class ConfigComparer : IEqualityComparer<ApplianceConfig>
+    private sealed class ConfigComparer : IEqualityComparer<Vic.Tether.Protocol.VmSpec>
     {
-        public bool Equals(ApplianceConfig? x, ApplianceConfig? y) =>
-            System.Text.Json.JsonSerializer.Serialize(x!, VsphereJson.Default.ApplianceConfig) == System.Text.Json.JsonSerializer.Serialize(y!, VsphereJson.Default.ApplianceConfig);
+        public bool Equals(Vic.Tether.Protocol.VmSpec? x, Vic.Tether.Protocol.VmSpec? y) =>
+            System.Text.Json.JsonSerializer.Serialize(x!, Vic.Tether.Protocol.ProtocolJson.Default.VmSpec) == System.Text.Json.JsonSerializer.Serialize(y!, Vic.Tether.Protocol.ProtocolJson.Default.VmSpec);
 
-        public int GetHashCode(ApplianceConfig obj) => 0;
+        public int GetHashCode(Vic.Tether.Protocol.VmSpec obj) => 0;
     }
 }

@@ -38,14 +38,24 @@ public sealed class CreateAndDeleteTests(VcenterSimulator simulator)
         Assert.Contains("appliance-flat.vmdk", Encoding.ASCII.GetString(await f.DownloadAsync(r.Images.ApplianceDisk!)));
         Assert.True(await f.ExistsOnDatastoreAsync("volumes/vch-a"));
 
-        // The appliance's configuration: vic-vch's arguments in the guestinfo document, secrets sealed with the key
-        // that only the key disk holds, and not a byte of the password in the clear anywhere in extraConfig.
-        var config = ApplianceSpecBuilder.Read(vch.ExtraConfig);
+        // The appliance's configuration: the tether's spec (Mode Appliance) in the guestinfo.vic.spec keys, vic-vch's
+        // arguments in it, secrets sealed with the key that only the key disk holds, and not a byte of the password
+        // in the clear anywhere in extraConfig.
+        var spec = ApplianceSpecBuilder.Read(vch.ExtraConfig);
+        Assert.Equal(VmMode.Appliance, spec.Mode);
+        Assert.Equal("scsi:0:0", spec.RootDevice);
+        var config = spec.Appliance!;
+        Assert.Equal("scsi:1:0", config.KeyDevice);
         Assert.Contains("--resource-pool", config.VchArgs);
-        Assert.Equal("/DC0/host/DC0_C0/Resources/vch-a", config.VchArgs[config.VchArgs.IndexOf("--resource-pool") + 1]);
-        Assert.Equal(r.Images.ContainerBase, config.VchArgs[config.VchArgs.IndexOf("--container-base") + 1]);
-        Assert.Equal("VM Network:external", config.VchArgs[config.VchArgs.IndexOf("--container-network") + 1]);
-        Assert.Equal(["public", "bridge"], config.Networks.Select(n => n.Role));
+        Assert.Equal("/DC0/host/DC0_C0/Resources/vch-a", config.VchArgs[config.VchArgs.ToList().IndexOf("--resource-pool") + 1]);
+        Assert.Equal(r.Images.ContainerBase, config.VchArgs[config.VchArgs.ToList().IndexOf("--container-base") + 1]);
+        Assert.Equal("VM Network:external", config.VchArgs[config.VchArgs.ToList().IndexOf("--container-network") + 1]);
+        Assert.Equal("/run/vic/secrets/vsphere-password", config.VchArgs[config.VchArgs.ToList().IndexOf("--password-file") + 1]);
+        // The NICs carry manual MACs in VMware's range; the request gave no address, so the tether configures none.
+        var macs = (await f.Client.VirtualMachines.GetDevicesAsync(vch.Appliance)).OfType<VirtualNic>().Select(n => n.MacAddress).ToList();
+        Assert.Equal([r.PublicMac, r.BridgeMac], macs);
+        Assert.All(macs, m => Assert.True(AppliancePlacement.InManualRange(m!), $"{m} is outside 00:50:56:00:00:00-00:50:56:3F:FF:FF"));
+        Assert.Empty(spec.Interfaces);
         Assert.DoesNotContain(vch.ExtraConfig.Values, v => v.Contains(simulator.Password, StringComparison.Ordinal));
         var key = await f.DownloadAsync("[LocalDS_0] vch-a/keys/key-flat.vmdk");
         var sealer = SecretSealer.FromKeyDisk("vch-a", key);
@@ -185,14 +195,14 @@ public sealed class CreateAndDeleteTests(VcenterSimulator simulator)
             Images = new ImageSet("1-abc", "1", "[ds] v/images/1-abc/container-base", null),
         };
         // Random (incompressible) secrets make the document span several chunks.
-        var big = ApplianceSpecBuilder.Config(vch, Enumerable.Range(0, 8).Select(i => new SealedSecret($"s{i}", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3000)))).ToList());
+        var big = ApplianceSpecBuilder.Spec(vch, Enumerable.Range(0, 8).Select(i => new SealedSecret($"s{i}", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3000)))).ToList());
         var first = ApplianceSpecBuilder.ExtraConfig(vch, big);
-        Assert.True(int.Parse(first[GuestInfo.Key("appliance", "chunks")], System.Globalization.CultureInfo.InvariantCulture) > 2);
-        var small = ApplianceSpecBuilder.ExtraConfig(vch, ApplianceSpecBuilder.Config(vch, []), first);
+        Assert.True(int.Parse(first[GuestInfo.Key("spec", "chunks")], System.Globalization.CultureInfo.InvariantCulture) > 2);
+        var small = ApplianceSpecBuilder.ExtraConfig(vch, ApplianceSpecBuilder.Spec(vch, []), first);
         // What the VM holds after the second write: vSphere removes a key given an empty value.
         var merged = first.Concat(small).GroupBy(kv => kv.Key).Select(g => g.Last()).Where(kv => kv.Value.Length > 0).ToDictionary(kv => kv.Key, kv => kv.Value);
-        Assert.Empty(ApplianceSpecBuilder.Read(merged).Secrets);
-        Assert.Equal("1", merged[GuestInfo.Key("appliance", "chunks")]);
+        Assert.Empty(ApplianceSpecBuilder.Read(merged).Appliance!.Secrets);
+        Assert.Equal("1", merged[GuestInfo.Key("spec", "chunks")]);
         Assert.Contains(VsphereVch.MarkerKey, merged.Keys);
     }
 }

@@ -21,6 +21,13 @@ internal static class LogFileWriter
     public static byte[] Exit(DateTimeOffset time, int code, string? error = null) =>
         Frame(LogRecordKind.Exit, time, JsonSerializer.SerializeToUtf8Bytes(new ExitReport { ExitCode = code, Error = error }, ProtocolJson.Default.ExitReport));
 
+    /// <summary>An Exit record of a run the tether relaunches after <paramref name="relaunchDelayMs"/>.</summary>
+    public static byte[] RelaunchExit(DateTimeOffset time, int code, long relaunchDelayMs) =>
+        Frame(LogRecordKind.Exit, time, JsonSerializer.SerializeToUtf8Bytes(new ExitReport { ExitCode = code, RelaunchDelayMs = relaunchDelayMs }, ProtocolJson.Default.ExitReport));
+
+    public static byte[] Started(DateTimeOffset time, int pid, int run) =>
+        Frame(LogRecordKind.Started, time, JsonSerializer.SerializeToUtf8Bytes(new StartedReport { Pid = pid, Run = run }, ProtocolJson.Default.StartedReport));
+
     public static void Append(string path, params byte[][] frames)
     {
         using var f = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);

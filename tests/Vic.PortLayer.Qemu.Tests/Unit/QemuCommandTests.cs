@@ -68,6 +68,16 @@ public sealed class QemuCommandTests(Xunit.Abstractions.ITestOutputHelper output
     }
 
     [Fact]
+    public void TheTransferDiskComesAfterEveryOtherDisk()
+    {
+        IReadOnlyList<string> args = QemuCommand.Build(Container() with { TransferDisk = "/ds/containers/abc/xfer.raw" });
+        Assert.Equal("id=xfer,file=/ds/containers/abc/xfer.raw,format=raw,if=none,cache=writeback", After(args, "-drive", 2));
+        Assert.Equal("virtio-blk-device,drive=xfer", After(args, "-device", 2));
+        Assert.Single(args, a => a.StartsWith("id=xfer", StringComparison.Ordinal));
+        Assert.DoesNotContain("virtio-blk-device,drive=xfer", QemuCommand.Build(Container()));
+    }
+
+    [Fact]
     public void ForegroundVmHasNoDaemonOrInteractiveParts()
     {
         IReadOnlyList<string> args = QemuCommand.Build(Container() with { Daemonize = false, Interactive = false });

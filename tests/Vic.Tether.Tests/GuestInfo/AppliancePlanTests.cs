@@ -12,7 +12,8 @@ public sealed class AppliancePlanTests
         {
             VchArgs = ["--name", "x"],
             DataDevice = "/dev/vdb",
-            Secrets = [new ApplianceSecret("server-key.pem", Convert.ToBase64String("key"u8.ToArray()))],
+            Secrets = [new SealedSecret("server-key.pem", Convert.ToBase64String("sealed"u8.ToArray()))],
+            KeyDevice = "/dev/sdb",
         })));
 
     [Theory]
@@ -22,9 +23,10 @@ public sealed class AppliancePlanTests
     [InlineData("secret-name", "invalid appliance spec: secret name \"../etc/passwd\" is not a plain file name")]
     [InlineData("secret-content", "invalid appliance spec: secret key is not base64")]
     [InlineData("secret-twice", "invalid appliance spec: two secrets with the same name")]
+    [InlineData("no-key", "invalid appliance spec: KeyDevice \"\" is neither a /dev path nor scsi:<target>:<lun> (the secrets cannot be opened without it)")]
     public void BadSpecIsRefusedWithTheField(string? fault, string message)
     {
-        var appliance = new ApplianceSpec { VchArgs = [] };
+        var appliance = new ApplianceSpec { VchArgs = [], KeyDevice = "/dev/sdb" };
         ApplianceSpec? spec = fault switch
         {
             null => null,
@@ -32,6 +34,7 @@ public sealed class AppliancePlanTests
             "device" => appliance with { DataDevice = "vdb" },
             "secret-name" => appliance with { Secrets = [new("../etc/passwd", "")] },
             "secret-content" => appliance with { Secrets = [new("key", "not base64!")] },
+            "no-key" => appliance with { Secrets = [new("key", "")], KeyDevice = "" },
             _ => appliance with { Secrets = [new("key", ""), new("key", "")] },
         };
         Assert.Equal(message, AppliancePlan.Validate(Spec(spec)));
@@ -45,6 +48,26 @@ public sealed class AppliancePlanTests
         Assert.DoesNotContain("DOTNET_EnableDiagnostics=0", env);
         Assert.Contains("VIC_EXTRA=yes", env);
         Assert.Contains("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1", env);
+    }
+
+    [Fact]
+    public void SealedSecretsAndTheKeyDeviceAreHandedToVicVch()
+    {
+        var appliance = new ApplianceSpec { VchArgs = ["--name", "x"], Secrets = [new SealedSecret("k", "")], KeyDevice = "/dev/sdb" };
+        Assert.Equal(["--name", "x", "--sealed-secrets", "/run/vic/sealed", "--key-device", "/dev/sdb"], AppliancePlan.VchArgs(appliance));
+        Assert.Equal(["--name", "x"], AppliancePlan.VchArgs(appliance with { Secrets = [] }));
+    }
+
+    [Theory]
+    [InlineData("scsi:1:0", "2:0:1:0", true)]
+    [InlineData("scsi:1:0", "0:0:0:0", false)]
+    [InlineData("scsi:0:1", "32:0:0:1", true)]
+    public void ScsiAddressesNameADiskByTargetAndLun(string device, string hctl, bool matches)
+    {
+        var (target, lun) = ScsiAddress.Parse(device)!.Value;
+        Assert.Equal(matches, ScsiAddress.Matches(hctl, target, lun));
+        Assert.Null(ScsiAddress.Parse("/dev/sda"));
+        Assert.Null(ScsiAddress.Parse("scsi:x:0"));
     }
 
     [Fact]

@@ -38,6 +38,18 @@ public sealed class BackdoorTests
     }
 
     [Fact]
+    public void InfoSetWritesOneLineTheHostCanRead()
+    {
+        var vmx = new FakeVmx(new Dictionary<string, string>());
+        var backdoor = new VmwareBackdoor(vmx);
+        backdoor.SetGuestInfo("guestinfo.vic.apply.error", "failed to apply layer: bad tar\nentry 3");
+        Assert.Equal("failed to apply layer: bad tar entry 3", vmx.Set["guestinfo.vic.apply.error"]);
+        var e = Assert.Throws<BackdoorException>(() => backdoor.SetGuestInfo("vic.not-guestinfo", "x"));
+        Assert.Equal("RPCI info-set vic.not-guestinfo: refused (\"0 Invalid key name\")", e.Message);
+        Assert.Equal(0, vmx.OpenChannels);
+    }
+
+    [Fact]
     public void WholeSpecComesThroughTheChannel()
     {
         IReadOnlyList<KeyValuePair<string, string>> pairs = GuestInfoSpec.Encode(Spec);

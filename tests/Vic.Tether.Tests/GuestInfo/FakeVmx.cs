@@ -22,6 +22,9 @@ internal sealed class FakeVmx(IReadOnlyDictionary<string, string> guestInfo) : I
     public int Calls { get; private set; }
     public List<string> Requests { get; } = [];
 
+    /// <summary>What info-set requests set (the host's view of the guest's writes).</summary>
+    public Dictionary<string, string> Set { get; } = [];
+
     private readonly Dictionary<ushort, Channel> _channels = [];
     private ushort _nextChannel = 3;
 
@@ -126,7 +129,17 @@ internal sealed class FakeVmx(IReadOnlyDictionary<string, string> guestInfo) : I
     private byte[] Answer(string request)
     {
         Requests.Add(request);
-        const string InfoGet = "info-get ";
+        const string InfoGet = "info-get ", InfoSet = "info-set ";
+        if (request.StartsWith(InfoSet, StringComparison.Ordinal))
+        {
+            string[] keyValue = request[InfoSet.Length..].Split(' ', 2);
+            if (!keyValue[0].StartsWith("guestinfo.", StringComparison.Ordinal) || keyValue.Length < 2)
+            {
+                return Encoding.UTF8.GetBytes("0 Invalid key name");
+            }
+            Set[keyValue[0]] = keyValue[1];
+            return Encoding.UTF8.GetBytes("1 ");
+        }
         if (request.StartsWith(InfoGet, StringComparison.Ordinal))
         {
             return Encoding.UTF8.GetBytes(guestInfo.TryGetValue(request[InfoGet.Length..], out string? value) ? "1 " + value : "0 No value found");

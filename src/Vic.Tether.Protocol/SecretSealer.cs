@@ -1,11 +1,12 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Vic.Machine.Vsphere;
+namespace Vic.Tether.Protocol;
 
 /// <summary>
-/// Seals the appliance's secrets (vSphere password, TLS server key...) for its guestinfo document.
+/// Seals and opens the VCH appliance's secrets (vSphere password, TLS server key...) carried sealed in its spec
+/// (<see cref="ApplianceSpec.Secrets"/>): vic-machine seals them, vic-vch inside the appliance opens them with the key
+/// disk. The tether only hands the sealed bytes on; it never sees a key.
 /// <para>
 /// Why the key lives on a disk of the appliance and not in extraConfig: config.extraConfig, guestinfo keys included,
 /// is readable by anyone with read-only access to the VM in vSphere, and guestinfo.* by every process in the guest
@@ -18,48 +19,66 @@ namespace Vic.Machine.Vsphere;
 /// Each secret: AES-256-GCM, 12-byte random nonce, 16-byte tag, associated data "vic/&lt;vch&gt;/&lt;name&gt;" so a
 /// sealed value cannot be moved to another VCH or name; stored as base64 of nonce | ciphertext | tag.
 /// </summary>
-internal sealed class SecretSealer
+public sealed class SecretSealer
 {
     public const string Magic = "VICKEY01";
     public const int KeyDiskBytes = 1024 * 1024;
-    private const int NonceBytes = 12, TagBytes = 16;
+    private const int KeyBytes = 32, NonceBytes = 12, TagBytes = 16;
 
     private readonly byte[] _key;
     private readonly string _vch;
 
     public SecretSealer(string vch, byte[] key)
     {
-        if (key.Length != 32)
+        if (key.Length != KeyBytes)
+        {
             throw new ArgumentException("the key is 32 bytes", nameof(key));
+        }
         _vch = vch;
         _key = key;
     }
 
-    public static SecretSealer CreateNew(string vch) => new(vch, RandomNumberGenerator.GetBytes(32));
+    public static SecretSealer CreateNew(string vch) => new(vch, RandomNumberGenerator.GetBytes(KeyBytes));
 
-    /// <summary>Reads the key back from a key disk's first bytes.</summary>
+    /// <summary>Reads the key back from a key disk's first bytes; <see cref="InvalidDataException"/> when they are not one.</summary>
     public static SecretSealer FromKeyDisk(string vch, ReadOnlySpan<byte> disk)
     {
-        if (disk.Length < Magic.Length + 32 || !disk[..Magic.Length].SequenceEqual(Encoding.ASCII.GetBytes(Magic)))
-            throw new MachineException($"the key disk of VCH {vch} does not start with {Magic}", ExitCodes.Failure);
-        return new SecretSealer(vch, disk.Slice(Magic.Length, 32).ToArray());
+        if (disk.Length < Magic.Length + KeyBytes || !disk[..Magic.Length].SequenceEqual(Encoding.ASCII.GetBytes(Magic)))
+        {
+            throw new InvalidDataException($"the key disk of VCH {vch} does not start with {Magic}");
+        }
+        return new SecretSealer(vch, disk.Slice(Magic.Length, KeyBytes).ToArray());
+    }
+
+    /// <summary>Reads the key from the first bytes of <paramref name="device"/> (a block device or a file).</summary>
+    public static SecretSealer FromKeyDevice(string vch, string device)
+    {
+        byte[] head = new byte[Magic.Length + KeyBytes];
+        using (FileStream stream = new(device, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            stream.ReadExactly(head);
+        }
+        return FromKeyDisk(vch, head);
     }
 
     public SealedSecret Seal(string name, ReadOnlySpan<byte> plaintext)
     {
         byte[] output = new byte[NonceBytes + plaintext.Length + TagBytes];
-        var nonce = output.AsSpan(0, NonceBytes);
+        Span<byte> nonce = output.AsSpan(0, NonceBytes);
         RandomNumberGenerator.Fill(nonce);
         using var aes = new AesGcm(_key, TagBytes);
         aes.Encrypt(nonce, plaintext, output.AsSpan(NonceBytes, plaintext.Length), output.AsSpan(NonceBytes + plaintext.Length), Aad(name));
         return new SealedSecret(name, Convert.ToBase64String(output));
     }
 
+    /// <summary>The plaintext; <see cref="CryptographicException"/> when the key, the VCH or the name do not match.</summary>
     public byte[] Open(SealedSecret secret)
     {
         byte[] input = Convert.FromBase64String(secret.Sealed);
         if (input.Length < NonceBytes + TagBytes)
+        {
             throw new CryptographicException($"sealed secret {secret.Name} is too short");
+        }
         byte[] plaintext = new byte[input.Length - NonceBytes - TagBytes];
         using var aes = new AesGcm(_key, TagBytes);
         aes.Decrypt(input.AsSpan(0, NonceBytes), input.AsSpan(NonceBytes, plaintext.Length), input.AsSpan(NonceBytes + plaintext.Length), plaintext, Aad(secret.Name));
@@ -75,35 +94,5 @@ internal sealed class SecretSealer
         Encoding.ASCII.GetBytes(Magic).CopyTo(disk, 0);
         _key.CopyTo(disk, Magic.Length);
         return disk;
-    }
-
-    /// <summary>
-    /// A VMDK descriptor for a raw flat extent of <paramref name="bytes"/> (a multiple of 512) named
-    /// <paramref name="extentFile"/> in the same directory: how an uploaded raw image becomes a disk a VM can attach.
-    /// </summary>
-    public static string FlatDescriptor(string extentFile, long bytes)
-    {
-        long sectors = bytes / 512;
-        var inv = CultureInfo.InvariantCulture;
-        return string.Join('\n',
-            "# Disk DescriptorFile",
-            "version=1",
-            "encoding=\"UTF-8\"",
-            "CID=" + RandomNumberGenerator.GetHexString(8, lowercase: true),
-            "parentCID=ffffffff",
-            "createType=\"vmfs\"",
-            "",
-            "# Extent description",
-            string.Create(inv, $"RW {sectors} VMFS \"{extentFile}\""),
-            "",
-            "# The Disk Data Base",
-            "#DDB",
-            "ddb.adapterType = \"lsilogic\"",
-            string.Create(inv, $"ddb.geometry.cylinders = \"{Math.Max(1, sectors / (64 * 32))}\""),
-            "ddb.geometry.heads = \"64\"",
-            "ddb.geometry.sectors = \"32\"",
-            "ddb.thinProvisioned = \"0\"",
-            "ddb.virtualHWVersion = \"13\"",
-            "");
     }
 }
