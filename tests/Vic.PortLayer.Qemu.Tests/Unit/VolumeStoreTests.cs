@@ -142,7 +142,8 @@ public sealed class VolumeStoreTests : IDisposable
         var plan = VmMounts.Plan(spec, _store);
         Assert.Equal([(_store.DiskOf("v1"), false), (_store.DiskOf("v2"), true)], plan.Disks.Select(d => (d.Path, d.ReadOnly)));
         Assert.All(plan.Disks, d => Assert.Equal("raw", d.Format));
-        Assert.Equal([new VmShare("fs0.sock", "vicfs0")], plan.Shares);
+        // Named after the container: virtiofsd locks a pid file named after its socket path.
+        Assert.Equal([new VmShare($"fs-{spec.Id}-0.sock", "vicfs0")], plan.Shares);
         Assert.Equal(["/srv/x"], plan.ShareSources);
         Assert.Equal(
         [
