@@ -108,6 +108,8 @@ public sealed record ImageRecord
     public required DateTimeOffset Created { get; init; }
     /// <summary>Sum of the uncompressed layer sizes.</summary>
     public long Size { get; init; }
+    /// <summary>The local image this one was committed on top of ("" when none: pulled, loaded, imported).</summary>
+    public string Parent { get; init; } = "";
     public string Architecture { get; init; } = "amd64";
     public string Os { get; init; } = "linux";
     public string Author { get; init; } = "";

@@ -34,6 +34,9 @@ public sealed record ContainerInfo
     public string Location { get; init; } = "";
     /// <summary>Path of the container's persisted output as the backend stores it (LogPath in docker inspect).</summary>
     public string LogPath { get; init; } = "";
+    /// <summary>Bytes the container's own writable disk takes on the datastore (what removing it frees: prune's
+    /// SpaceReclaimed, SizeRw); null when the backend cannot tell.</summary>
+    public long? DiskBytes { get; init; }
 }
 
 public enum WaitCondition

@@ -98,15 +98,21 @@ public sealed class DockerCliTests : IAsyncLifetime
     [DockerCliFact]
     public async Task Update_prune_and_wait_conditions_through_the_cli()
     {
-        var run = await DockerAsync("run -d --name upd busybox sleep");
+        var run = await DockerAsync("run -d -m 400m --name upd busybox sleep");
         Assert.True(run.Exit == 0, run.Stderr);
         var update = await DockerAsync("update --restart on-failure:2 upd");
         Assert.Equal((0, "upd\n"), (update.Exit, update.Stdout));
         var policy = await DockerAsync("inspect --format '{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}' upd");
         Assert.Equal("on-failure:2\n", policy.Stdout);
-        var resize = await DockerAsync("update -m 300m upd");
-        Assert.NotEqual(0, resize.Exit);
-        Assert.Contains("the memory and CPUs of a running containerVM cannot be changed", resize.Stderr);
+        var lower = await DockerAsync("update -m 300m upd");
+        Assert.True(lower.Exit == 0, lower.Stderr);
+        Assert.Equal("314572800\n", (await DockerAsync("inspect --format '{{.HostConfig.Memory}}' upd")).Stdout);
+        var raise = await DockerAsync("update -m 1g upd");
+        Assert.NotEqual(0, raise.Exit);
+        Assert.Contains("can be lowered but not raised above the 419430400 bytes it started with", raise.Stderr);
+        var cpus = await DockerAsync("update --cpus 1 upd");
+        Assert.NotEqual(0, cpus.Exit);
+        Assert.Contains("the CPUs of a running containerVM cannot be changed", cpus.Stderr);
 
         // The CLI's wait has no --condition (docker run uses next-exit and removed over the API; see the wait tests).
         var wait = DockerAsync("wait upd");

@@ -142,4 +142,25 @@ public sealed class HelperTests
     [InlineData("8010-8000", "invalid port range: 8010-8000")]
     public void Bad_host_ports_get_a_clear_message(string text, string message) =>
         Assert.Equal(message, Assert.Throws<InvalidArgumentException>(() => PortPublisher.HostPortRange(text)).Message);
+
+    [Fact]
+    public void Image_inspect_shows_the_parent_and_the_committing_container_as_API_1_44_does()
+    {
+        var image = new Vic.ImageC.ImageRecord
+        {
+            Id = "sha256:" + new string('2', 64),
+            Parent = "sha256:" + new string('1', 64),
+            Created = DateTimeOffset.UnixEpoch,
+            Config = new Vic.ImageC.ImageConfig(),
+            ConfigJson = System.Text.Encoding.UTF8.GetBytes("""{"container":"c0ffee","container_config":{"Image":"busybox","Cmd":["touch","/test"],"Hostname":"c0ffee"}}"""),
+        };
+        var inspect = ImageMapper.ToInspect(image, new ApiVersion(1, 44));
+        Assert.Equal(("c0ffee", "busybox"), (inspect.Container, inspect.ContainerConfig.Image));
+        Assert.Equal(["touch", "/test"], inspect.ContainerConfig.Cmd);
+        Assert.Equal("sha256:" + new string('1', 64), inspect.Parent);
+        Assert.Equal(inspect.Parent, ImageMapper.ToSummary(image, new ApiVersion(1, 44)).ParentId);
+
+        var pulled = ImageMapper.ToInspect(image with { Parent = "", ConfigJson = "{}"u8.ToArray() }, new ApiVersion(1, 44));
+        Assert.Equal(("", "", ""), (pulled.Container, pulled.ContainerConfig.Image, pulled.Parent));
+    }
 }

@@ -113,8 +113,11 @@ public sealed class StatsUpdatePruneTests : IAsyncLifetime
         await _server.PostAsync($"/containers/{id}/start");
         var (running, runningJson) = await _server.PostAsync("/v1.44/containers/rz/update", """{"Memory":536870912}""");
         Assert.Equal(HttpStatusCode.Conflict, running.StatusCode);
-        Assert.StartsWith($"Cannot update container {id}: the memory and CPUs of a running containerVM cannot be changed",
+        Assert.StartsWith($"Cannot update container {id}: the memory of a running containerVM can be lowered but not raised above the 268435456 bytes",
             runningJson.GetProperty("message").GetString());
+        var (cpus, cpusJson) = await _server.PostAsync("/v1.44/containers/rz/update", """{"NanoCpus":2000000000}""");
+        Assert.Equal(HttpStatusCode.Conflict, cpus.StatusCode);
+        Assert.StartsWith($"Cannot update container {id}: the CPUs of a running containerVM cannot be changed", cpusJson.GetProperty("message").GetString());
         var (shares, sharesJson) = await _server.PostAsync("/v1.44/containers/rz/update", """{"CpuShares":512}""");
         Assert.Equal(HttpStatusCode.BadRequest, shares.StatusCode);
         Assert.Equal($"Cannot update container {id}: CpuShares cannot be set on a containerVM", sharesJson.GetProperty("message").GetString());
@@ -128,6 +131,23 @@ public sealed class StatsUpdatePruneTests : IAsyncLifetime
         var (stopped, _) = await _server.PostAsync("/v1.44/containers/rz/update", """{"Memory":536870912}""");
         Assert.Equal(HttpStatusCode.OK, stopped.StatusCode);
         Assert.Equal(536870912, _server.Backend.Get(id).Info.Spec.MemoryBytes);
+    }
+
+    [Fact]
+    public async Task Update_lowers_a_running_containers_memory_and_keeps_its_network_endpoints()
+    {
+        string id = await _server.CreateAsync("low", """["sleep"]""", """ "HostConfig":{"Memory":419430400}""");
+        await _server.PostAsync($"/containers/{id}/start");
+        var (_, before) = await _server.GetAsync("/v1.44/containers/low/json");
+        var (response, _) = await _server.PostAsync("/v1.44/containers/low/update", """{"Memory":314572800}""");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(314572800, _server.Backend.Get(id).Info.Spec.MemoryBytes);
+        var (_, after) = await _server.GetAsync("/v1.44/containers/low/json");
+        Assert.Equal(314572800, after.GetProperty("HostConfig").GetProperty("Memory").GetInt64());
+        // The update rewrites the Docker config among the container's annotations, not over the others.
+        Assert.Equal(before.GetProperty("NetworkSettings").GetProperty("Networks").GetRawText(),
+            after.GetProperty("NetworkSettings").GetProperty("Networks").GetRawText());
+        Assert.True(after.GetProperty("NetworkSettings").GetProperty("Networks").EnumerateObject().Any());
     }
 
     [Fact]
@@ -152,7 +172,8 @@ public sealed class StatsUpdatePruneTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var deleted = json.GetProperty("ContainersDeleted").EnumerateArray().Select(e => e.GetString()).ToHashSet();
         Assert.Equal(new HashSet<string?> { gone, also }, deleted);
-        Assert.Equal(0UL, json.GetProperty("SpaceReclaimed").GetUInt64());
+        // The fake's containers each take 4096 bytes of disk (DiskBytes): what removing them frees.
+        Assert.Equal(8192UL, json.GetProperty("SpaceReclaimed").GetUInt64());
         Assert.Equal(new HashSet<string> { keep, running }, _server.Backend.All.Select(c => c.Info.Spec.Id).ToHashSet());
 
         var (_, none) = await _server.PostAsync("/v1.44/containers/prune?filters=" + Uri.EscapeDataString("""{"label":["tier=web"]}"""));

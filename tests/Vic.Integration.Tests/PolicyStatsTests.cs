@@ -111,7 +111,18 @@ public sealed class PolicyStatsTests : IAsyncLifetime
         Assert.Equal("always", await _vch.OkAsync("inspect", "-f", "{{.HostConfig.RestartPolicy.Name}}", id));
         var resize = await _vch.DockerAsync("update", "-m", "512m", "busy");
         Assert.NotEqual(0, resize.ExitCode);
-        Assert.Contains("the memory and CPUs of a running containerVM cannot be changed", resize.Stderr);
+        Assert.Contains("can be lowered but not raised above the 268435456 bytes it started with", resize.Stderr);
+        // Lowering goes through the VM's balloon: the guest kernel's own total shrinks.
+        long before = await MemTotalKiBAsync("busy");
+        Assert.Equal("busy", await _vch.OkAsync("update", "-m", "128m", "busy"));
+        long after = before;
+        for (int i = 0; i < 60 && after > before - 64 * 1024; i++)
+        {
+            await Task.Delay(500);
+            after = await MemTotalKiBAsync("busy");
+        }
+        Assert.True(after <= before - 64 * 1024, $"MemTotal {before} kB before the update, {after} kB after");
+        Assert.Equal("134217728", await _vch.OkAsync("inspect", "-f", "{{.HostConfig.Memory}}", "busy"));
 
         // python3-docker drives the wait conditions the CLI has no flag for.
         string script = $$"""
@@ -130,4 +141,8 @@ public sealed class PolicyStatsTests : IAsyncLifetime
         Assert.True(python.ExitCode == 0, python.ToString());
         Assert.Equal("143 143\nTrue\n143\n", python.Stdout); // SIGTERM ended the shell
     }
+
+    private async Task<long> MemTotalKiBAsync(string container) =>
+        long.Parse((await _vch.OkAsync("exec", container, "awk", "/^MemTotal:/ { print $2 }", "/proc/meminfo")).Trim(),
+            System.Globalization.CultureInfo.InvariantCulture);
 }

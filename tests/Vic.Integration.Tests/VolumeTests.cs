@@ -121,6 +121,11 @@ public sealed class VolumeTests(VolumeVchFixture fixture) : IClassFixture<Volume
         Assert.Equal("written in the vm\n", await File.ReadAllTextAsync(Path.Combine(host, "from-vm")));
         Assert.Equal("1000", (await Shell.RunAsync("stat", ["-c", "%u", Path.Combine(host, "from-vm")])).Stdout.Trim());
 
+        // Two VMs sharing host directories at once (each has its own virtiofsd).
+        string first = await _vch.OkAsync("run", "-d", "-v", host + ":/h", "busybox", "sleep", "600");
+        Assert.Equal("hello from the host", await _vch.OkAsync("run", "--rm", "-v", host + ":/h", "busybox", "cat", "/h/from-host"));
+        await _vch.OkAsync("rm", "-f", first);
+
         var ro = await _vch.DockerAsync("run", "--rm", "--mount", $"type=bind,source={host},target=/h,readonly", "busybox", "rm", "/h/from-host");
         Assert.Contains("Read-only file system", ro.Stderr);
         Assert.True(File.Exists(Path.Combine(host, "from-host")));

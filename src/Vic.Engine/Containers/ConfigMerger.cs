@@ -42,13 +42,15 @@ internal static class ConfigMerger
         return args;
     }
 
-    /// <summary>The process environment dockerd builds: PATH, HOSTNAME (and TERM with a TTY), overridden by Config.Env.</summary>
-    public static List<string> ProcessEnv(ContainerConfig config)
+    /// <summary>The process environment dockerd builds: PATH, HOSTNAME (and TERM with a TTY), then the legacy links'
+    /// variables, all overridden by Config.Env.</summary>
+    public static List<string> ProcessEnv(ContainerConfig config, IEnumerable<string>? linkEnv = null)
     {
         string hostname = string.IsNullOrEmpty(config.Domainname) ? config.Hostname : $"{config.Hostname}.{config.Domainname}";
         var env = new List<string> { "PATH=" + DefaultPath, "HOSTNAME=" + hostname };
         if (config.Tty)
             env.Add("TERM=xterm");
+        env.AddRange(linkEnv ?? []);
         foreach (var entry in config.Env ?? [])
         {
             string key = KeyOf(entry);

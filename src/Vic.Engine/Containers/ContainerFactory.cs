@@ -61,7 +61,7 @@ internal sealed class ContainerFactory(PortLayerServices portLayer, IImageServic
             Process = new ProcessConfig
             {
                 Args = args,
-                Env = ConfigMerger.ProcessEnv(config),
+                Env = ConfigMerger.ProcessEnv(config, attachment.LinkEnv),
                 WorkingDir = config.WorkingDir,
                 User = config.User,
                 AdditionalGroups = hostConfig.GroupAdd ?? [],

@@ -35,6 +35,8 @@ internal sealed class ContainerResolver(PortLayerServices portLayer, Health.Heal
         var byName = all.FirstOrDefault(c => c.Spec.Name == name);
         if (byName is not null)
             return byName;
+        if (ByLinkName(all, name) is { } linked)
+            return linked;
         var byPrefix = all.Where(c => c.Spec.Id.StartsWith(nameOrId, StringComparison.Ordinal)).Take(2).ToList();
         return byPrefix.Count switch
         {
@@ -42,6 +44,15 @@ internal sealed class ContainerResolver(PortLayerServices portLayer, Health.Heal
             0 => throw new NotFoundException("No such container: " + nameOrId),
             _ => throw new InvalidArgumentException("multiple IDs found with provided prefix: " + nameOrId),
         };
+    }
+
+    /// <summary>"P/A", the name a legacy link gives the container it leads to (dockerd resolves it like any name).</summary>
+    private static ContainerInfo? ByLinkName(IReadOnlyList<ContainerInfo> all, string name)
+    {
+        if (LegacyLinks.Split(name) is not var (parentName, alias) || all.FirstOrDefault(c => c.Spec.Name == parentName) is not { } parent)
+            return null;
+        var (target, _) = LegacyLinks.Of(DockerAnnotations.Decode(parent)).FirstOrDefault(l => l.Alias == alias);
+        return target is null ? null : all.FirstOrDefault(c => c.Spec.Name == target);
     }
 
     public async Task<IReadOnlyList<ContainerRecord>> ListAsync(CancellationToken cancellationToken) =>

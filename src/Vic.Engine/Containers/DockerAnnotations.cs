@@ -21,6 +21,16 @@ internal static class DockerAnnotations
         [ImageIdKey] = imageId,
     };
 
+    /// <summary>The container's annotations with its Docker config replaced; the others (its network endpoints...) kept,
+    /// since the port layer stores the whole set as given.</summary>
+    public static Dictionary<string, string> Replace(ContainerRecord c, HostConfig hostConfig)
+    {
+        var all = new Dictionary<string, string>(c.Info.Spec.Annotations);
+        foreach (var (key, value) in Encode(c.Config, hostConfig, c.ImageId))
+            all[key] = value;
+        return all;
+    }
+
     /// <summary>Decodes a container; one made without these annotations (or with damaged ones) gets a config rebuilt from its spec.</summary>
     public static ContainerRecord Decode(ContainerInfo info)
     {

@@ -11,6 +11,7 @@ internal static class ImageMapper
     public static ImageSummary ToSummary(ImageRecord image, ApiVersion version) => new()
     {
         Id = image.Id,
+        ParentId = image.Parent,
         RepoTags = [.. image.RepoTags],
         RepoDigests = [.. image.RepoDigests],
         Created = image.Created.ToUnixTimeSeconds(),
@@ -19,14 +20,20 @@ internal static class ImageMapper
         Labels = image.Config.Labels.Count == 0 ? null : new Dictionary<string, string>(image.Config.Labels),
     };
 
+    /// <summary>
+    /// Image inspect. Container and ContainerConfig (the committing container and its config, from the image config's
+    /// "container" and "container_config") are still sent at API 1.44, which deprecated them; 1.45 drops them.
+    /// </summary>
     public static ImageInspect ToInspect(ImageRecord image, ApiVersion version) => new()
     {
         Id = image.Id,
         RepoTags = [.. image.RepoTags],
         RepoDigests = [.. image.RepoDigests],
+        Parent = image.Parent,
         Comment = image.Comment,
         Created = DockerTime.Rfc3339Nano(image.Created),
-        ContainerConfig = new ContainerConfig(),
+        Container = ConfigString(image, "container"),
+        ContainerConfig = CommittedContainerConfig(image),
         DockerVersion = image.DockerVersion,
         Author = image.Author,
         Config = ToConfig(image.Config),
@@ -37,6 +44,34 @@ internal static class ImageMapper
         RootFS = new RootFs("layers", [.. image.DiffIds]),
         Metadata = new ImageMetadata(DockerTime.Zero),
     };
+
+    private static string ConfigString(ImageRecord image, string name)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(image.ConfigJson);
+            return doc.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
+        }
+        catch (JsonException)
+        {
+            return "";
+        }
+    }
+
+    private static ContainerConfig CommittedContainerConfig(ImageRecord image)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(image.ConfigJson);
+            if (doc.RootElement.TryGetProperty("container_config", out var value) && value.ValueKind == JsonValueKind.Object)
+                return value.Deserialize(EngineJson.Default.ContainerConfig) ?? new ContainerConfig();
+        }
+        catch (JsonException)
+        {
+            // A builder's container_config we cannot read: shown empty, as for an image that has none.
+        }
+        return new ContainerConfig();
+    }
 
     public static ContainerConfig ToConfig(ImageConfig config) => new()
     {

@@ -5,8 +5,9 @@ using Vic.PortLayer;
 namespace Vic.Engine.Networks;
 
 /// <summary>What a new container gets from its network settings: endpoints (kept in its annotations), the NICs,
-/// resolv.conf and /etc/hosts lines its VM is given.</summary>
-internal sealed record NetworkAttachment(List<EndpointRecord> Endpoints, List<NicSpec> Nics, DnsConfig? Dns, List<HostAlias> ExtraHosts);
+/// resolv.conf and /etc/hosts lines its VM is given, and the environment its legacy links add.</summary>
+internal sealed record NetworkAttachment(List<EndpointRecord> Endpoints, List<NicSpec> Nics, DnsConfig? Dns, List<HostAlias> ExtraHosts,
+    List<string> LinkEnv);
 
 /// <summary>Turns HostConfig.NetworkMode, NetworkingConfig, --dns*, --add-host into a <see cref="NetworkAttachment"/>.</summary>
 internal static class ContainerNetworking
@@ -21,12 +22,12 @@ internal static class ContainerNetworking
         {
             if (requested.Count > 0)
                 throw new InvalidArgumentException("conflicting options: container cannot be connected to other networks with network mode none");
-            return new NetworkAttachment([], [], null, extraHosts);
+            return new NetworkAttachment([], [], null, extraHosts, []);
         }
         if (mode == "host" || mode.StartsWith("container:", StringComparison.Ordinal))
             throw new InvalidArgumentException($"network mode \"{mode}\" is not supported: every container is a VM with its own network stack; use a bridge network and published ports");
         if (!networks.Available)
-            return new NetworkAttachment([], [], null, extraHosts);
+            return new NetworkAttachment([], [], null, extraHosts, []);
 
         string primaryName = mode is "default" or "" ? NetworkService.DefaultNetworkName : mode;
         var primary = networks.Find(primaryName);
@@ -61,7 +62,9 @@ internal static class ContainerNetworking
             endpoints.Add(endpoint);
         }
 
-        // --link on the default bridge (legacy links): /etc/hosts lines with the linked container's address there.
+        // --link on the default bridge (legacy links): /etc/hosts lines with the linked container's address there,
+        // and the linked container's name, address, ports and environment as variables.
+        var linkEnv = new List<string>();
         if (primary.IsDefaultBridge && links.Count > 0)
         {
             var onBridge = await networks.EndpointsOnAsync(primary.Id, cancellationToken);
@@ -71,6 +74,8 @@ internal static class ContainerNetworking
                 if (linked.Container is null)
                     throw new NotFoundException($"could not get container for {target}");
                 extraHosts.Add(new HostAlias(linked.Endpoint.IPAddress, alias == target ? [alias] : [alias, target]));
+                var child = Containers.DockerAnnotations.Decode(linked.Container).Config;
+                linkEnv.AddRange(LegacyLinkEnv.For($"/{name}/{alias}", linked.Endpoint.IPAddress, child));
             }
         }
 
@@ -99,7 +104,7 @@ internal static class ContainerNetworking
             Ipv4Subnet.ParseAddress(server, "DNS server address");
         string gatewayForHost = endpoints[0].Gateway;
         extraHosts = extraHosts.Select(h => h.Address == "host-gateway" ? h with { Address = gatewayForHost } : h).ToList();
-        return new NetworkAttachment(endpoints, nics, dns, extraHosts);
+        return new NetworkAttachment(endpoints, nics, dns, extraHosts, linkEnv);
     }
 
     private sealed record EndpointRequest(List<string> Aliases, string? Address, List<string> Links, List<string> LinkLocalIPs,

@@ -39,6 +39,7 @@ internal sealed class CommitRoutes(PortLayerServices portLayer, IImageService im
             Comment = RequestValues.String(query, "comment") ?? "",
             CreatedBy = string.Join(' ', c.Info.Spec.Process.Args),
             ContainerId = c.Id,
+            ContainerConfigJson = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(c.Config, EngineJson.Default.ContainerConfig),
             References = reference is null ? [] : [reference],
         };
         ImageRecord created;

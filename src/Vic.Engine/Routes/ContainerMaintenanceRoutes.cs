@@ -63,7 +63,7 @@ internal sealed class ContainerMaintenanceRoutes(PortLayerServices portLayer, Co
             Restart = restartChanged ? RestartPolicies.ToSpec(hc.RestartPolicy) : null,
             MemoryBytes = hc.Memory != c.HostConfig.Memory ? memory : null,
             Cpus = body.NanoCpus != 0 || body.CpuQuota != 0 || body.CpusetCpus.Length > 0 ? cpus : null,
-            Annotations = DockerAnnotations.Encode(c.Config, hc, c.ImageId),
+            Annotations = DockerAnnotations.Replace(c, hc),
         };
         await portLayer.Containers.UpdateAsync(c.Id, update, context.RequestAborted);
         await DockerResults.WriteJsonAsync(context, new ContainerUpdateResponse([]), EngineJson.Default.ContainerUpdateResponse);
@@ -84,6 +84,7 @@ internal sealed class ContainerMaintenanceRoutes(PortLayerServices portLayer, Co
     {
         var filter = PruneFilter.Parse(RequestValues.String(context.Request.Query, "filters"), time.GetUtcNow());
         var deleted = new List<string>();
+        ulong reclaimed = 0;
         foreach (var c in await resolver.ListAsync(context.RequestAborted))
         {
             if (c.IsRunning || !filter.Matches(c))
@@ -92,6 +93,7 @@ internal sealed class ContainerMaintenanceRoutes(PortLayerServices portLayer, Co
             {
                 await portLayer.Containers.RemoveAsync(c.Id, force: false, context.RequestAborted);
                 deleted.Add(c.Id);
+                reclaimed += (ulong)(c.Info.DiskBytes ?? 0);
             }
             catch (Exception e) when (e is NotFoundException or ConflictException)
             {
@@ -99,6 +101,6 @@ internal sealed class ContainerMaintenanceRoutes(PortLayerServices portLayer, Co
             }
         }
         await DockerResults.WriteJsonAsync(context,
-            new ContainerPruneResponse(deleted.Count == 0 ? null : deleted, 0), EngineJson.Default.ContainerPruneResponse);
+            new ContainerPruneResponse(deleted.Count == 0 ? null : deleted, reclaimed), EngineJson.Default.ContainerPruneResponse);
     }
 }

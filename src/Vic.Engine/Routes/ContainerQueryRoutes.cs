@@ -30,7 +30,12 @@ internal sealed class ContainerQueryRoutes(
             RequestValues.Int(query, "limit") ?? -1, context.RequestAborted);
         var now = time.GetUtcNow();
         var volumes = await VolumesByNameAsync(matches.Any(c => c.Info.Spec.Mounts.Count > 0), context.RequestAborted);
-        var list = matches.Select(c => NetworkMapper.WithNetworks(ContainerMapper.ToSummary(c, now) with { Mounts = VolumeMapper.ToMountPoints(c.Info.Spec.Mounts, volumes) }, c, ports.PortsOf(c.Id))).ToList();
+        var linkNames = LegacyLinks.NamesByTarget(all);
+        var list = matches.Select(c => NetworkMapper.WithNetworks(ContainerMapper.ToSummary(c, now) with
+        {
+            Names = ["/" + c.Name, .. linkNames[c.Name]],
+            Mounts = VolumeMapper.ToMountPoints(c.Info.Spec.Mounts, volumes),
+        }, c, ports.PortsOf(c.Id))).ToList();
         if (RequestValues.Bool(query, "size"))
         {
             // One at a time: each measure may boot a VM, and the host's CPUs are shared with the containers.

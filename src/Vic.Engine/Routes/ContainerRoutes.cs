@@ -23,7 +23,10 @@ internal sealed class ContainerRoutes(
         routes.MapPost("/containers/{id}/stop", StopAsync);
         routes.MapPost("/containers/{id}/restart", RestartAsync);
         routes.MapPost("/containers/{id}/kill", KillAsync);
-        routes.MapDelete("/containers/{id}", RemoveAsync);
+        routes.MapDelete("/containers/{id}", context => RemoveAsync(context, Id(context)));
+        // A legacy link's name ("P/A") names the container it leads to; with link=true the link goes, not the container.
+        routes.MapDelete("/containers/{parent}/{alias}", context =>
+            RemoveAsync(context, $"{RequestValues.Route(context, "parent")}/{RequestValues.Route(context, "alias")}"));
         routes.MapPost("/containers/{id}/rename", RenameAsync);
         routes.MapPost("/containers/{id}/resize", ResizeAsync);
         routes.MapPost("/containers/{id}/pause", PauseAsync);
@@ -158,9 +161,15 @@ internal sealed class ContainerRoutes(
         await DockerResults.WriteStatusAsync(context, StatusCodes.Status204NoContent);
     }
 
-    private async Task RemoveAsync(HttpContext context)
+    private async Task RemoveAsync(HttpContext context, string name)
     {
-        var c = await resolver.ResolveAsync(Id(context), context.RequestAborted);
+        var c = await resolver.ResolveAsync(name, context.RequestAborted);
+        if (RequestValues.Bool(context.Request.Query, "link"))
+        {
+            await RemoveLinkAsync(name, context.RequestAborted);
+            await DockerResults.WriteStatusAsync(context, StatusCodes.Status204NoContent);
+            return;
+        }
         bool force = RequestValues.Bool(context.Request.Query, "force");
         if (c.IsRunning && !force)
             throw new ConflictException(
@@ -170,6 +179,17 @@ internal sealed class ContainerRoutes(
         if (RequestValues.Bool(context.Request.Query, "v"))
             await Volumes.AnonymousVolumes.RemoveAsync(portLayer.Volumes, c.Info.Spec.Mounts);
         await DockerResults.WriteStatusAsync(context, StatusCodes.Status204NoContent);
+    }
+
+    /// <summary>docker rm --link P/A: P's HostConfig loses the link; both containers stay. dockerd answers a plain name
+    /// with a 500, as it does.</summary>
+    private async Task RemoveLinkAsync(string name, CancellationToken cancellationToken)
+    {
+        if (LegacyLinks.Split(name) is not var (parentName, alias))
+            throw new InternalException("Conflict, cannot remove the default link name of the container");
+        var parent = await resolver.ResolveAsync(parentName, cancellationToken);
+        if (LegacyLinks.Without(parent, alias) is { } hostConfig)
+            await Lifecycle.UpdateMetadataAsync(parent.Id, parent.Name, DockerAnnotations.Replace(parent, hostConfig), cancellationToken);
     }
 
     private async Task RenameAsync(HttpContext context)

@@ -11,8 +11,8 @@ using Vic.PortLayer;
 namespace Vic.Engine.Routes;
 
 /// <summary>
-/// docker system df. Sizes are what the datastore holds: layer disks for images, volume disks' allocated bytes;
-/// a container's writable disk is not measured (SizeRw stays 0), as the port layer does not report it yet.
+/// docker system df. Sizes are what the datastore holds: layer disks for images, volume disks' allocated bytes,
+/// a container's own disk as SizeRw (SizeRootFs adds its image's size, as dockerd's does).
 /// </summary>
 internal sealed class DiskUsageRoutes(PortLayerServices portLayer, IImageService images, ContainerResolver containers, TimeProvider time) : IRouteGroup
 {
@@ -36,7 +36,11 @@ internal sealed class DiskUsageRoutes(PortLayerServices portLayer, IImageService
         {
             LayersSize = layers.Sum(l => l.DiskBytes),
             Images = imageList,
-            Containers = all.Select(c => ContainerMapper.ToSummary(c, now) with { SizeRw = 0, SizeRootFs = 0 }).ToList(),
+            Containers = all.Select(c => ContainerMapper.ToSummary(c, now) with
+            {
+                SizeRw = c.Info.DiskBytes ?? 0,
+                SizeRootFs = (c.Info.DiskBytes ?? 0) + (imageList.FirstOrDefault(i => i.Id == c.ImageId)?.Size ?? 0),
+            }).ToList(),
             Volumes = volumes,
         }, EngineJson.Default.DiskUsage);
     }

@@ -54,7 +54,7 @@ internal sealed class ImageCreator(ImageCatalog catalog, BlobStore blobs, LayerI
             new LoadProgress(new Progress<ProgressMessage>(), time),
             pin,
             cancellationToken);
-        await committer.CommitAsync(imageId, config, plans, import, references, cancellationToken);
+        await committer.CommitAsync(imageId, config, plans, import, references, cancellationToken, parent: request.ParentImageId);
         Log.ImageStored(logger, imageId, references.Count == 0 ? "(untagged)" : references[0].ToString());
         var repositories = await catalog.ReadRepositoriesAsync(cancellationToken);
         return await ImageRecords.ReadAsync(catalog, imageId, repositories, cancellationToken)
@@ -88,6 +88,8 @@ internal sealed class ImageCreator(ImageCatalog catalog, BlobStore blobs, LayerI
         Set(root, "author", request.Author);
         Set(root, "comment", request.Comment);
         root.Remove("container_config");
+        if (request.ContainerConfigJson is { } containerConfig)
+            root["container_config"] = JsonNode.Parse(containerConfig);
         Set(root, "container", request.ContainerId ?? "");
         root["config"] = JsonSerializer.SerializeToNode(ToRunConfig(request.Config), RegistryJson.Default.RunConfigJson);
         root["rootfs"] = new JsonObject { ["type"] = "layers", ["diff_ids"] = new JsonArray(diffIds.Select(d => (JsonNode?)d).ToArray()) };

@@ -23,6 +23,10 @@ public sealed record NewImage
     /// <summary>The committed container's ID (the config's "container"); null for import.</summary>
     public string? ContainerId { get; init; }
 
+    /// <summary>The committed container's configuration as a JSON object (the config's "container_config", as dockerd
+    /// writes it for a commit); null for import.</summary>
+    public byte[]? ContainerConfigJson { get; init; }
+
     /// <summary>"repo[:tag]" references to point at the new image; none leaves it untagged.</summary>
     public IReadOnlyList<string> References { get; init; } = [];
 

@@ -12,6 +12,9 @@ internal sealed record StoredImage
 
     /// <summary>When this VCH first stored the image (the config's "created" is when it was built).</summary>
     public required DateTimeOffset Stored { get; init; }
+
+    /// <summary>The local image this one was committed on top of; null for pulled, loaded and imported images.</summary>
+    public string? Parent { get; init; }
 }
 
 /// <summary>One layer of an image: its chain ID (the layer store's name), diff ID and uncompressed size.</summary>

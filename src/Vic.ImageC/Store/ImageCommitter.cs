@@ -10,7 +10,8 @@ internal sealed class ImageCommitter(ImageCatalog catalog, BlobStore blobs, Time
     /// <summary>
     /// Adopts the kept blobs, writes the image (unless present) and points <paramref name="references"/> at it.
     /// Returns, per reference, the image ID it pointed at before (null when new). A pull passes the manifest it
-    /// pulled (kept unless the image has one) and the repository its blobs came from (a mount source for pushes).
+    /// pulled (kept unless the image has one) and the repository its blobs came from (a mount source for pushes);
+    /// a commit passes the image it was made on top of (its local parent, as dockerd records it).
     /// </summary>
     public async Task<IReadOnlyList<(ImageReference Reference, string? Previous)>> CommitAsync(
         string imageId,
@@ -20,7 +21,8 @@ internal sealed class ImageCommitter(ImageCatalog catalog, BlobStore blobs, Time
         IReadOnlyList<ImageReference> references,
         CancellationToken cancellationToken,
         StoredManifest? manifest = null,
-        (string Repository, IReadOnlyList<string> BlobDigests)? source = null)
+        (string Repository, IReadOnlyList<string> BlobDigests)? source = null,
+        string? parent = null)
     {
         using var locked = await catalog.LockAsync(cancellationToken);
         // Past this point the commit runs to the end: a half-written commit would be worse than a late one.
@@ -39,7 +41,7 @@ internal sealed class ImageCommitter(ImageCatalog catalog, BlobStore blobs, Time
         }
         if (await catalog.ReadImageAsync(imageId, token) is null)
         {
-            await catalog.WriteImageAsync(imageId, config, new StoredImage { Layers = layers, Stored = time.GetUtcNow() }, token);
+            await catalog.WriteImageAsync(imageId, config, new StoredImage { Layers = layers, Stored = time.GetUtcNow(), Parent = parent }, token);
         }
         if (manifest is not null && await catalog.ReadManifestAsync(imageId, token) is null)
         {

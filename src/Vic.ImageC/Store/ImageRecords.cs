@@ -42,6 +42,7 @@ internal static class ImageRecords
             RepoDigests = digests,
             Created = ParseCreated(config.Created) ?? image.Stored,
             Size = image.Layers.Sum(l => l.Size),
+            Parent = image.Parent ?? "",
             Architecture = config.Architecture ?? "",
             Os = config.Os ?? "",
             Author = config.Author ?? "",

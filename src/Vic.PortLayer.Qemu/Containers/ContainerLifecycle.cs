@@ -204,11 +204,10 @@ internal sealed class ContainerLifecycle(
         try
         {
             ContainerSpec spec = entry.Record.Spec;
-            bool resize = (update.MemoryBytes is { } m && m != spec.MemoryBytes) || (update.Cpus is { } c && c != spec.Cpus);
-            // A running VM's memory and CPUs are fixed at boot (no balloon or hotplug on microvm): refuse, change nothing.
-            if (resize && entry.IsRunning)
+            // A running VM's CPUs are fixed at boot (no CPU hotplug on microvm): refuse, change nothing.
+            if (update.Cpus is { } c && c != spec.Cpus && entry.IsRunning)
                 throw new ConflictException(
-                    $"Cannot update container {id}: the memory and CPUs of a running containerVM cannot be changed; stop the container, update it, then start it");
+                    $"Cannot update container {id}: the CPUs of a running containerVM cannot be changed; stop the container, update it, then start it");
             var updated = spec with
             {
                 Restart = update.Restart ?? spec.Restart,
@@ -217,6 +216,9 @@ internal sealed class ContainerLifecycle(
                 Annotations = update.Annotations is null ? spec.Annotations : new Dictionary<string, string>(update.Annotations),
             };
             ContainerSpecValidator.Validate(updated, host.MemoryBytes, host.Cpus);
+            // Its memory can go down (and back up to what it booted with) through the balloon, before anything is saved.
+            if (updated.MemoryBytes != spec.MemoryBytes && entry.IsRunning)
+                await runner.SetRunningMemoryAsync(entry, updated.MemoryBytes > 0 ? updated.MemoryBytes : options.DefaultMemoryBytes, cancellationToken);
             await registry.SaveAsync(entry, entry.Record with { Spec = updated }, cancellationToken);
             if (update.Restart is { } restart && restart != spec.Restart)
                 await runner.PushRestartPolicyAsync(entry, restart, cancellationToken);

@@ -63,7 +63,16 @@ internal sealed class ContainerRegistry(DatastoreLayout layout, TimeProvider tim
             Created = r.Created,
             Location = entry.Directory,
             LogPath = entry.LogPath,
+            DiskBytes = DiskBytes(entry.Directory),
         };
+    }
+
+    /// <summary>The length of the container's qcow2 (its clusters and their tables: it grows as the container writes);
+    /// null while it does not exist yet.</summary>
+    private static long? DiskBytes(string directory)
+    {
+        var disk = new FileInfo(Path.Combine(directory, DatastoreLayout.DiskFile));
+        return disk.Exists ? disk.Length : null;
     }
 
     /// <summary>Raises StateChanged; a throwing subscriber is logged and cannot break the backend's bookkeeping.</summary>

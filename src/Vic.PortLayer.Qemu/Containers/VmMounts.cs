@@ -13,8 +13,13 @@ internal sealed record VmMounts(IReadOnlyList<VmDisk> Disks, IReadOnlyList<VmSha
 {
     public static readonly VmMounts None = new([], [], [], []);
 
-    /// <summary>Socket of the n-th share, relative to the VM directory (QEMU and virtiofsd run there).</summary>
-    public static string ShareSocket(int index) => $"fs{index}.sock";
+    /// <summary>
+    /// Socket of the n-th share, relative to the VM directory (QEMU and virtiofsd run there: an absolute path would pass
+    /// the 108-byte limit of a socket address). It carries the container's ID because virtiofsd names and locks its pid
+    /// file after the socket path as given (/run/virtiofsd/&lt;path&gt;.pid): with one name for all, a second VM with a
+    /// bind mount could not start while another one's virtiofsd lived ("Cannot lock pid file").
+    /// </summary>
+    public static string ShareSocket(string containerId, int index) => $"fs-{containerId}-{index}.sock";
 
     public static VmMounts Plan(ContainerSpec spec, VolumeStore volumes)
     {
@@ -33,7 +38,7 @@ internal sealed record VmMounts(IReadOnlyList<VmDisk> Disks, IReadOnlyList<VmSha
                     // Each mount of a shared volume is a share of its own: virtio-fs tags are cheap, and a read-only
                     // mount beside a writing one needs nothing from the other.
                     string sharedTag = $"vicfs{shares.Count}";
-                    shares.Add(new VmShare(ShareSocket(shares.Count), sharedTag));
+                    shares.Add(new VmShare(ShareSocket(spec.Id, shares.Count), sharedTag));
                     sources.Add(directory);
                     mounts.Add(new MountPointSpec { Kind = MountSourceKind.Virtiofs, Source = sharedTag, Target = m.Target, ReadOnly = m.ReadOnly, CopyUp = !m.NoCopy });
                     break;
@@ -50,7 +55,7 @@ internal sealed record VmMounts(IReadOnlyList<VmDisk> Disks, IReadOnlyList<VmSha
                     break;
                 case MountKind.Bind:
                     string tag = $"vicfs{shares.Count}";
-                    shares.Add(new VmShare(ShareSocket(shares.Count), tag));
+                    shares.Add(new VmShare(ShareSocket(spec.Id, shares.Count), tag));
                     sources.Add(m.Source);
                     mounts.Add(new MountPointSpec { Kind = MountSourceKind.Virtiofs, Source = tag, Target = m.Target, ReadOnly = m.ReadOnly, Flags = m.Flags });
                     break;

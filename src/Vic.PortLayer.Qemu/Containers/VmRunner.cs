@@ -225,6 +225,25 @@ internal sealed class VmRunner(
         await registry.SaveAsync(entry, entry.Record with { Status = entry.Record.Status with { State = ContainerRunState.Running } }, CancellationToken.None);
     }
 
+    /// <summary>
+    /// Sets a running VM's memory to <paramref name="bytes"/> through its balloon (QMP "balloon"): the guest's
+    /// virtio_balloon driver takes the difference out of the kernel's managed memory, so the container sees less, as a
+    /// lowered memory limit means. A VM cannot be given more than it booted with (microvm has no memory hotplug): that
+    /// is refused. Call with the entry's lock held; the next boot uses the spec's memory and no balloon.
+    /// </summary>
+    public async Task SetRunningMemoryAsync(ContainerEntry entry, long bytes, CancellationToken cancellationToken)
+    {
+        var summary = await QmpClient.ExecuteAsync(entry.Directory, "query-memory-size-summary", KillGrace, cancellationToken)
+            ?? throw new InternalException($"Cannot update container {entry.Id}: the hypervisor did not answer");
+        long booted = summary.GetProperty("base-memory").GetInt64();
+        if (bytes > booted)
+            throw new ConflictException($"Cannot update container {entry.Id}: the memory of a running containerVM can be lowered " +
+                $"but not raised above the {booted} bytes it started with; stop the container, update it, then start it");
+        var arguments = new System.Text.Json.Nodes.JsonObject { ["value"] = bytes };
+        if (await QmpClient.ExecuteAsync(entry.Directory, "balloon", KillGrace, cancellationToken, arguments) is null)
+            throw new InternalException($"Cannot update container {entry.Id}: the hypervisor did not answer");
+    }
+
     /// <summary>A stop of a paused container resumes it first, so the stop signal can be handled.</summary>
     private async Task ResumeIfPausedAsync(ContainerEntry entry, CancellationToken cancellationToken)
     {

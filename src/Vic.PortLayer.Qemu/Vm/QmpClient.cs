@@ -15,10 +15,11 @@ internal static class QmpClient
         await ExecuteAsync(vmDirectory, "quit", timeout, cancellationToken) is not null;
 
     /// <summary>
-    /// Runs one argument-less QMP command ("stop", "cont", "query-status", "query-blockstats"...) and returns its
+    /// Runs one QMP command ("stop", "cont", "query-status", "balloon"...) with its arguments, if any, and returns its
     /// "return" value; null when the socket is gone, QEMU refused the command or did not answer in time.
     /// </summary>
-    public static async Task<JsonElement?> ExecuteAsync(string vmDirectory, string command, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<JsonElement?> ExecuteAsync(string vmDirectory, string command, TimeSpan timeout, CancellationToken cancellationToken,
+        System.Text.Json.Nodes.JsonObject? arguments = null)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
@@ -30,8 +31,11 @@ internal static class QmpClient
             await ReadReplyAsync(reader, deadline.Token); // greeting
             await stream.WriteAsync("{\"execute\":\"qmp_capabilities\"}\n"u8.ToArray(), deadline.Token);
             await ReadReplyAsync(reader, deadline.Token);
-            // Commands are the backend's own constants, never user input.
-            await stream.WriteAsync(Encoding.UTF8.GetBytes($"{{\"execute\":\"{command}\"}}\n"), deadline.Token);
+            // Commands are the backend's own constants, never user input; arguments are serialized, never spliced.
+            var request = new System.Text.Json.Nodes.JsonObject { ["execute"] = command };
+            if (arguments is not null)
+                request["arguments"] = arguments;
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(request.ToJsonString() + "\n"), deadline.Token);
             return await ReadReplyAsync(reader, deadline.Token);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or JsonException)

@@ -26,6 +26,7 @@ internal sealed partial class FakeBackend
                 throw new InvalidArgumentException($"exec: \"{args[0]}\": permission denied");
             }
             c.Runs++;
+            c.BootMemoryBytes = c.Info.Spec.MemoryBytes;
             c.StdinClosed = false;
             c.RunCancel = new CancellationTokenSource();
             c.Info = c.Info with

@@ -46,9 +46,13 @@ internal sealed partial class FakeBackend : IContainerStats
         lock (c)
         {
             var spec = c.Info.Spec;
-            bool resize = (update.MemoryBytes is { } m && m != spec.MemoryBytes) || (update.Cpus is { } n && n != spec.Cpus);
-            if (resize && c.State is ContainerRunState.Running or ContainerRunState.Paused)
-                throw new ConflictException($"Cannot update container {id}: the memory and CPUs of a running containerVM cannot be changed; stop the container, update it, then start it");
+            // As the QEMU backend: a running VM keeps its CPUs; its memory goes down (balloon), never above its boot size.
+            bool running = c.State is ContainerRunState.Running or ContainerRunState.Paused;
+            if (running && update.Cpus is { } n && n != spec.Cpus)
+                throw new ConflictException($"Cannot update container {id}: the CPUs of a running containerVM cannot be changed; stop the container, update it, then start it");
+            if (running && update.MemoryBytes is { } m && m > c.BootMemoryBytes)
+                throw new ConflictException($"Cannot update container {id}: the memory of a running containerVM can be lowered " +
+                    $"but not raised above the {c.BootMemoryBytes} bytes it started with; stop the container, update it, then start it");
             c.Info = c.Info with
             {
                 Spec = spec with

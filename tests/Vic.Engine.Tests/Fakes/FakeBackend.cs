@@ -51,6 +51,7 @@ internal sealed partial class FakeBackend : IContainerLifecycle, IContainerInter
                 Created = DateTimeOffset.UtcNow,
                 LogPath = $"/fake/datastore/{spec.Id}/output.log",
                 Location = $"/fake/datastore/{spec.Id}",
+                DiskBytes = 4096,
             };
             _containers[spec.Id] = new FakeContainer(info);
             Raise(spec.Id, ContainerRunState.Created, 0);

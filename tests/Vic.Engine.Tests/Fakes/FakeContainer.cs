@@ -12,6 +12,8 @@ internal sealed class FakeContainer(ContainerInfo info)
     public List<int> Signals { get; } = [];
     public (ushort Rows, ushort Columns)? Size { get; set; }
     public int Runs { get; set; }
+    /// <summary>The memory its current run started with: a running VM's can go down from it, never above.</summary>
+    public long BootMemoryBytes { get; set; }
     public bool Removed { get; set; }
     public CancellationTokenSource? RunCancel { get; set; }
 
