@@ -30,34 +30,39 @@ internal sealed record VmMounts(IReadOnlyList<VmDisk> Disks, IReadOnlyList<VmSha
         var shares = new List<VmShare>();
         var sources = new List<string>();
         var mounts = new List<MountPointSpec>();
+        // A virtio-fs share of a host directory; returns the tag the tether mounts it by.
+        string Share(string source)
+        {
+            string tag = $"vicfs{shares.Count}";
+            shares.Add(new VmShare(ShareSocket(spec.Id, shares.Count), tag));
+            sources.Add(source);
+            return tag;
+        }
         foreach (MountSpec m in spec.Mounts)
         {
             switch (m.Kind)
             {
-                case MountKind.Volume when volumes.AttachmentOf(m.Source) is (string directory, true):
-                    // Each mount of a shared volume is a share of its own: virtio-fs tags are cheap, and a read-only
-                    // mount beside a writing one needs nothing from the other.
-                    string sharedTag = $"vicfs{shares.Count}";
-                    shares.Add(new VmShare(ShareSocket(spec.Id, shares.Count), sharedTag));
-                    sources.Add(directory);
-                    mounts.Add(new MountPointSpec { Kind = MountSourceKind.Virtiofs, Source = sharedTag, Target = m.Target, ReadOnly = m.ReadOnly, CopyUp = !m.NoCopy });
-                    break;
                 case MountKind.Volume:
+                    var (path, shared) = volumes.AttachmentOf(m.Source);
+                    if (shared)
+                    {
+                        // Each mount of a shared volume is a share of its own: virtio-fs tags are cheap, and a read-only
+                        // mount beside a writing one needs nothing from the other.
+                        mounts.Add(new MountPointSpec { Kind = MountSourceKind.Virtiofs, Source = Share(path), Target = m.Target, ReadOnly = m.ReadOnly, CopyUp = !m.NoCopy });
+                        break;
+                    }
                     if (!deviceOf.TryGetValue(m.Source, out string? device))
                     {
                         // One disk per volume, read-only only when every mount of it is (the kernel shares the superblock).
                         bool readOnly = spec.Mounts.Where(o => o.Kind == MountKind.Volume && o.Source == m.Source).All(o => o.ReadOnly);
-                        disks.Add(new VmDisk(volumes.DiskOf(m.Source), "raw", readOnly));
+                        disks.Add(new VmDisk(path, "raw", readOnly));
                         device = $"/dev/vd{(char)('a' + disks.Count)}";
                         deviceOf[m.Source] = device;
                     }
                     mounts.Add(new MountPointSpec { Kind = MountSourceKind.Disk, Source = device, Target = m.Target, ReadOnly = m.ReadOnly, CopyUp = !m.NoCopy });
                     break;
                 case MountKind.Bind:
-                    string tag = $"vicfs{shares.Count}";
-                    shares.Add(new VmShare(ShareSocket(spec.Id, shares.Count), tag));
-                    sources.Add(m.Source);
-                    mounts.Add(new MountPointSpec { Kind = MountSourceKind.Virtiofs, Source = tag, Target = m.Target, ReadOnly = m.ReadOnly, Flags = m.Flags });
+                    mounts.Add(new MountPointSpec { Kind = MountSourceKind.Virtiofs, Source = Share(m.Source), Target = m.Target, ReadOnly = m.ReadOnly, Flags = m.Flags });
                     break;
                 case MountKind.Tmpfs:
                     mounts.Add(new MountPointSpec { Kind = MountSourceKind.Tmpfs, Target = m.Target, ReadOnly = m.ReadOnly, Flags = m.Flags, Options = TmpfsOptions(m) });

@@ -58,7 +58,7 @@ internal sealed partial class VolumeStore(
         try
         {
             // dockerd answers a create of an existing name with the existing volume.
-            if (Find(name) is { } existing)
+            if (Find(name, measured: true) is { } existing)
                 return existing;
             string work = DatastoreLayout.NewTempDir(store.Location);
             Directory.CreateDirectory(work);
@@ -81,7 +81,7 @@ internal sealed partial class VolumeStore(
                 Directory.Move(work, dir);
                 AtomicFile.FsyncDirectory(store.Location);
                 Log.VolumeCreated(logger, name, store.Label, capacity);
-                return ToInfo(store, dir, meta);
+                return ToInfo(store, dir, meta, measured: true);
             }
             catch
             {
@@ -96,7 +96,7 @@ internal sealed partial class VolumeStore(
     }
 
     public Task<VolumeInfo> InspectAsync(string name, CancellationToken cancellationToken) =>
-        Task.FromResult(Find(name) ?? throw new NotFoundException($"get {name}: no such volume"));
+        Task.FromResult(Find(name, measured: true) ?? throw new NotFoundException($"get {name}: no such volume"));
 
     public Task<IReadOnlyList<VolumeInfo>> ListAsync(CancellationToken cancellationToken)
     {
@@ -107,7 +107,7 @@ internal sealed partial class VolumeStore(
                 continue;
             foreach (string dir in Directory.EnumerateDirectories(store.Location))
             {
-                if (!Path.GetFileName(dir).StartsWith('.') && Read(store, dir) is { } info)
+                if (!Path.GetFileName(dir).StartsWith('.') && Read(store, dir, measured: true) is { } info)
                     all.Add(info);
             }
         }
@@ -141,10 +141,6 @@ internal sealed partial class VolumeStore(
     public Task<IReadOnlyList<string>> UsersAsync(string name, CancellationToken cancellationToken) =>
         Task.FromResult(UsersOf(name));
 
-    /// <summary>The disk of an existing volume, for attaching it to a VM. Throws NotFound.</summary>
-    public string DiskOf(string name) =>
-        Path.Combine((Find(name) ?? throw new NotFoundException($"get {name}: no such volume")).Location, DiskFile);
-
     /// <summary>
     /// How a VM gets an existing volume: its disk, or for a shared volume the host directory to share. Throws NotFound.
     /// </summary>
@@ -174,7 +170,11 @@ internal sealed partial class VolumeStore(
     private IReadOnlyList<string> UsersOf(string name) =>
         containers().Where(c => c.Mounts.Any(m => m.Kind == MountKind.Volume && m.Source == name)).Select(c => c.Id).Order(StringComparer.Ordinal).ToList();
 
-    private VolumeInfo? Find(string name)
+    /// <param name="measured">
+    /// Whether AllocatedBytes is wanted (answers to the API). The lookups a container start makes leave it out: for a
+    /// shared volume it means walking the whole directory.
+    /// </param>
+    private VolumeInfo? Find(string name, bool measured = false)
     {
         // Names are checked first: a name is also a path segment.
         if (name.Length < 2 || name.Contains('/') || name.StartsWith('.'))
@@ -182,18 +182,18 @@ internal sealed partial class VolumeStore(
         foreach (var store in stores)
         {
             string dir = Path.Combine(store.Location, name);
-            if (Directory.Exists(dir) && Read(store, dir) is { } info)
+            if (Directory.Exists(dir) && Read(store, dir, measured) is { } info)
                 return info;
         }
         return null;
     }
 
-    private static VolumeInfo? Read(VolumeStoreInfo store, string dir)
+    private static VolumeInfo? Read(VolumeStoreInfo store, string dir, bool measured)
     {
         try
         {
             var meta = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(dir, MetaFile)), QemuJson.Default.VolumeMeta);
-            return meta is null ? null : ToInfo(store, dir, meta);
+            return meta is null ? null : ToInfo(store, dir, meta, measured);
         }
         catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
         {
@@ -201,14 +201,15 @@ internal sealed partial class VolumeStore(
         }
     }
 
-    private static VolumeInfo ToInfo(VolumeStoreInfo store, string dir, VolumeMeta meta) => new()
+    private static VolumeInfo ToInfo(VolumeStoreInfo store, string dir, VolumeMeta meta, bool measured) => new()
     {
         Name = meta.Name,
         Store = store.Label,
         Location = dir,
         CapacityBytes = meta.CapacityBytes,
         Shared = store.Shared,
-        AllocatedBytes = store.Shared ? TreeAllocatedBytes(Path.Combine(dir, SharedDataDir)) : AllocatedBytes(Path.Combine(dir, DiskFile)),
+        AllocatedBytes = !measured ? 0
+            : store.Shared ? TreeAllocatedBytes(Path.Combine(dir, SharedDataDir)) : AllocatedBytes(Path.Combine(dir, DiskFile)),
         Created = meta.Created,
         Labels = meta.Labels,
         Options = meta.Options,

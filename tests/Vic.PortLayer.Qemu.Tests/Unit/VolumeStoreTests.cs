@@ -144,7 +144,7 @@ public sealed class VolumeStoreTests : IDisposable
             ],
         };
         var plan = VmMounts.Plan(spec, _store);
-        Assert.Equal([(_store.DiskOf("v1"), false), (_store.DiskOf("v2"), true)], plan.Disks.Select(d => (d.Path, d.ReadOnly)));
+        Assert.Equal([(_store.AttachmentOf("v1").Path, false), (_store.AttachmentOf("v2").Path, true)], plan.Disks.Select(d => (d.Path, d.ReadOnly)));
         Assert.All(plan.Disks, d => Assert.Equal("raw", d.Format));
         // Named after the container: virtiofsd locks a pid file named after its socket path.
         Assert.Equal([new VmShare($"fs-{spec.Id}-0.sock", "vicfs0")], plan.Shares);
@@ -209,7 +209,7 @@ public sealed class VolumeStoreTests : IDisposable
             ],
         };
         var plan = VmMounts.Plan(spec, _store);
-        Assert.Equal([_store.DiskOf("v1")], plan.Disks.Select(d => d.Path));
+        Assert.Equal([_store.AttachmentOf("v1").Path], plan.Disks.Select(d => d.Path));
         Assert.Equal([new VmShare($"fs-{spec.Id}-0.sock", "vicfs0"), new VmShare($"fs-{spec.Id}-1.sock", "vicfs1")], plan.Shares);
         string data = Path.Combine(_dir.Path, "team", "s1", VolumeStore.SharedDataDir);
         Assert.Equal([data, data], plan.ShareSources);
