@@ -50,6 +50,9 @@ public sealed record ContainerSpec
 
     /// <summary>Volumes, bind mounts and tmpfs mounts, mounted in this order (a parent path before its children).</summary>
     public IReadOnlyList<MountSpec> Mounts { get; init; } = [];
+
+    /// <summary>The root filesystem is mounted read-only for the process (docker run --read-only); mounts stay as given.</summary>
+    public bool ReadOnlyRoot { get; init; }
 }
 
 /// <summary>A change to a container's configuration (docker update); null members stay as they are.</summary>

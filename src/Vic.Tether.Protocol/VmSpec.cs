@@ -44,6 +44,11 @@ public sealed record VmSpec
     /// <summary>The process to run (Mode = Container).</summary>
     public ProcessSpec? Process { get; init; }
 
+    /// <summary>Mount the container's root read-only for its processes (Mode = Container, docker run --read-only).
+    /// Left out when false, so older tethers read the same spec.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool ReadOnlyRoot { get; init; }
+
     /// <summary>
     /// The container's restart policy (Mode = Container). For always, unless-stopped and on-failure the tether
     /// relaunches the process inside the running VM when it ends (dockerd's back-off), so the policy acts while no

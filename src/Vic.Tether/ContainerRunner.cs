@@ -23,8 +23,16 @@ internal static class ContainerRunner
         log.Debug($"network configured ({spec.Interfaces.Count} interfaces) in {Clock.MonotonicMs() - networkStart} ms");
         // Opened before the chroot: the device node is found in the initramfs's /dev.
         Files.TransferDisk? transfer = controlDevice is null ? null : Files.TransferDisk.Open(spec.Transfer, log);
+        if (spec.ReadOnlyRoot)
+        {
+            RootFilesystem.KeepWritableRoot();
+        }
         RootFilesystem.SwitchRoot();
-        HostFiles.Write(spec, hostname).ForEach(log.Tether);
+        HostFiles.Write(spec, hostname, RootFilesystem.WritableRoot).ForEach(log.Tether);
+        if (spec.ReadOnlyRoot)
+        {
+            RootFilesystem.MakeRootReadOnly();
+        }
         log.Debug("root mounted and entered");
 
         var users = new UserDatabase(ReadOptional("/etc/passwd"), ReadOptional("/etc/group"));

@@ -14,17 +14,20 @@ internal static class HostFiles
     /// whose /etc is missing is given one; a read-only or odd /etc is not fatal (the process may not care), so each
     /// file that cannot be written comes back as a message to log.
     /// </summary>
-    public static List<string> Write(VmSpec spec, string hostname)
+    /// <param name="root">Where the container's root is writable: "/" or, for a read-only root, the tether's own
+    /// writable view of it (<see cref="RootFilesystem.WritableRoot"/>).</param>
+    public static List<string> Write(VmSpec spec, string hostname, string root = "/")
     {
         var failures = new List<string>();
-        if (File.Exists("/etc"))
+        string etc = Path.Combine(root, "etc");
+        if (File.Exists(etc))
         {
             failures.Add("/etc in the image is not a directory: /etc/hostname, /etc/hosts and /etc/resolv.conf not written");
             return failures;
         }
         try
         {
-            Directory.CreateDirectory("/etc");
+            Directory.CreateDirectory(etc);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -33,18 +36,18 @@ internal static class HostFiles
         }
         // The image's /etc keeps its mtime: these files are the VCH's, and docker diff and commit must not see /etc
         // as changed because of them (dockerd bind-mounts them instead).
-        Timespec? etcTime = Files.FileOps.ModificationTime("/etc");
-        WriteFile("/etc/hostname", hostname + "\n", failures);
-        WriteFile("/etc/hosts", EtcHosts.Render(hostname, spec.Domainname, spec.Interfaces, spec.ExtraHosts), failures);
+        Timespec? etcTime = Files.FileOps.ModificationTime(etc);
+        WriteFile(etc, "hostname", hostname + "\n", failures);
+        WriteFile(etc, "hosts", EtcHosts.Render(hostname, spec.Domainname, spec.Interfaces, spec.ExtraHosts), failures);
         if (spec.Dns is DnsSpec dns)
         {
-            WriteFile("/etc/resolv.conf", ResolvConf.Render(dns), failures);
+            WriteFile(etc, "resolv.conf", ResolvConf.Render(dns), failures);
         }
         if (etcTime is { } time)
         {
             try
             {
-                Files.FileOps.SetTime("/etc", time);
+                Files.FileOps.SetTime(etc, time);
             }
             catch (TetherException e)
             {
@@ -58,9 +61,10 @@ internal static class HostFiles
     /// Writes beside the target and renames over it: a symlink in the image (resolv.conf pointing at a resolver
     /// stub that does not exist here) is replaced rather than followed, as a container runtime's bind mount hides it.
     /// </summary>
-    private static void WriteFile(string path, string content, List<string> failures)
+    private static void WriteFile(string etc, string name, string content, List<string> failures)
     {
-        string temporary = Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + ".vic-tmp");
+        string path = Path.Combine(etc, name);
+        string temporary = Path.Combine(etc, "." + name + ".vic-tmp");
         try
         {
             File.WriteAllText(temporary, content);
@@ -68,7 +72,7 @@ internal static class HostFiles
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            failures.Add($"cannot write {path}: {Reason(e)}");
+            failures.Add($"cannot write /etc/{name}: {Reason(e)}");
             try
             {
                 File.Delete(temporary);

@@ -10,6 +10,13 @@ namespace Vic.Tether;
 internal static unsafe class RootFilesystem
 {
     public const string NewRoot = "/newroot";
+    private const string WritableView = "/vic/rwroot";
+
+    /// <summary>
+    /// Where the tether writes the files it owns in the container root (/etc/hosts, /etc/hostname, /etc/resolv.conf):
+    /// "/" unless the root is read-only (<see cref="KeepWritableRoot"/>).
+    /// </summary>
+    public static string WritableRoot { get; private set; } = "/";
 
     /// <summary>Mounts the ext4 root disk at /newroot (read-only for the shared appliance image). Throws with a clear reason.</summary>
     public static void MountRootDisk(string device, bool readOnly = false)
@@ -22,6 +29,26 @@ internal static unsafe class RootFilesystem
         Directory.CreateDirectory(NewRoot);
         Sys.Check(Libc.mount(device, NewRoot, "ext4", readOnly ? Consts.MS_RDONLY : 0, null), $"mount root device {device}");
     }
+
+    /// <summary>
+    /// For a read-only root (docker run --read-only), before the switch_root: a second, writable mount of the root disk
+    /// that only the tether can reach, a bind mount in the initramfs (hidden by the switch_root) held open as a
+    /// directory descriptor; the tether writes through /proc/self/fd/N of it. dockerd keeps these files writable the
+    /// same way, as bind mounts from outside the read-only root. The descriptor is close-on-exec: no process gets it.
+    /// </summary>
+    public static void KeepWritableRoot()
+    {
+        Directory.CreateDirectory(WritableView);
+        Sys.Check(Libc.mount(NewRoot, WritableView, null, Consts.MS_BIND, null), "bind the root disk for the tether");
+        int fd = Libc.open(WritableView, Consts.O_PATH | Consts.O_DIRECTORY | Consts.O_CLOEXEC, 0);
+        Sys.Check(fd, "open the tether's view of the root disk");
+        WritableRoot = $"/proc/self/fd/{fd}";
+    }
+
+    /// <summary>After the switch_root: the container's root mount becomes read-only (that mount only, not the disk's
+    /// filesystem, so <see cref="WritableRoot"/> stays writable).</summary>
+    public static void MakeRootReadOnly() =>
+        Sys.Check(Libc.mount(null, "/", null, Consts.MS_REMOUNT | Consts.MS_BIND | Consts.MS_RDONLY, null), "make the root filesystem read-only");
 
     /// <summary>/proc, /sys, /dev, /dev/pts, /dev/shm inside the container root, as a container runtime provides them.</summary>
     public static void MountContainerFilesystems()

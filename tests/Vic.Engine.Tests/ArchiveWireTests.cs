@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Vic.Engine.Images;
+using Vic.Engine.Containers;
 using Vic.Engine.Routes;
 using Vic.ImageC;
 using Vic.PortLayer;
@@ -81,4 +82,48 @@ public sealed class ChangeInstructionsTests
         var e = Assert.Throws<InvalidArgumentException>(() => ChangeInstructions.Apply(Base, [change]));
         Assert.Equal(message, e.Message);
     }
+}
+
+public sealed class CopyDestinationTests
+{
+    private static ContainerRecord Container(bool readOnlyRoot, params MountSpec[] mounts) => new(
+        new ContainerInfo
+        {
+            Spec = new ContainerSpec { Id = new string('a', 64), Name = "c", Process = new ProcessConfig { Args = ["true"] }, Mounts = mounts, ReadOnlyRoot = readOnlyRoot },
+            Status = new ContainerStatus { State = ContainerRunState.Created },
+            Created = DateTimeOffset.UnixEpoch,
+        },
+        new Vic.Engine.Models.ContainerConfig(), new Vic.Engine.Models.HostConfig { ReadonlyRootfs = readOnlyRoot }, "sha256:" + new string('b', 64));
+
+    [Fact]
+    public void A_read_only_mount_refuses_copies_into_it_and_the_deepest_mount_decides()
+    {
+        var c = Container(false,
+            new MountSpec { Kind = MountKind.Volume, Source = "v", Target = "/data", ReadOnly = true },
+            new MountSpec { Kind = MountKind.Bind, Source = "/srv", Target = "/data/inner" });
+        Assert.Equal("mounted volume is marked read-only", Assert.Throws<InvalidArgumentException>(() => CopyDestination.CheckWritable(c, "/data")).Message);
+        Assert.Throws<InvalidArgumentException>(() => CopyDestination.CheckWritable(c, "/data/x/../y/"));
+        CopyDestination.CheckWritable(c, "/data/inner/file");
+        CopyDestination.CheckWritable(c, "/database"); // not under /data
+        CopyDestination.CheckWritable(c, "/tmp");
+    }
+
+    [Fact]
+    public void A_read_only_root_refuses_copies_outside_its_writable_mounts()
+    {
+        var c = Container(true, new MountSpec { Kind = MountKind.Volume, Source = "v", Target = "/data" });
+        Assert.Equal("container rootfs is marked read-only", Assert.Throws<InvalidArgumentException>(() => CopyDestination.CheckWritable(c, "/")).Message);
+        Assert.Throws<InvalidArgumentException>(() => CopyDestination.CheckWritable(c, "/data/../etc"));
+        CopyDestination.CheckWritable(c, "/data/sub");
+        CopyDestination.CheckWritable(c, "data"); // relative paths are taken from the root, as dockerd does
+    }
+
+    [Theory]
+    [InlineData("/", "/")]
+    [InlineData("", "/")]
+    [InlineData("/a/./b//c/", "/a/b/c")]
+    [InlineData("/../..", "/")]
+    [InlineData("a/../../b", "/b")]
+    public void Paths_are_cleaned_like_gos_filepath_clean_from_the_root(string path, string clean) =>
+        Assert.Equal(clean, CopyDestination.Clean(path));
 }

@@ -135,6 +135,64 @@ public sealed class VolumeTests(VolumeVchFixture fixture) : IClassFixture<Volume
     }
 
     [Fact]
+    public async Task Cp_of_a_stopped_container_reaches_its_volumes_and_bind_mounts()
+    {
+        string host = Path.Combine(_vch.Root, "cp-bind");
+        Directory.CreateDirectory(host);
+        string local = Path.Combine(_vch.Root, "cp-in.txt");
+        await File.WriteAllTextAsync(local, "copied in\n");
+        // A created container: its anonymous volume (the image's VOLUME /data), a named volume and a bind mount.
+        string id = await _vch.OkAsync("create", "-v", "cpvol:/named", "-v", host + ":/h", "volimg",
+            "sh", "-c", "cat /data/in.txt /data/seed /named/in.txt; echo from the run > /named/out.txt");
+        await _vch.OkAsync("cp", local, id + ":/data/in.txt");
+        await _vch.OkAsync("cp", local, id + ":/named/in.txt");
+        await _vch.OkAsync("cp", local, id + ":/h/in.txt");
+        Assert.Equal("copied in\n", await File.ReadAllTextAsync(Path.Combine(host, "in.txt")));
+        // The anonymous volume was seeded from the image at the copy's mount (as at a first start), and not again.
+        Assert.Equal("copied in\nfrom the image\ncopied in", await _vch.OkAsync("start", "-a", id));
+
+        // Out of the stopped container's volume; the same path of the root disk beneath holds nothing.
+        string copiedOut = Path.Combine(_vch.Root, "cp-out.txt");
+        await _vch.OkAsync("cp", id + ":/named/out.txt", copiedOut);
+        Assert.Equal("from the run\n", await File.ReadAllTextAsync(copiedOut));
+        var stat = await _vch.DockerAsync("cp", id + ":/named/nothing-here", "-");
+        Assert.Contains("Could not find the file /named/nothing-here in container " + id, stat.Stderr);
+
+        // While a running container writes the named volume, the stopped one's copy is refused, not done beside it.
+        string holder = await _vch.OkAsync("run", "-d", "-v", "cpvol:/v", "busybox", "sleep", "600");
+        var refused = await _vch.DockerAsync("cp", local, id + ":/named/again.txt");
+        Assert.Contains($"volume cpvol is in use by running container {holder[..12]}", refused.Stderr);
+        await _vch.OkAsync("rm", "-f", holder);
+        await _vch.OkAsync("rm", "-v", id);
+        await _vch.OkAsync("volume", "rm", "cpvol");
+    }
+
+    [Fact]
+    public async Task A_read_only_root_keeps_its_mounts_and_host_files_writable_for_the_vch_and_refuses_copies_into_it()
+    {
+        string id = await _vch.OkAsync("run", "-d", "--read-only", "--hostname", "ro-box", "-v", "rw-data:/data", "-v", "ro-data:/ro:ro",
+            "--tmpfs", "/run", "busybox", "sleep", "600");
+        Assert.Equal("true", await _vch.OkAsync("inspect", "-f", "{{.HostConfig.ReadonlyRootfs}}", id));
+        // The root refuses writes; the volume and the tmpfs take them; the VCH's own files were written before.
+        Assert.Equal("root refused\nvolume ok\ntmpfs ok\nro-box", await _vch.OkAsync("exec", id, "sh", "-c",
+            "touch /x 2>/dev/null && echo root written || echo root refused; touch /data/x && echo volume ok; " +
+            "touch /run/x && echo tmpfs ok; cat /etc/hostname"));
+        Assert.Contains("ro-box", await _vch.OkAsync("exec", id, "cat", "/etc/hosts"));
+
+        string local = Path.Combine(_vch.Root, "ro-in.txt");
+        await File.WriteAllTextAsync(local, "x\n");
+        var intoRoot = await _vch.DockerAsync("cp", local, id + ":/etc/");
+        Assert.Contains("container rootfs is marked read-only", intoRoot.Stderr);
+        var intoReadOnlyVolume = await _vch.DockerAsync("cp", local, id + ":/ro/");
+        Assert.Contains("mounted volume is marked read-only", intoReadOnlyVolume.Stderr);
+        await _vch.OkAsync("cp", local, id + ":/data/");
+        Assert.Equal("x", await _vch.OkAsync("exec", id, "cat", "/data/ro-in.txt"));
+
+        await _vch.OkAsync("rm", "-f", id);
+        await _vch.OkAsync("volume", "rm", "rw-data", "ro-data");
+    }
+
+    [Fact]
     public async Task Tmpfs_mounts_have_their_size_mode_and_flags()
     {
         string line = await _vch.OkAsync("run", "--rm", "--tmpfs", "/run:size=8m,mode=1770", "--mount", "type=tmpfs,target=/scratch,tmpfs-size=4194304",

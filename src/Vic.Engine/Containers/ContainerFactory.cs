@@ -81,6 +81,7 @@ internal sealed class ContainerFactory(PortLayerServices portLayer, IImageServic
             ExtraHosts = attachment.ExtraHosts,
             Restart = RestartPolicies.ToSpec(hostConfig.RestartPolicy),
             Mounts = mounts,
+            ReadOnlyRoot = hostConfig.ReadonlyRootfs,
         };
         try
         {

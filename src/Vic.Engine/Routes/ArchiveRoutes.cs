@@ -56,6 +56,7 @@ internal sealed class ArchiveRoutes(PortLayerServices portLayer, ContainerResolv
         var (name, path) = Target(context);
         var query = context.Request.Query;
         var c = await resolver.ResolveAsync(name, context.RequestAborted);
+        CopyDestination.CheckWritable(c, path);
         var options = new ExtractOptions
         {
             NoOverwriteDirNonDir = RequestValues.Bool(query, "noOverwriteDirNonDir"),

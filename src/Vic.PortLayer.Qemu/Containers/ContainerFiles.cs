@@ -160,9 +160,20 @@ internal sealed class ContainerFiles(
             string? lower = wholeDisk ? LowerDisk(entry) : null;
             if (!entry.IsRunning)
             {
-                FilesVm vm = await FilesVm.StartAsync(options, layout, launcher, accelerator, id, disk, lower, diskInUse: false, cancellationToken);
-                held = false;
-                return new FileTarget(vm.Channel, vm, entry, frozen: null);
+                // cp reaches the container's volumes and bind mounts as dockerd's does; diff, export and commit never
+                // include them (they are not the container's filesystem).
+                VmRunner.MountLoan loan = wholeDisk ? new VmRunner.MountLoan(VmMounts.None, []) : await runner.LendMountsAsync(entry, cancellationToken);
+                try
+                {
+                    FilesVm vm = await FilesVm.StartAsync(options, layout, launcher, accelerator, id, disk, lower, diskInUse: false, loan.Mounts, cancellationToken);
+                    held = false;
+                    return new FileTarget(vm.Channel, vm, entry, frozen: null, loan);
+                }
+                catch
+                {
+                    loan.Dispose();
+                    throw;
+                }
             }
             // Taken while the run is known to be on: it completes when this run ends, however soon.
             Task<ContainerExit> runEnded = entry.NextExit;
@@ -183,7 +194,7 @@ internal sealed class ContainerFiles(
             }
             try
             {
-                FilesVm vm = await FilesVm.StartAsync(options, layout, launcher, accelerator, id, disk, lower, diskInUse: true, cancellationToken);
+                FilesVm vm = await FilesVm.StartAsync(options, layout, launcher, accelerator, id, disk, lower, diskInUse: true, VmMounts.None, cancellationToken);
                 return new FileTarget(vm.Channel, vm, null, frozen: running);
             }
             catch
@@ -238,8 +249,11 @@ internal sealed class ContainerFiles(
     private static ContainerPathStat ToStat(PathStat stat) =>
         new(stat.Name, stat.Size, stat.Mode, DateTimeOffset.UnixEpoch.AddTicks(stat.MtimeUnixNanos / 100), stat.LinkTarget);
 
-    /// <summary>The end of a file operation: the Files VM powered off (and the container released), or the filesystem thawed.</summary>
-    private sealed class FileTarget(ControlChannel channel, FilesVm? vm, ContainerEntry? held, ControlChannel? frozen) : IAsyncDisposable
+    /// <summary>
+    /// The end of a file operation: the Files VM powered off (then its volumes returned and the container released), or
+    /// the filesystem thawed.
+    /// </summary>
+    private sealed class FileTarget(ControlChannel channel, FilesVm? vm, ContainerEntry? held, ControlChannel? frozen, IDisposable? loan = null) : IAsyncDisposable
     {
         private int _disposed;
 
@@ -258,6 +272,7 @@ internal sealed class ContainerFiles(
             }
             finally
             {
+                loan?.Dispose();
                 held?.Lock.Release();
             }
         }

@@ -8,7 +8,9 @@ namespace Vic.PortLayer.Qemu.Containers;
 /// <summary>
 /// A throwaway VM in mode Files on a container's disk (and optionally its image's top layer, read-only): the tether
 /// serves file sessions on its control channel until <see cref="DisposeAsync"/> sends PowerOff. Its work directory
-/// is a ".tmp-*" directory under containers/, removed when it ends (and swept at startup after a crash).
+/// is a ".tmp-*" directory under containers/, removed when it ends (and swept at startup after a crash). For docker cp
+/// of a stopped container it also gets the container's volumes and bind mounts, which its tether mounts at their
+/// targets as a container start would.
 /// </summary>
 internal sealed class FilesVm : IAsyncDisposable
 {
@@ -31,15 +33,19 @@ internal sealed class FilesVm : IAsyncDisposable
 
     /// <summary>Boots the VM and returns once its control socket exists (the guest reads frames as soon as it is up).</summary>
     public static async Task<FilesVm> StartAsync(QemuBackendOptions options, DatastoreLayout layout, QemuLauncher launcher, AcceleratorProbe accelerator,
-        string id, string containerDisk, string? lowerDisk, bool diskInUse, CancellationToken cancellationToken)
+        string id, string containerDisk, string? lowerDisk, bool diskInUse, VmMounts mounts, CancellationToken cancellationToken)
     {
+        // Volume disks are named from /dev/vdb on (VmMounts): there is no room for the image's layer before them.
+        if (lowerDisk is not null && mounts != VmMounts.None)
+            throw new ArgumentException("a Files VM with the image's layer takes no mounts", nameof(mounts));
         string accel = await accelerator.GetAsync().WaitAsync(cancellationToken);
         string work = DatastoreLayout.NewTempDir(layout.ContainersDir);
         Directory.CreateDirectory(work);
         var kill = new CancellationTokenSource();
+        var daemons = new List<System.Diagnostics.Process>();
         try
         {
-            TransferSpec transfer = TransferDiskFile.SpecFor(TransferDiskFile.DeviceAfter(lowerDisk is null ? 1 : 2));
+            TransferSpec transfer = TransferDiskFile.SpecFor(TransferDiskFile.DeviceAfter((lowerDisk is null ? 1 : 2) + mounts.Disks.Count));
             string transferFile = TransferDiskFile.Create(work, transfer);
             var spec = new VmSpec
             {
@@ -49,13 +55,17 @@ internal sealed class FilesVm : IAsyncDisposable
                 HostTimeUnixMs = options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds(),
                 RootDevice = "/dev/vda",
                 Files = new FilesSpec { RootReadOnly = diskInUse, LowerDevice = lowerDisk is null ? "" : "/dev/vdb" },
+                Mounts = mounts.Mounts,
             };
             await File.WriteAllBytesAsync(Path.Combine(work, DatastoreLayout.SpecFile),
                 JsonSerializer.SerializeToUtf8Bytes(spec, ProtocolJson.Default.VmSpec), cancellationToken);
             var disks = new List<VmDisk> { new(containerDisk, "qcow2", ReadOnly: diskInUse, ForceShare: diskInUse) };
             if (lowerDisk is not null)
                 disks.Add(new VmDisk(lowerDisk, "qcow2", ReadOnly: true, ForceShare: diskInUse));
-            var vm = new VmLaunch
+            disks.AddRange(mounts.Disks);
+            // Each virtiofsd ends by itself when QEMU disconnects, as beside a container's VM.
+            for (int i = 0; i < mounts.Shares.Count; i++)
+                daemons.Add(await Virtiofsd.StartAsync(options.VirtiofsdBinary, work, mounts.Shares[i].Socket, mounts.ShareSources[i], cancellationToken));            var vm = new VmLaunch
             {
                 Directory = work,
                 Name = $"vic-files-{id[..Math.Min(12, id.Length)]}",
@@ -67,6 +77,7 @@ internal sealed class FilesVm : IAsyncDisposable
                 TcgTranslationCacheMiB = options.TcgTranslationCacheMiB,
                 TscKhz = HostTsc.KiloHertz,
                 Disks = disks,
+                Shares = mounts.Shares,
                 TransferDisk = transferFile,
                 Daemonize = false,
                 Interactive = true,
@@ -90,6 +101,7 @@ internal sealed class FilesVm : IAsyncDisposable
             {
                 await kill.CancelAsync();
             }
+            daemons.ForEach(Virtiofsd.Stop);
             DatastoreLayout.TryDeleteDirectory(work);
             throw;
         }

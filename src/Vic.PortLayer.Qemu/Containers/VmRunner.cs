@@ -23,6 +23,8 @@ internal sealed class VmRunner(
 {
     // Held from the volume-use check until the VM is recorded as running, so two starts cannot both find a volume free.
     private readonly SemaphoreSlim _attachLock = new(1, 1);
+    // Volume disks attached to Files VMs of stopped containers (docker cp), so a start cannot attach them meanwhile.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, VolumeUse.Loan> _lent = new(StringComparer.Ordinal);
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(3);
     private readonly CancellationTokenSource _shutdown = new();
     private TimeProvider Time => options.TimeProvider;
@@ -710,7 +712,7 @@ internal sealed class VmRunner(
         VmLaunch launch = BuildLaunch(entry, accel);
         if (mounts == VmMounts.None)
             return await launcher.StartDaemonAsync(launch, cancellationToken);
-        VolumeUse.CheckFree(entry, registry.All, volumes.IsShared);
+        VolumeUse.CheckFree(entry, registry.All, volumes.IsShared, _lent);
         var daemons = new List<System.Diagnostics.Process>();
         try
         {
@@ -723,6 +725,50 @@ internal sealed class VmRunner(
         {
             daemons.ForEach(Virtiofsd.Stop);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The mounts of a stopped container, for the Files VM that serves docker cp on it (dockerd copies into and out of
+    /// a container's volumes and bind mounts, not the paths beneath them): checked free like a start's, and its volume
+    /// disks held until the loan is returned, so no container starts with one of them meanwhile. The container's own
+    /// lock is held by the caller, so the container itself cannot start either.
+    /// </summary>
+    public async Task<MountLoan> LendMountsAsync(ContainerEntry entry, CancellationToken cancellationToken)
+    {
+        ContainerSpec spec = entry.Record.Spec;
+        VmMounts mounts = VmMounts.Plan(spec, volumes);
+        if (mounts == VmMounts.None)
+            return new MountLoan(mounts, []);
+        await _attachLock.WaitAsync(cancellationToken);
+        try
+        {
+            VolumeUse.CheckFree(entry, registry.All, volumes.IsShared, _lent);
+            BindSources.Prepare(spec);
+            var held = VolumeUse.Volumes(spec).Where(v => !volumes.IsShared(v.Key)).ToList();
+            foreach (var (name, writes) in held)
+                _lent[name] = new VolumeUse.Loan(entry.Id, writes);
+            return new MountLoan(mounts, held.Select(v => v.Key).ToList(), name => _lent.TryRemove(name, out _));
+        }
+        finally
+        {
+            _attachLock.Release();
+        }
+    }
+
+    /// <summary>A stopped container's mounts lent to a Files VM; disposing it returns the volume disks.</summary>
+    public sealed class MountLoan(VmMounts mounts, IReadOnlyList<string> volumeNames, Func<string, bool>? give = null) : IDisposable
+    {
+        private int _returned;
+
+        public VmMounts Mounts { get; } = mounts;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _returned, 1) != 0 || give is null)
+                return;
+            foreach (string name in volumeNames)
+                give(name);
         }
     }
 

@@ -23,6 +23,7 @@ internal static class VmSpecFactory
         }).ToList(),
         Dns = spec.Dns is { } dns ? new DnsSpec { Nameservers = dns.Nameservers, Search = dns.Search, Options = dns.Options } : null,
         ExtraHosts = spec.ExtraHosts.Select(h => new HostEntry(h.Address, h.Names)).ToList(),
+        ReadOnlyRoot = spec.ReadOnlyRoot,
         Restart = ForTether(spec.Restart),
         Process = new ProcessSpec
         {

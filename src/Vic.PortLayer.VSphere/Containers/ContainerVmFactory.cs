@@ -27,6 +27,7 @@ internal static class ContainerVmFactory
         }).ToList(),
         Dns = spec.Dns is { } dns ? new DnsSpec { Nameservers = dns.Nameservers, Search = dns.Search, Options = dns.Options } : null,
         ExtraHosts = spec.ExtraHosts.Select(h => new HostEntry(h.Address, h.Names)).ToList(),
+        ReadOnlyRoot = spec.ReadOnlyRoot,
         Process = new ProcessSpec
         {
             Args = spec.Process.Args,

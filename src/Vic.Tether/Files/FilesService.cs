@@ -5,8 +5,8 @@ namespace Vic.Tether.Files;
 
 /// <summary>
 /// Mode Files: a throwaway VM on a container's disk (and, for diff and commit, its image's top layer, read-only)
-/// that serves the host's file sessions on the control port until the host sends PowerOff. Nothing of the
-/// container runs: the disk is only read and written by the tether, inside this VM (DESIGN rule 5).
+/// that serves the host's file sessions on the control port until the host sends PowerOff (for docker cp of a
+/// stopped container, with its mounts in place). Nothing of the container runs: the disk is only read and written by the tether, inside this VM (DESIGN rule 5).
 /// </summary>
 internal static class FilesService
 {
@@ -28,6 +28,10 @@ internal static class FilesService
         else
         {
             RootFilesystem.MountRootDisk(spec.RootDevice);
+            // docker cp of a stopped container: its volumes and bind mounts at their targets, as in its own VM, so a
+            // copy into /data lands in the volume mounted there (a new volume is seeded from the image first, as at a
+            // start: whichever comes first, nothing is seeded twice).
+            ContainerMounts.MountAll(spec.Mounts, log.Debug);
         }
         string? lower = null;
         if (files.LowerDevice.Length > 0)
