@@ -72,8 +72,10 @@ internal static class ContainerMounts
             throw new TetherException($"volume device {m.Source} for {m.Target} did not appear");
         }
         Directory.CreateDirectory(staging);
-        // A read-only attachment is a read-only disk: it is mounted read-only and never copied into.
-        if (m.ReadOnly)
+        // A read-only mount without CopyUp is a read-only disk: it is mounted read-only and never copied into. With
+        // CopyUp the host attached the disk read-write for a first mount: it is seeded like any new volume, then made
+        // read-only at its target.
+        if (m.ReadOnly && !m.CopyUp)
         {
             // A read-only disk cannot replay a journal a crashed writer left; the data then reads as of its last commit.
             if (Libc.mount(m.Source, staging, "ext4", Consts.MS_RDONLY, null) < 0)
@@ -85,10 +87,14 @@ internal static class ContainerMounts
         {
             Sys.Check(Libc.mount(m.Source, staging, "ext4", 0, null), $"mount volume {m.Source} for {m.Target}");
         }
-        SeedAndMove(m, target, staging, debug);
+        SeedAndMove(m with { ReadOnly = m.ReadOnly && !m.CopyUp }, target, staging, debug);
         if (!m.ReadOnly)
         {
             DiskTargets.Add(target[RootFilesystem.NewRoot.Length..]);
+        }
+        else if (m.CopyUp)
+        {
+            Sys.Check(Libc.mount(null, target, null, Consts.MS_REMOUNT | Consts.MS_BIND | Consts.MS_RDONLY, null), $"make volume on {m.Target} read-only");
         }
     }
 

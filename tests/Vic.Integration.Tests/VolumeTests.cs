@@ -73,6 +73,11 @@ public sealed class VolumeTests(VolumeVchFixture fixture) : IClassFixture<Volume
             "sh", "-c", "echo $(stat -c %u /data/seed) $(cat /data/seed); rm /data/seed; echo mine > /data/mine"));
         // Not again: the volume is no longer new.
         Assert.Equal("mine", await _vch.OkAsync("run", "--rm", "-v", "seeded:/data", "volimg", "ls", "/data"));
+        // A new volume's first mount read-only is seeded too (dockerd copies before mounting), and stays read-only.
+        Assert.Equal("from the image\nread-only", await _vch.OkAsync("run", "--rm", "-v", "roseed:/data:ro", "volimg",
+            "sh", "-c", "cat /data/seed; touch /data/x 2>/dev/null && echo writable || echo read-only"));
+        Assert.Equal("seed", await _vch.OkAsync("run", "--rm", "-v", "roseed:/data:ro", "volimg", "ls", "/data"));
+        await _vch.OkAsync("volume", "rm", "roseed");
 
         // The declared VOLUME with nothing mounted there gets an anonymous volume, seeded the same way.
         string id = await _vch.OkAsync("create", "-v", "named-kept:/kept", "volimg", "cat", "/data/seed");

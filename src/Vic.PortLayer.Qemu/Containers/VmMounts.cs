@@ -27,6 +27,7 @@ internal sealed record VmMounts(IReadOnlyList<VmDisk> Disks, IReadOnlyList<VmSha
             return None;
         var disks = new List<VmDisk>();
         var deviceOf = new Dictionary<string, string>(StringComparer.Ordinal);
+        var readOnlyDevices = new Dictionary<string, bool>(StringComparer.Ordinal);
         var shares = new List<VmShare>();
         var sources = new List<string>();
         var mounts = new List<MountPointSpec>();
@@ -53,13 +54,18 @@ internal sealed record VmMounts(IReadOnlyList<VmDisk> Disks, IReadOnlyList<VmSha
                     }
                     if (!deviceOf.TryGetValue(m.Source, out string? device))
                     {
-                        // One disk per volume, read-only only when every mount of it is (the kernel shares the superblock).
-                        bool readOnly = spec.Mounts.Where(o => o.Kind == MountKind.Volume && o.Source == m.Source).All(o => o.ReadOnly);
+                        // One disk per volume, read-only only when every mount of it is (the kernel shares the superblock)
+                        // and it need not be seeded: a volume no VM has had yet gets its disk read-write even for
+                        // read-only mounts, so the tether can copy the image's content in first.
+                        var uses = spec.Mounts.Where(o => o.Kind == MountKind.Volume && o.Source == m.Source).ToList();
+                        bool readOnly = uses.All(o => o.ReadOnly) && !(uses.Any(o => !o.NoCopy) && volumes.NeverAttached(m.Source));
                         disks.Add(new VmDisk(path, "raw", readOnly));
                         device = $"/dev/vd{(char)('a' + disks.Count)}";
                         deviceOf[m.Source] = device;
+                        readOnlyDevices[device] = readOnly;
                     }
-                    mounts.Add(new MountPointSpec { Kind = MountSourceKind.Disk, Source = device, Target = m.Target, ReadOnly = m.ReadOnly, CopyUp = !m.NoCopy });
+                    // CopyUp on a read-only mount means "the disk is writable: seed, then make the mount read-only".
+                    mounts.Add(new MountPointSpec { Kind = MountSourceKind.Disk, Source = device, Target = m.Target, ReadOnly = m.ReadOnly, CopyUp = !m.NoCopy && !readOnlyDevices[device] });
                     break;
                 case MountKind.Bind:
                     mounts.Add(new MountPointSpec { Kind = MountSourceKind.Virtiofs, Source = Share(m.Source), Target = m.Target, ReadOnly = m.ReadOnly, Flags = m.Flags });

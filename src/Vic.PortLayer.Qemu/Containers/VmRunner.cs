@@ -719,7 +719,10 @@ internal sealed class VmRunner(
             BindSources.Prepare(entry.Record.Spec);
             for (int i = 0; i < mounts.Shares.Count; i++)
                 daemons.Add(await Virtiofsd.StartAsync(options.VirtiofsdBinary, entry.Directory, mounts.Shares[i].Socket, mounts.ShareSources[i], cancellationToken));
-            return await launcher.StartDaemonAsync(launch with { Disks = [.. launch.Disks, .. mounts.Disks], Shares = mounts.Shares }, cancellationToken);
+            int pid = await launcher.StartDaemonAsync(launch with { Disks = [.. launch.Disks, .. mounts.Disks], Shares = mounts.Shares }, cancellationToken);
+            // Still under the attach lock: the next start plans these disks as already seeded.
+            await volumes.MarkAttachedAsync(DiskVolumes(entry.Record.Spec), CancellationToken.None);
+            return pid;
         }
         catch
         {
@@ -746,6 +749,7 @@ internal sealed class VmRunner(
             VolumeUse.CheckFree(entry, registry.All, volumes.IsShared, _lent);
             BindSources.Prepare(spec);
             var held = VolumeUse.Volumes(spec).Where(v => !volumes.IsShared(v.Key)).ToList();
+            await volumes.MarkAttachedAsync(held.Select(v => v.Key), CancellationToken.None);
             foreach (var (name, writes) in held)
                 _lent[name] = new VolumeUse.Loan(entry.Id, writes);
             return new MountLoan(mounts, held.Select(v => v.Key).ToList(), name => _lent.TryRemove(name, out _));
@@ -755,6 +759,8 @@ internal sealed class VmRunner(
             _attachLock.Release();
         }
     }
+
+    private IEnumerable<string> DiskVolumes(ContainerSpec spec) => VolumeUse.Volumes(spec).Keys.Where(name => !volumes.IsShared(name));
 
     /// <summary>A stopped container's mounts lent to a Files VM; disposing it returns the volume disks.</summary>
     public sealed class MountLoan(VmMounts mounts, IReadOnlyList<string> volumeNames, Func<string, bool>? give = null) : IDisposable

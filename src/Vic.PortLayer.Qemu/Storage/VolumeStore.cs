@@ -155,6 +155,45 @@ internal sealed partial class VolumeStore(
 
     public bool Exists(string name) => Find(name) is not null;
 
+    /// <summary>Whether the volume's disk has never been attached to a VM (see <see cref="VolumeMeta.Attached"/>).</summary>
+    public bool NeverAttached(string name)
+    {
+        var volume = Find(name);
+        return volume is { Shared: false } && ReadMeta(volume.Location) is { Attached: false };
+    }
+
+    /// <summary>Records that these volumes' disks have been attached to a VM. Best effort: a volume removed meanwhile is skipped.</summary>
+    public async Task MarkAttachedAsync(IEnumerable<string> names, CancellationToken cancellationToken)
+    {
+        await Lock.WaitAsync(cancellationToken);
+        try
+        {
+            foreach (string name in names)
+            {
+                if (Find(name) is not { Shared: false } volume || ReadMeta(volume.Location) is not { Attached: false } meta)
+                    continue;
+                await AtomicFile.WriteAsync(Path.Combine(volume.Location, MetaFile),
+                    JsonSerializer.SerializeToUtf8Bytes(meta with { Attached = true }, QemuJson.Default.VolumeMeta), cancellationToken);
+            }
+        }
+        finally
+        {
+            Lock.Release();
+        }
+    }
+
+    private static VolumeMeta? ReadMeta(string dir)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(dir, MetaFile)), QemuJson.Default.VolumeMeta);
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>
     /// The shared directory starts as dockerd's _data does: root's, 0755. Containers running as root may then write
     /// it, and the first mount's copy of the image's content gives it the image directory's owner and mode.

@@ -161,6 +161,34 @@ public sealed class VolumeStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task AReadOnlyFirstMountGetsTheDiskWritableToBeSeededAndLaterReadOnlyMountsDoNot()
+    {
+        await _store.CreateAsync(new VolumeCreateSpec { Name = "fresh", Options = Opts("Capacity=16M") }, default);
+        var spec = new ContainerSpec
+        {
+            Id = new string('c', 64), Name = "c", Process = new ProcessConfig { Args = ["true"] },
+            Mounts = [new MountSpec { Kind = MountKind.Volume, Source = "fresh", Target = "/data", ReadOnly = true }],
+        };
+        Assert.True(_store.NeverAttached("fresh"));
+        var first = VmMounts.Plan(spec, _store);
+        Assert.False(first.Disks[0].ReadOnly);
+        Assert.Equal((true, true), (first.Mounts[0].ReadOnly, first.Mounts[0].CopyUp));
+
+        await _store.MarkAttachedAsync(["fresh", "no-such-volume"], default);
+        Assert.False(_store.NeverAttached("fresh"));
+        var later = VmMounts.Plan(spec, _store);
+        Assert.True(later.Disks[0].ReadOnly);
+        Assert.Equal((true, false), (later.Mounts[0].ReadOnly, later.Mounts[0].CopyUp));
+        // The mark keeps the rest of volume.json.
+        Assert.Equal(16L << 20, (await _store.InspectAsync("fresh", default)).CapacityBytes);
+
+        // nocopy: nothing to seed, so even a first read-only mount is a read-only disk.
+        await _store.CreateAsync(new VolumeCreateSpec { Name = "nocopy", Options = Opts("Capacity=16M") }, default);
+        var bare = VmMounts.Plan(spec with { Mounts = [new MountSpec { Kind = MountKind.Volume, Source = "nocopy", Target = "/n", ReadOnly = true, NoCopy = true }] }, _store);
+        Assert.True(bare.Disks[0].ReadOnly);
+    }
+
+    [Fact]
     public async Task ASharedStoreVolumeIsADirectoryWithoutCapacityCountedByItsFilesAndNotFollowingLinks()
     {
         var refused = await Assert.ThrowsAsync<InvalidArgumentException>(() =>
