@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark of issue 6, printed side by side from one run: sequential write and read of SIZE_MIB (default 1024)
 # and FILES (default 10000) small-file creates, inside a containerVM on its root disk, on a named volume and on a
-# bind mount, and on the host filesystem (the floor). Writes end with fsync; reads start with cold caches
+# bind mount, on the host filesystem (the floor), and the same three in a process container of the podman peer
+# (Debian's podman with a Docker-compatible socket, ../shared/peers/podman-service.sh; skipped when absent). Writes end with fsync; reads start with cold caches
 # (drop_caches in the guest; on the host for the host and bind runs).
 # Usage: bench/volumes.sh [SIZE_MIB] [FILES]   (needs scripts/build.sh first; run as root)
 set -euo pipefail
@@ -10,7 +11,12 @@ size=${1:-1024}; files=${2:-10000}
 root=$(mktemp -d /tmp/vic-bench.XXXXXX)
 export VIC_HOME=$root
 machine=out/machine/vic-machine
-cleanup() { $machine delete --name benchvol --force >/dev/null 2>&1 || true; rm -rf "$root"; }
+peer=""
+cleanup() {
+  $machine delete --name benchvol --force >/dev/null 2>&1 || true
+  if [ -n "$peer" ]; then DOCKER_HOST=$peer docker volume rm -f benchvol-peer >/dev/null 2>&1 || true; fi
+  rm -rf "$root"
+}
 trap cleanup EXIT
 
 $machine create --name benchvol --endpoint-port 0 >/dev/null
@@ -45,3 +51,19 @@ report "host filesystem" $(sh "$root/io.sh" "$root/host" "$size" "$files")
 report "containerVM root disk" $(guest /bench)
 report "containerVM volume" $(guest /v -v benchvol:/v)
 report "containerVM bind mount" $(guest /b -v "$root/bind:/b")
+
+if [ -f ../shared/peers/podman-service.sh ]; then
+  peer=$(bash ../shared/peers/podman-service.sh 2>/dev/null | tail -1) || peer=""
+fi
+if [ -n "$peer" ]; then
+  DOCKER_HOST=$peer docker load -i "$root/busybox.tar" >/dev/null
+  DOCKER_HOST=$peer docker volume create benchvol-peer >/dev/null
+  mkdir -p "$root/peer-bind"
+  # --privileged: the guest script drops the page cache before reading, as it does in the VM.
+  peer_run() { local dir=$1; shift; DOCKER_HOST=$peer docker run --rm --privileged "$@" busybox sh -c "$(cat "$root/io.sh")" sh "$dir" "$size" "$files"; }
+  report "podman root fs" $(peer_run /bench)
+  report "podman volume" $(peer_run /v -v benchvol-peer:/v)
+  report "podman bind mount" $(peer_run /b -v "$root/peer-bind:/b")
+else
+  echo "podman peer: not available (../shared/peers/podman-service.sh)"
+fi
