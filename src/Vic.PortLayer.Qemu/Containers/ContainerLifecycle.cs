@@ -151,6 +151,7 @@ internal sealed class ContainerLifecycle(
             entry.WatcherCancellation?.Cancel();
             VmRunner.CancelPendingRestart(entry);
             DatastoreLayout.DeleteAtomically(entry.Directory);
+            Virtiofsd.ForgetPidFiles(entry.Id);
             registry.Remove(entry);
             entry.SignalRemoved();
         }

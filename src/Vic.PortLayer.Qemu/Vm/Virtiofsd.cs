@@ -50,6 +50,30 @@ internal static class Virtiofsd
         return process;
     }
 
+    /// <summary>Where virtiofsd (run as root) keeps the pid file it locks, named after the socket path it was given.</summary>
+    public const string PidDirectory = "/run/virtiofsd";
+
+    /// <summary>
+    /// Deletes the pid files of a removed container's daemons (its VMs' and its Files VMs'): virtiofsd leaves them behind
+    /// when it exits, one per socket name, and the names carry the container's ID, so none would ever be reused.
+    /// </summary>
+    public static void ForgetPidFiles(string containerId, string directory = PidDirectory)
+    {
+        if (!Directory.Exists(directory))
+            return;
+        foreach (string file in Directory.EnumerateFiles(directory, $"fs-{containerId}-*.sock.pid"))
+        {
+            try
+            {
+                File.Delete(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Left for whoever may delete it: a stale pid file blocks nothing, as no new daemon reuses the name.
+            }
+        }
+    }
+
     /// <summary>Ends a daemon whose VM never started (once QEMU is connected, its exit ends the daemon).</summary>
     public static void Stop(Process process)
     {
