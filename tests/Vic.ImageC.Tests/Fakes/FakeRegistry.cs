@@ -82,16 +82,36 @@ internal sealed class FakeRegistry : IAsyncDisposable
             return Task.CompletedTask;
         });
 
-    /// <summary>The next request for the blob sends half of it and drops the connection.</summary>
-    public void TruncateNext(string digest) =>
+    /// <summary>The next request for the blob sends <paramref name="bytes"/> of it (half by default) and drops the connection.</summary>
+    public void TruncateNext(string digest, int? bytes = null) =>
         Enqueue("/blobs/" + digest, 1, async ctx =>
         {
             byte[] blob = _blobs[digest];
-            ctx.Response.ContentLength = blob.Length;
-            await ctx.Response.Body.WriteAsync(blob.AsMemory(0, blob.Length / 2));
-            await ctx.Response.Body.FlushAsync();
-            ctx.Abort();
+            var (start, length) = RangeOf(ctx, blob.Length);
+            var headers = new Dictionary<string, string> { ["Content-Type"] = "application/octet-stream", ["Content-Length"] = length.ToString() };
+            if (start > 0)
+            {
+                headers["Content-Range"] = $"bytes {start}-{start + length - 1}/{blob.Length}";
+            }
+            await BrokenConnection.SendThenCloseAsync(ctx, start > 0 ? 206 : 200, headers, blob.AsMemory(start, Math.Min(bytes ?? length / 2, length)));
         });
+
+    /// <summary>The next request for the blob is answered 206 from its first byte, whatever range was asked for.</summary>
+    public void WrongRangeNext(string digest) =>
+        Enqueue("/blobs/" + digest, 1, async ctx =>
+        {
+            byte[] blob = _blobs[digest];
+            ctx.Response.StatusCode = 206;
+            ctx.Response.Headers.ContentRange = $"bytes 0-{blob.Length - 1}/{blob.Length}";
+            ctx.Response.ContentLength = blob.Length;
+            await ctx.Response.Body.WriteAsync(blob);
+        });
+
+    /// <summary>Whether blob requests with a Range header get 206 and that range (as Debian's docker-registry does).</summary>
+    public bool ServesRanges { get; set; } = true;
+
+    /// <summary>"path Range" of every request that carried a Range header, in order.</summary>
+    public ConcurrentQueue<string> RangeRequests { get; } = new();
 
     /// <summary>Serve <paramref name="replacement"/> whenever <paramref name="digest"/> is asked for.</summary>
     public void Corrupt(string digest, byte[] replacement) => _blobs[digest] = replacement;
@@ -117,6 +137,10 @@ internal sealed class FakeRegistry : IAsyncDisposable
     {
         string path = ctx.Request.Path.Value ?? "";
         Requests.AddOrUpdate(path, 1, (_, n) => n + 1);
+        if (ctx.Request.Headers.Range.Count > 0)
+        {
+            RangeRequests.Enqueue($"{path} {ctx.Request.Headers.Range}");
+        }
         foreach (var (suffix, queue) in _faults)
         {
             if (path.EndsWith(suffix, StringComparison.Ordinal) && queue.TryDequeue(out var fault))
@@ -177,8 +201,26 @@ internal sealed class FakeRegistry : IAsyncDisposable
             return;
         }
         ctx.Response.ContentType = "application/octet-stream";
-        ctx.Response.ContentLength = blob.Length;
-        await ctx.Response.Body.WriteAsync(blob);
+        var (from, count) = RangeOf(ctx, blob.Length);
+        if (from > 0 || count < blob.Length)
+        {
+            ctx.Response.StatusCode = 206;
+            ctx.Response.Headers.ContentRange = $"bytes {from}-{from + count - 1}/{blob.Length}";
+        }
+        ctx.Response.ContentLength = count;
+        await ctx.Response.Body.WriteAsync(blob.AsMemory(from, count));
+    }
+
+    /// <summary>The part of a blob to send: a "bytes=N-" or "bytes=N-M" range when ranges are served, else all of it.</summary>
+    private (int Start, int Length) RangeOf(HttpContext ctx, int size)
+    {
+        var range = ctx.Request.GetTypedHeaders().Range;
+        if (!ServesRanges || range is null || range.Ranges.Count != 1 || range.Ranges.First().From is not { } from || from >= size)
+        {
+            return (0, size);
+        }
+        long to = range.Ranges.First().To is { } end ? Math.Min(end, size - 1) : size - 1;
+        return ((int)from, (int)(to - from + 1));
     }
 
     private static Task Json(HttpContext ctx, int status, string body)
