@@ -122,6 +122,21 @@ public sealed class ImageApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_pull_without_a_tag_asks_for_every_tag_as_docker_pull_all_tags_does()
+    {
+        // docker pull --all-tags sends no tag parameter; old clients leave a trailing ':' on the name.
+        var all = await _server.Client.PostAsync("/v1.44/images/create?fromImage=127.0.0.1%3A5000%2Fapp", null);
+        var colon = await _server.Client.PostAsync("/v1.44/images/create?fromImage=busybox%3A", null);
+        var tagged = await _server.Client.PostAsync("/v1.44/images/create?fromImage=busybox&tag=1.36", null);
+
+        Assert.Equal(HttpStatusCode.OK, all.StatusCode);
+        Assert.Contains("Status: Image is up to date for 127.0.0.1:5000/app", await all.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, colon.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, tagged.StatusCode);
+        Assert.Equal(["127.0.0.1:5000/app", "busybox"], _server.Images.AllTagsPulls);
+    }
+
+    [Fact]
     public async Task Pull_errors_before_the_stream_are_plain_errors_and_after_it_are_stream_lines()
     {
         var (missing, json) = await _server.PostAsync("/images/create?fromImage=nosuchrepo&tag=latest");

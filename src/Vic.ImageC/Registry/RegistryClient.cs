@@ -25,6 +25,7 @@ internal sealed partial class RegistryClient : IDisposable
 {
     private const long MaxManifestBytes = 8 << 20;
     private const long MaxErrorBodyBytes = 64 << 10;
+    private const int MaxTagPages = 1000;
     private const string DockerHubRegistry = "registry-1.docker.io";
 
     private readonly RegistryAccess _access;
@@ -113,6 +114,73 @@ internal sealed partial class RegistryClient : IDisposable
             byte[] body = await ReadLimitedAsync(response, MaxManifestBytes, token);
             return new FetchedManifest(body, response.Content.Headers.ContentType?.MediaType);
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Every tag of the session's repository (GET /v2/&lt;name&gt;/tags/list), following the registry's pagination: a
+    /// Link header with rel="next" names the next page. Pages are followed only within the same list on the same
+    /// registry; a link elsewhere is refused rather than followed.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ListTagsAsync(RegistrySession session, CancellationToken cancellationToken)
+    {
+        var list = new Uri(session.Endpoint, $"v2/{session.Repository}/tags/list");
+        var tags = new List<string>();
+        Uri? page = list;
+        for (int pages = 0; page is not null; pages++)
+        {
+            if (pages == MaxTagPages)
+            {
+                throw new InternalException($"{list}: more than {MaxTagPages} pages of tags");
+            }
+            var current = page;
+            (var names, page) = await ExecuteAsync(current, async token =>
+            {
+                using var response = await SendCheckedAsync(session, () => Request(HttpMethod.Get, current, ["application/json"]), token);
+                byte[] body = await ReadLimitedAsync(response, MaxManifestBytes, token);
+                TagListJson? parsed;
+                try
+                {
+                    parsed = JsonSerializer.Deserialize(body, RegistryJson.Default.TagListJson);
+                }
+                catch (JsonException e)
+                {
+                    throw new InternalException($"{current}: invalid tag list: {e.Message}");
+                }
+                return (parsed?.Tags ?? [], NextPage(response, current, list));
+            }, cancellationToken);
+            tags.AddRange(names);
+        }
+        return tags;
+    }
+
+    /// <summary>The rel="next" target of a Link header (RFC 8288), resolved against the page that carried it.</summary>
+    internal static Uri? NextPage(HttpResponseMessage response, Uri current, Uri list)
+    {
+        if (!response.Headers.TryGetValues("Link", out var values))
+        {
+            return null;
+        }
+        foreach (string link in values.SelectMany(v => v.Split(',')))
+        {
+            int open = link.IndexOf('<'), close = link.IndexOf('>');
+            if (open < 0 || close < open)
+            {
+                continue;
+            }
+            bool isNext = link[(close + 1)..].Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Any(p => p.Replace(" ", "", StringComparison.Ordinal).Trim() is "rel=\"next\"" or "rel=next");
+            if (!isNext)
+            {
+                continue;
+            }
+            var next = new Uri(current, link[(open + 1)..close].Trim());
+            if (next.Scheme != list.Scheme || next.Authority != list.Authority || next.AbsolutePath != list.AbsolutePath)
+            {
+                throw new InternalException($"{list}: the registry's next page of tags is elsewhere ({next}); not following it");
+            }
+            return next;
+        }
+        return null;
     }
 
     /// <summary>Reads a small blob (an image config) into memory and verifies it. <paramref name="what"/> names it in errors.</summary>

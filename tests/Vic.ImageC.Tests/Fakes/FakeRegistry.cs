@@ -160,6 +160,11 @@ internal sealed class FakeRegistry : IAsyncDisposable
             await Json(ctx, 200, "{}");
             return;
         }
+        if (path.StartsWith("/v2/", StringComparison.Ordinal) && path.EndsWith("/tags/list", StringComparison.Ordinal))
+        {
+            await TagListAsync(ctx, path[4..^"/tags/list".Length]);
+            return;
+        }
         int manifests = path.LastIndexOf("/manifests/", StringComparison.Ordinal);
         int blobs = path.LastIndexOf("/blobs/", StringComparison.Ordinal);
         int split = Math.Max(manifests, blobs);
@@ -209,6 +214,36 @@ internal sealed class FakeRegistry : IAsyncDisposable
         }
         ctx.Response.ContentLength = count;
         await ctx.Response.Body.WriteAsync(blob.AsMemory(from, count));
+    }
+
+    /// <summary>Tag lists served at most this many tags a page (with a Link to the next), as large registries do; null: all at once.</summary>
+    public int? TagsPageSize { get; set; }
+
+    /// <summary>When set, the Link header sent instead of the real next page (a registry pointing elsewhere).</summary>
+    public string? TagsNextLink { get; set; }
+
+    /// <summary>GET /v2/&lt;name&gt;/tags/list with the n and last parameters of the distribution spec.</summary>
+    private async Task TagListAsync(HttpContext ctx, string repository)
+    {
+        if (!Repositories.Contains(repository))
+        {
+            await Json(ctx, 404, """{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]}""");
+            return;
+        }
+        string prefix = repository + ":";
+        var tags = _manifests.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Select(k => k[prefix.Length..]).Order(StringComparer.Ordinal).ToList();
+        string? last = ctx.Request.Query["last"];
+        if (last is not null)
+        {
+            tags = tags.Where(t => string.CompareOrdinal(t, last) > 0).ToList();
+        }
+        int size = int.TryParse(ctx.Request.Query["n"], out int n) ? n : TagsPageSize ?? int.MaxValue;
+        if (tags.Count > size)
+        {
+            tags = tags.Take(size).ToList();
+            ctx.Response.Headers.Link = TagsNextLink ?? $"</v2/{repository}/tags/list?n={size}&last={tags[^1]}>; rel=\"next\"";
+        }
+        await Json(ctx, 200, System.Text.Json.JsonSerializer.Serialize(new { name = repository, tags }));
     }
 
     /// <summary>The part of a blob to send: a "bytes=N-" or "bytes=N-M" range when ranges are served, else all of it.</summary>
