@@ -1,3 +1,4 @@
+using Vic.ImageC.Registry;
 using Vic.PortLayer;
 
 namespace Vic.ImageC.Tests;
@@ -68,5 +69,32 @@ public sealed class AllTagsTests : RegistryHarnessTests
         Assert.Equal(
             $"pull access denied for {_registry.HostPort}/nothing, repository does not exist or may require 'docker login': denied: requested access to the resource is denied",
             unknown.Message);
+    }
+
+    [Theory]
+    [InlineData("</v2/a/tags/list?n=2&last=b>; rel=\"next\"", "http://r:5000/v2/a/tags/list?n=2&last=b")]
+    [InlineData("<http://r:5000/v2/a/tags/list?last=b>;rel=next", "http://r:5000/v2/a/tags/list?last=b")]
+    [InlineData("</v2/a/tags/list?last=a>; rel=\"prev\", </v2/a/tags/list?last=c>; rel=\"next\"", "http://r:5000/v2/a/tags/list?last=c")]
+    [InlineData("</v2/a/tags/list?last=a>; rel=\"prev\"", null)]
+    public void The_next_page_comes_from_the_link_header(string link, string? expected)
+    {
+        var list = new Uri("http://r:5000/v2/a/tags/list");
+        using var response = new HttpResponseMessage();
+        response.Headers.TryAddWithoutValidation("Link", link);
+
+        Assert.Equal(expected, RegistryClient.NextPage(response, list, list)?.ToString());
+    }
+
+    [Theory]
+    [InlineData("<https://r:5000/v2/a/tags/list?last=b>; rel=\"next\"")]
+    [InlineData("<http://other:5000/v2/a/tags/list?last=b>; rel=\"next\"")]
+    [InlineData("</v2/b/tags/list?last=b>; rel=\"next\"")]
+    public void A_next_page_outside_the_list_is_refused(string link)
+    {
+        var list = new Uri("http://r:5000/v2/a/tags/list");
+        using var response = new HttpResponseMessage();
+        response.Headers.TryAddWithoutValidation("Link", link);
+
+        Assert.Throws<InternalException>(() => RegistryClient.NextPage(response, list, list));
     }
 }
