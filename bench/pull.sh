@@ -51,7 +51,7 @@ for i in 1 2 3 4; do
   rm -rf "$root/bundle"; umoci unpack --image "$root/oci:v1" "$root/bundle" >/dev/null
   mkdir -p "$root/bundle/rootfs/data$i"
   head -c $((16 << 20)) /dev/urandom >"$root/bundle/rootfs/data$i/random.bin"
-  head -c $((6 << 20)) /dev/urandom | base64 | head -c $((8 << 20)) >"$root/bundle/rootfs/data$i/text.txt"
+  head -c $((6 << 20)) /dev/urandom | base64 >"$root/bundle/rootfs/data$i/text.txt" # ~8 MiB of text
   umoci repack --image "$root/oci:v1" "$root/bundle" >/dev/null
 done
 umoci config --image "$root/oci:v1" --config.cmd sh >/dev/null
@@ -70,7 +70,7 @@ echo "== (a) docker pull into an empty VCH, $runs runs"
 hyperfine --runs "$runs" --prepare "docker rmi -f $image >/dev/null 2>&1 || true" --export-json "$root/a.json" \
   "docker pull -q $image" >/dev/null
 echo "== (b) skopeo copy to an OCI layout + umoci unpack, $runs runs"
-hyperfine --runs "$runs" --prepare "rm -rf $root/theirs" --export-json "$root/b.json" \
+hyperfine --runs "$runs" --prepare "rm -rf $root/theirs && mkdir -p $root/theirs" --export-json "$root/b.json" \
   "skopeo copy --quiet --insecure-policy --src-tls-verify=false docker://$image oci:$root/theirs/oci:v1 && umoci unpack --image $root/theirs/oci:v1 $root/theirs/bundle" >/dev/null
 rm -rf "$root/theirs"
 

@@ -75,7 +75,7 @@ public sealed class FaultyProxy : IAsyncDisposable
 
     public static async Task<FaultyProxy> StartAsync(Uri upstream)
     {
-        if (!IPAddress.IsLoopback(IPAddress.Parse(upstream.Host)))
+        if (!upstream.IsLoopback)
         {
             throw new ArgumentException("the proxy forwards to loopback only", nameof(upstream));
         }
