@@ -41,6 +41,9 @@ public sealed class ImageApiTests : IAsyncLifetime
         Assert.Equal([FakesIds.Busybox], await Ids(Filters("""{"reference":["busybox"]}""")));
         Assert.Equal([FakesIds.Busybox], await Ids(Filters("""{"reference":["127.0.0.1:5000/*"]}""")));
         Assert.Equal([Fakes.FakeImageService.EntrypointId], await Ids(Filters("""{"reference":["e?:latest"]}""")));
+        // Only the matching references are listed, as dockerd lists them (one CLI row per tag).
+        var (_, narrowed) = await _server.GetAsync("/images/json?" + Filters("""{"reference":["127.0.0.1:5000/*"]}"""));
+        Assert.Equal(["127.0.0.1:5000/busybox:latest"], narrowed.EnumerateArray().Single().GetProperty("RepoTags").EnumerateArray().Select(t => t.GetString()));
         Assert.Empty(await Ids(Filters("""{"dangling":["true"]}""")));
         Assert.Equal(2, (await Ids(Filters("""{"dangling":["false"]}"""))).Count);
         Assert.Equal([FakesIds.Busybox], await Ids(Filters("""{"label":["org.example.base=busybox"]}""")));
