@@ -22,6 +22,14 @@ public interface IImageService
         string reference, string? platform, RegistryCredentials credentials, IProgress<ProgressMessage> progress, CancellationToken cancellationToken);
 
     /// <summary>
+    /// docker pull --all-tags, which the API spells as a pull without a tag: every tag the registry lists for
+    /// <paramref name="repository"/>, pulled in turn with dockerd's per-tag progress and one final status for the
+    /// repository. A reference naming a tag or digest pulls only that, as dockerd does. Returns the images pulled.
+    /// </summary>
+    Task<IReadOnlyList<ImageRecord>> PullAllTagsAsync(
+        string repository, string? platform, RegistryCredentials credentials, IProgress<ProgressMessage> progress, CancellationToken cancellationToken);
+
+    /// <summary>
     /// docker push of <paramref name="name"/> ("127.0.0.1:5000/app") at <paramref name="tag"/>, or of every local tag of
     /// the repository when the tag is null or empty. Layers the registry has are not sent; layers another repository of
     /// the same registry has are mounted from it. Progress is dockerd's push stream; the last message of each tag

@@ -69,6 +69,10 @@ public sealed class ImageService : IImageService, IDisposable
         string reference, string? platform, RegistryCredentials credentials, IProgress<ProgressMessage> progress, CancellationToken cancellationToken) =>
         _puller.PullAsync(reference, platform, credentials, progress, cancellationToken);
 
+    public Task<IReadOnlyList<ImageRecord>> PullAllTagsAsync(
+        string repository, string? platform, RegistryCredentials credentials, IProgress<ProgressMessage> progress, CancellationToken cancellationToken) =>
+        _puller.PullAllTagsAsync(repository, platform, credentials, progress, cancellationToken);
+
     public Task<IReadOnlyList<PushedImage>> PushAsync(
         string name, string? tag, RegistryCredentials credentials, IProgress<ProgressMessage> progress, CancellationToken cancellationToken) =>
         _pusher.PushAsync(name, tag, credentials, progress, cancellationToken);

@@ -27,4 +27,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "Pushed {Reference} ({Digest})")]
     public static partial void ImagePushed(ILogger logger, string reference, string digest);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "Resuming blob {Digest} at byte {Offset} of {Size}")]
+    public static partial void ResumingBlob(ILogger logger, string digest, long offset, long size);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Registry did not resume blob {Digest} at byte {Offset} ({Answer}); downloading it again from the start")]
+    public static partial void ResumeRefused(ILogger logger, string digest, long offset, string answer);
 }

@@ -41,6 +41,9 @@ public sealed class ImageApiTests : IAsyncLifetime
         Assert.Equal([FakesIds.Busybox], await Ids(Filters("""{"reference":["busybox"]}""")));
         Assert.Equal([FakesIds.Busybox], await Ids(Filters("""{"reference":["127.0.0.1:5000/*"]}""")));
         Assert.Equal([Fakes.FakeImageService.EntrypointId], await Ids(Filters("""{"reference":["e?:latest"]}""")));
+        // Only the matching references are listed, as dockerd lists them (one CLI row per tag).
+        var (_, narrowed) = await _server.GetAsync("/images/json?" + Filters("""{"reference":["127.0.0.1:5000/*"]}"""));
+        Assert.Equal(["127.0.0.1:5000/busybox:latest"], narrowed.EnumerateArray().Single().GetProperty("RepoTags").EnumerateArray().Select(t => t.GetString()));
         Assert.Empty(await Ids(Filters("""{"dangling":["true"]}""")));
         Assert.Equal(2, (await Ids(Filters("""{"dangling":["false"]}"""))).Count);
         Assert.Equal([FakesIds.Busybox], await Ids(Filters("""{"label":["org.example.base=busybox"]}""")));
@@ -119,6 +122,21 @@ public sealed class ImageApiTests : IAsyncLifetime
         Assert.Equal(2, downloading.GetProperty("progressDetail").GetProperty("total").GetInt64());
         Assert.StartsWith("[=========================>", downloading.GetProperty("progress").GetString());
         Assert.Contains(lines, l => l.GetProperty("status").GetString() == "Status: Downloaded newer image for busybox:1.36");
+    }
+
+    [Fact]
+    public async Task A_pull_without_a_tag_asks_for_every_tag_as_docker_pull_all_tags_does()
+    {
+        // docker pull --all-tags sends no tag parameter; old clients leave a trailing ':' on the name.
+        var all = await _server.Client.PostAsync("/v1.44/images/create?fromImage=127.0.0.1%3A5000%2Fapp", null);
+        var colon = await _server.Client.PostAsync("/v1.44/images/create?fromImage=busybox%3A", null);
+        var tagged = await _server.Client.PostAsync("/v1.44/images/create?fromImage=busybox&tag=1.36", null);
+
+        Assert.Equal(HttpStatusCode.OK, all.StatusCode);
+        Assert.Contains("Status: Image is up to date for 127.0.0.1:5000/app", await all.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, colon.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, tagged.StatusCode);
+        Assert.Equal(["127.0.0.1:5000/app", "busybox"], _server.Images.AllTagsPulls);
     }
 
     [Fact]

@@ -70,4 +70,48 @@ public sealed class PushTests(TestRegistry registry) : IClassFixture<TestRegistr
         Assert.Equal($"An image does not exist locally with the tag: {registry.HostPort}/nothing", missing.Message);
         await Assert.ThrowsAsync<InvalidArgumentException>(() => _harness.PushAsync($"{registry.HostPort}/Bad", "latest"));
     }
+
+    [Fact]
+    public async Task A_pulled_zstd_image_pushed_elsewhere_keeps_its_blobs_media_types_and_manifest_digest()
+    {
+        const string zstdLayer = "application/vnd.oci.image.layer.v1.tar+zstd";
+        var image = TestImages.Build(Path.Combine(_work, "zstd"), "latest", [TestImages.BusyboxLayer(), TestImages.SecondLayer()],
+            compress: t => new ZstdSharp.Compressor().Wrap(t).ToArray(), layerMediaType: zstdLayer);
+        await registry.PushAsync(image, "origin/zstd", "v1");
+        var (_, pullProgress) = await _harness.PullAsync($"{registry.HostPort}/origin/zstd:v1");
+        string pulledDigest = pullProgress.Messages.Single(m => m.Status.StartsWith("Digest: ", StringComparison.Ordinal)).Status["Digest: ".Length..];
+        using var other = new TestRegistry();
+        await _harness.Service.TagAsync($"{registry.HostPort}/origin/zstd:v1", $"{registry.HostPort}/copy/zstd:v1", default);
+        await _harness.Service.TagAsync($"{registry.HostPort}/origin/zstd:v1", $"{other.HostPort}/moved/zstd:v1", default);
+
+        // Same registry: the blobs are mounted. Another registry: they are uploaded as they were pulled, still zstd.
+        var (mounted, mountProgress) = await _harness.PushAsync($"{registry.HostPort}/copy/zstd", "v1");
+        var (uploaded, uploadProgress) = await _harness.PushAsync($"{other.HostPort}/moved/zstd", "v1");
+
+        Assert.Equal(pulledDigest, mounted.Single().Digest);
+        Assert.Equal(pulledDigest, uploaded.Single().Digest);
+        Assert.All(image.DiffIds, d => Assert.Equal("Mounted from origin/zstd", mountProgress.Statuses(d[7..19])[^1]));
+        Assert.All(image.DiffIds, d => Assert.Equal("Pushed", uploadProgress.Statuses(d[7..19])[^1]));
+        using var http = new HttpClient();
+        foreach (var (where, repository) in new[] { (registry, "copy/zstd"), (other, "moved/zstd") })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(where.BaseUri, $"v2/{repository}/manifests/v1"));
+            request.Headers.Accept.ParseAdd("application/vnd.oci.image.manifest.v1+json");
+            using var response = await http.SendAsync(request);
+            byte[] manifest = await response.Content.ReadAsByteArrayAsync();
+            Assert.Equal(pulledDigest, TestImages.Digest(manifest));
+            var layers = System.Text.Json.Nodes.JsonNode.Parse(manifest)!["layers"]!.AsArray();
+            Assert.Equal(Enumerable.Repeat(zstdLayer, 2), layers.Select(l => (string)l!["mediaType"]!));
+            Assert.Equal(image.LayerDigests, layers.Select(l => (string)l!["digest"]!));
+            foreach (string digest in image.LayerDigests)
+            {
+                byte[] blob = await http.GetByteArrayAsync(new Uri(where.BaseUri, $"v2/{repository}/blobs/{digest}"));
+                Assert.Equal(digest, TestImages.Digest(blob));
+            }
+        }
+        using var second = new Harness();
+        var (back, _) = await second.PullAsync($"{other.HostPort}/moved/zstd:v1");
+        Assert.Equal(image.ImageId, back.Id);
+        Assert.Equal(TestImages.SecondLayer(), second.Layers.TarOf(back.TopLayerId!));
+    }
 }

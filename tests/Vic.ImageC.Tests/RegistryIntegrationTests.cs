@@ -47,6 +47,24 @@ public sealed class RegistryIntegrationTests(TestRegistry registry) : IClassFixt
     }
 
     [Fact]
+    public async Task Pulls_every_tag_the_registry_lists()
+    {
+        var busybox = TestImages.BuildBusybox(Path.Combine(_layouts, "busybox"));
+        var multi = TestImages.BuildMultiLayer(Path.Combine(_layouts, "multi"));
+        await registry.PushAsync(busybox, "alltags/app", "1.0");
+        await registry.PushAsync(multi, "alltags/app", "2.0");
+        var progress = new RecordingProgress();
+
+        var images = await _harness.Service.PullAllTagsAsync($"{registry.HostPort}/alltags/app", null, RegistryCredentials.Anonymous, progress, default);
+
+        // In the registry's order, which distribution 2.8 does not sort.
+        Assert.Equal(new[] { busybox.ImageId, multi.ImageId }.Order(), images.Select(i => i.Id).Order());
+        Assert.Equal(["1.0", "2.0"], progress.Messages.Where(m => m.Status == "Pulling from alltags/app").Select(m => m.Id!).Order());
+        Assert.Equal($"Status: Downloaded newer image for {registry.HostPort}/alltags/app", progress.Messages[^1].Status);
+        Assert.Equal(2, _harness.Layers.Writes);
+    }
+
+    [Fact]
     public async Task Loads_a_skopeo_docker_archive_and_round_trips_save_and_load()
     {
         var multi = TestImages.BuildMultiLayer(Path.Combine(_layouts, "multi"));

@@ -43,6 +43,36 @@ public sealed class PullTests(VchFixture vch)
     }
 
     [Fact]
+    public async Task Pull_all_tags_pulls_every_tag_of_the_repository()
+    {
+        using var registry = new TestRegistry();
+        string work = Path.Combine(vch.Root, "alltags-" + Guid.NewGuid().ToString("N")[..6]);
+        await registry.PushAsync(TestImages.BuildBusybox(Path.Combine(work, "single")), "every/app", "1.0");
+        await registry.PushAsync(TestImages.BuildMultiLayer(Path.Combine(work, "multi")), "every/app", "2.0");
+        string repo = registry.HostPort + "/every/app";
+
+        var pull = await vch.DockerAsync("pull", "--all-tags", repo);
+
+        Assert.True(pull.ExitCode == 0, pull.ToString());
+        Assert.Contains("1.0: Pulling from every/app", pull.Stdout);
+        Assert.Contains("2.0: Pulling from every/app", pull.Stdout);
+        Assert.Equal(2, pull.Stdout.Split('\n').Count(l => l.StartsWith("Digest: sha256:", StringComparison.Ordinal)));
+        var lines = pull.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal("Status: Downloaded newer image for " + repo, lines[^2]);
+        Assert.Equal(repo, lines[^1]); // what the CLI prints last: the name it pulled
+        string tags = await vch.OkAsync("images", "--format", "{{.Tag}}", repo);
+        Assert.Equal(["1.0", "2.0"], tags.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
+
+        var again = await vch.DockerAsync("pull", "-a", repo);
+        Assert.Contains("Status: Image is up to date for " + repo, again.Stdout);
+
+        // The CLI refuses a tag with --all-tags before asking the daemon.
+        var tagged = await vch.DockerAsync("pull", "--all-tags", repo + ":1.0");
+        Assert.NotEqual(0, tagged.ExitCode);
+        Assert.Contains("tag can't be used with --all-tags/-a", tagged.Stderr);
+    }
+
+    [Fact]
     public async Task Run_pulls_a_missing_image_from_a_loopback_registry()
     {
         using var registry = new TestRegistry();

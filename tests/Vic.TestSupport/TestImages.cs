@@ -74,14 +74,19 @@ public static class TestImages
     public static OciImage BuildMultiLayer(string directory, string tag = "latest", TestImageConfig? config = null) =>
         Build(directory, tag, [BusyboxLayer(), SecondLayer()], config);
 
-    /// <summary>Writes an OCI image layout with the given uncompressed layers (gzip-compressed in the layout).</summary>
-    public static OciImage Build(string directory, string tag, IReadOnlyList<byte[]> layers, TestImageConfig? config = null)
+    /// <summary>
+    /// Writes an OCI image layout with the given uncompressed layers, gzip-compressed in the layout unless
+    /// <paramref name="compress"/> (with its <paramref name="layerMediaType"/>) says otherwise.
+    /// </summary>
+    public static OciImage Build(
+        string directory, string tag, IReadOnlyList<byte[]> layers, TestImageConfig? config = null,
+        Func<byte[], byte[]>? compress = null, string layerMediaType = "application/vnd.oci.image.layer.v1.tar+gzip")
     {
         config ??= new TestImageConfig();
         string blobs = Path.Combine(directory, "blobs", "sha256");
         Directory.CreateDirectory(blobs);
         var diffIds = layers.Select(Digest).ToList();
-        var compressed = layers.Select(Gzip).ToList();
+        var compressed = layers.Select(compress ?? Gzip).ToList();
         var layerDigests = compressed.Select(c => WriteBlob(blobs, c)).ToList();
 
         byte[] configBytes = ConfigBytes(config, diffIds);
@@ -91,7 +96,7 @@ public static class TestImages
             ["schemaVersion"] = 2,
             ["mediaType"] = "application/vnd.oci.image.manifest.v1+json",
             ["config"] = Descriptor("application/vnd.oci.image.config.v1+json", configDigest, configBytes.Length),
-            ["layers"] = new JsonArray(compressed.Select((c, i) => (JsonNode)Descriptor("application/vnd.oci.image.layer.v1.tar+gzip", layerDigests[i], c.Length)).ToArray()),
+            ["layers"] = new JsonArray(compressed.Select((c, i) => (JsonNode)Descriptor(layerMediaType, layerDigests[i], c.Length)).ToArray()),
         };
         byte[] manifestBytes = Encoding.UTF8.GetBytes(manifest.ToJsonString());
         string manifestDigest = WriteBlob(blobs, manifestBytes);

@@ -42,12 +42,20 @@ internal sealed class ImageRoutes(IImageService images, ContainerResolver contai
         if (image.Length == 0)
             throw new InvalidArgumentException("fromImage is required");
         string tag = RequestValues.String(query, "tag") ?? "";
-        string reference = tag.Length == 0 ? image : tag.StartsWith("sha256:", StringComparison.Ordinal) ? $"{image}@{tag}" : $"{image}:{tag}";
         string? platform = RequestValues.String(query, "platform");
         var credentials = RegistryAuth.FromHeader(context.Request) ?? RegistryCredentials.Anonymous;
         var stream = new JsonMessageStream(context);
         await stream.RunAsync(async progress =>
         {
+            if (tag.Length == 0)
+            {
+                // No tag is how the API asks for every tag (docker pull --all-tags); an image that names its own tag or
+                // digest gets just that. Old clients may leave a trailing ':' on the name (dockerd drops it too).
+                string repository = image.EndsWith(':') ? image[..^1] : image;
+                await images.PullAllTagsAsync(repository, string.IsNullOrEmpty(platform) ? null : platform, credentials, progress, context.RequestAborted);
+                return [];
+            }
+            string reference = tag.StartsWith("sha256:", StringComparison.Ordinal) ? $"{image}@{tag}" : $"{image}:{tag}";
             await images.PullAsync(reference, string.IsNullOrEmpty(platform) ? null : platform, credentials, progress, context.RequestAborted);
             return [];
         });

@@ -95,6 +95,13 @@ internal sealed record RegistryErrorJson
     [JsonPropertyName("message")] public string? Message { get; init; }
 }
 
+/// <summary>A page of GET /v2/&lt;name&gt;/tags/list: {"name":"x","tags":["a","b"]}.</summary>
+internal sealed record TagListJson
+{
+    [JsonPropertyName("name")] public string? Name { get; init; }
+    [JsonPropertyName("tags")] public List<string>? Tags { get; init; }
+}
+
 /// <summary>One entry of a docker-save manifest.json.</summary>
 internal sealed record DockerArchiveEntry
 {
@@ -109,6 +116,7 @@ internal sealed record DockerArchiveEntry
 [JsonSerializable(typeof(RunConfigJson))]
 [JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
 [JsonSerializable(typeof(RegistryErrorsJson))]
+[JsonSerializable(typeof(TagListJson))]
 [JsonSerializable(typeof(List<DockerArchiveEntry>))]
 [JsonSerializable(typeof(Dictionary<string, Dictionary<string, string>>))]
 internal sealed partial class RegistryJson : JsonSerializerContext;

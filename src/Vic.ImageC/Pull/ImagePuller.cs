@@ -25,6 +25,74 @@ internal sealed class ImagePuller(
         var platform = PlatformSpec.Parse(platformText);
         registry.Access.Check(reference.Domain);
         var progress = new PullProgress(sink, time);
+        var (record, newer) = await PullOneAsync(reference, platform, platformText, credentials, progress, cancellationToken);
+        progress.Status(null, FinalStatus(newer, reference.Familiar));
+        return record;
+    }
+
+    /// <summary>
+    /// docker pull --all-tags (the API's pull without a tag): every tag the registry lists for the repository, pulled
+    /// one after another with the usual per-tag progress, then one final status for the repository, as dockerd does.
+    /// A reference that names a tag or digest pulls just that (the API cannot say "all tags" of a tag).
+    /// </summary>
+    public async Task<IReadOnlyList<ImageRecord>> PullAllTagsAsync(
+        string repositoryText, string? platformText, RegistryCredentials credentials, IProgress<ProgressMessage> sink, CancellationToken cancellationToken)
+    {
+        var repository = ImageReference.Parse(repositoryText);
+        if (!repository.IsNameOnly)
+        {
+            return [await PullAsync(repositoryText, platformText, credentials, sink, cancellationToken)];
+        }
+        var platform = PlatformSpec.Parse(platformText);
+        registry.Access.Check(repository.Domain);
+        var progress = new PullProgress(sink, time);
+        var tags = await ListTagsAsync(repository, credentials, cancellationToken);
+        var pulled = new List<ImageRecord>();
+        bool newer = false;
+        foreach (string tag in tags)
+        {
+            var tagged = ImageReference.Parse($"{repository.Name}:{tag}");
+            var (record, tagNewer) = await PullOneAsync(tagged, platform, platformText, credentials, progress, cancellationToken);
+            pulled.Add(record);
+            newer |= tagNewer;
+        }
+        progress.Status(null, FinalStatus(newer, repository.FamiliarName));
+        return pulled;
+    }
+
+    private static string FinalStatus(bool newer, string what) =>
+        newer ? $"Status: Downloaded newer image for {what}" : $"Status: Image is up to date for {what}";
+
+    /// <summary>The repository's tags, from the first of the Docker Hub mirrors (if any) that lists them, else from the registry.</summary>
+    private async Task<IReadOnlyList<string>> ListTagsAsync(ImageReference repository, RegistryCredentials credentials, CancellationToken cancellationToken)
+    {
+        foreach (var mirror in registry.Access.MirrorsFor(repository.Domain))
+        {
+            try
+            {
+                return await registry.ListTagsAsync(RegistryClient.Session(mirror, repository.Domain, repository.Path, credentials), cancellationToken);
+            }
+            catch (Exception e) when (e is PortLayerException or RegistryHttpException && !cancellationToken.IsCancellationRequested)
+            {
+                Log.MirrorFailed(logger, mirror.ToString(), repository.FamiliarName, e.Message);
+            }
+        }
+        var session = await registry.OpenAsync(repository.Domain, repository.Path, credentials, push: false, null, cancellationToken);
+        try
+        {
+            return await registry.ListTagsAsync(session, cancellationToken);
+        }
+        catch (RegistryHttpException e)
+        {
+            throw PullErrors.ForTags(e, repository);
+        }
+    }
+
+    /// <summary>Pulls one tag or digest; returns the image and whether anything changed (new layers or a new tag).</summary>
+    private async Task<(ImageRecord Record, bool Newer)> PullOneAsync(
+        ImageReference reference, PlatformSpec platform, string? platformText, RegistryCredentials credentials, PullProgress progress,
+        CancellationToken cancellationToken)
+    {
         progress.Status(reference.Digest ?? reference.Tag, $"Pulling from {reference.Path}");
 
         var (session, manifestDigest, manifest, chosen) = await OpenAndFetchManifestAsync(reference, platform, credentials, cancellationToken);
@@ -70,12 +138,10 @@ internal sealed class ImagePuller(
         Log.ImageStored(logger, imageId, primary.ToString());
 
         progress.Status(null, $"Digest: {manifestDigest}");
-        progress.Status(null, previous[0].Previous == imageId
-            ? $"Status: Image is up to date for {primary.Familiar}"
-            : $"Status: Downloaded newer image for {primary.Familiar}");
         var repositories = await catalog.ReadRepositoriesAsync(cancellationToken);
-        return await ImageRecords.ReadAsync(catalog, imageId, repositories, cancellationToken)
+        var record = await ImageRecords.ReadAsync(catalog, imageId, repositories, cancellationToken)
             ?? throw new NotFoundException($"No such image: {primary.Familiar}");
+        return (record, previous[0].Previous != imageId);
     }
 
     /// <summary>

@@ -23,6 +23,12 @@ internal static class PullErrors
         return Unexpected(e);
     }
 
+    /// <summary>A refused tag list: the repository is unknown or not readable with these credentials.</summary>
+    public static PortLayerException ForTags(RegistryHttpException e, ImageReference repository) =>
+        e.Status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.NotFound || e.Code is "NAME_UNKNOWN" or "DENIED" or "UNAUTHORIZED"
+            ? AccessDenied(repository)
+            : Unexpected(e);
+
     public static PortLayerException ForBlob(RegistryHttpException e, ImageReference reference, string digest)
     {
         if (e.Status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)

@@ -25,6 +25,7 @@ internal sealed partial class RegistryClient : IDisposable
 {
     private const long MaxManifestBytes = 8 << 20;
     private const long MaxErrorBodyBytes = 64 << 10;
+    private const int MaxTagPages = 1000;
     private const string DockerHubRegistry = "registry-1.docker.io";
 
     private readonly RegistryAccess _access;
@@ -115,6 +116,73 @@ internal sealed partial class RegistryClient : IDisposable
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// Every tag of the session's repository (GET /v2/&lt;name&gt;/tags/list), following the registry's pagination: a
+    /// Link header with rel="next" names the next page. Pages are followed only within the same list on the same
+    /// registry; a link elsewhere is refused rather than followed.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ListTagsAsync(RegistrySession session, CancellationToken cancellationToken)
+    {
+        var list = new Uri(session.Endpoint, $"v2/{session.Repository}/tags/list");
+        var tags = new List<string>();
+        Uri? page = list;
+        for (int pages = 0; page is not null; pages++)
+        {
+            if (pages == MaxTagPages)
+            {
+                throw new InternalException($"{list}: more than {MaxTagPages} pages of tags");
+            }
+            var current = page;
+            (var names, page) = await ExecuteAsync(current, async token =>
+            {
+                using var response = await SendCheckedAsync(session, () => Request(HttpMethod.Get, current, ["application/json"]), token);
+                byte[] body = await ReadLimitedAsync(response, MaxManifestBytes, token);
+                TagListJson? parsed;
+                try
+                {
+                    parsed = JsonSerializer.Deserialize(body, RegistryJson.Default.TagListJson);
+                }
+                catch (JsonException e)
+                {
+                    throw new InternalException($"{current}: invalid tag list: {e.Message}");
+                }
+                return (parsed?.Tags ?? [], NextPage(response, current, list));
+            }, cancellationToken);
+            tags.AddRange(names);
+        }
+        return tags;
+    }
+
+    /// <summary>The rel="next" target of a Link header (RFC 8288), resolved against the page that carried it.</summary>
+    internal static Uri? NextPage(HttpResponseMessage response, Uri current, Uri list)
+    {
+        if (!response.Headers.TryGetValues("Link", out var values))
+        {
+            return null;
+        }
+        foreach (string link in values.SelectMany(v => v.Split(',')))
+        {
+            int open = link.IndexOf('<'), close = link.IndexOf('>');
+            if (open < 0 || close < open)
+            {
+                continue;
+            }
+            bool isNext = link[(close + 1)..].Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Any(p => p.Replace(" ", "", StringComparison.Ordinal).Trim() is "rel=\"next\"" or "rel=next");
+            if (!isNext)
+            {
+                continue;
+            }
+            var next = new Uri(current, link[(open + 1)..close].Trim());
+            if (next.Scheme != list.Scheme || next.Authority != list.Authority || next.AbsolutePath != list.AbsolutePath)
+            {
+                throw new InternalException($"{list}: the registry's next page of tags is elsewhere ({next}); not following it");
+            }
+            return next;
+        }
+        return null;
+    }
+
     /// <summary>Reads a small blob (an image config) into memory and verifies it. <paramref name="what"/> names it in errors.</summary>
     public Task<byte[]> GetBlobBytesAsync(RegistrySession session, Descriptor blob, string what, CancellationToken cancellationToken)
     {
@@ -132,38 +200,87 @@ internal sealed partial class RegistryClient : IDisposable
     }
 
     /// <summary>
-    /// Downloads a blob into <paramref name="path"/> (rewritten from the start on each retry) and verifies its
-    /// digest and size. <paramref name="progress"/> gets the bytes received so far.
+    /// Downloads a blob into <paramref name="path"/> and verifies its digest and size. When a connection breaks or a
+    /// body ends early, the retry asks only for the missing bytes (Range: bytes=N-) and keeps what arrived; a registry
+    /// that answers 200 instead, or a range other than the one asked for, gets the blob downloaded again from the
+    /// start. <paramref name="progress"/> gets the bytes received so far.
     /// </summary>
-    public Task DownloadBlobAsync(RegistrySession session, Descriptor blob, string path, Action<long>? progress, CancellationToken cancellationToken)
+    public async Task DownloadBlobAsync(RegistrySession session, Descriptor blob, string path, Action<long>? progress, CancellationToken cancellationToken)
     {
         var url = BuildUrl(session, "blobs", blob.Digest);
-        return ExecuteAsync(url, async token =>
+        using var partial = new PartialBlob(path);
+        await ExecuteAsync(url, async token =>
         {
-            using var response = await SendCheckedAsync(session, () => Request(HttpMethod.Get, url), token);
+            using var response = await OpenBlobAsync(session, url, blob, partial, token);
             await using var body = await response.Content.ReadAsStreamAsync(token);
-            await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
-            string digest;
-            long length;
             try
             {
-                (digest, length) = await HashingCopy.CopyAsync(body, file, progress, token, blob.Size > 0 ? blob.Size : long.MaxValue);
+                await partial.AppendAsync(body, blob.Size > 0 ? blob.Size : long.MaxValue, progress, token);
             }
             catch (InvalidDataException)
             {
                 throw new InternalException($"filesystem layer verification failed for digest {blob.Digest}: larger than its {blob.Size} bytes");
             }
-            if (blob.Size > 0 && length < blob.Size)
+            if (blob.Size > 0 && partial.Received < blob.Size)
             {
-                throw new TruncatedBodyException(url.ToString(), length, blob.Size);
+                throw new TruncatedBodyException(url.ToString(), partial.Received, blob.Size);
             }
-            if (digest != blob.Digest)
+            if (partial.Digest != blob.Digest)
             {
                 throw new InternalException($"filesystem layer verification failed for digest {blob.Digest}");
             }
             return true;
         }, cancellationToken);
     }
+
+    /// <summary>
+    /// The response to read the rest of <paramref name="partial"/> from: a 206 that starts where it stopped, or a full
+    /// answer after <see cref="PartialBlob.Restart"/>. Transient failures keep what was received for the next attempt.
+    /// </summary>
+    private async Task<HttpResponseMessage> OpenBlobAsync(
+        RegistrySession session, Uri url, Descriptor blob, PartialBlob partial, CancellationToken cancellationToken)
+    {
+        long from = partial.Received;
+        if (from > 0)
+        {
+            var response = await SendAsync(session, () =>
+            {
+                var request = Request(HttpMethod.Get, url);
+                request.Headers.Range = new RangeHeaderValue(from, null);
+                return request;
+            }, cancellationToken);
+            if (response.StatusCode == HttpStatusCode.PartialContent && ResumesAt(response.Content.Headers.ContentRange, from, blob.Size))
+            {
+                Log.ResumingBlob(_logger, blob.Digest, from, blob.Size);
+                return response;
+            }
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                // The registry (or a cache in front of it) ignores Range: this is the blob from its first byte.
+                Log.ResumeRefused(_logger, blob.Digest, from, "200 OK");
+                partial.Restart();
+                return response;
+            }
+            if (response.StatusCode is not (HttpStatusCode.PartialContent or HttpStatusCode.RequestedRangeNotSatisfiable))
+            {
+                using (response)
+                {
+                    throw await FailureAsync(response, cancellationToken);
+                }
+            }
+            // A range other than the one asked for, or one the registry will not serve: nothing received can be trusted
+            // to line up with what would follow, so start over.
+            Log.ResumeRefused(_logger, blob.Digest, from, $"{(int)response.StatusCode} {response.Content.Headers.ContentRange}");
+            response.Dispose();
+            partial.Restart();
+        }
+        return await SendCheckedAsync(session, () => Request(HttpMethod.Get, url), cancellationToken);
+    }
+
+    /// <summary>Content-Range "bytes from-(size-1)/size" (the total may be "*" and the size unknown).</summary>
+    private static bool ResumesAt(ContentRangeHeaderValue? range, long from, long size) =>
+        range is { HasRange: true } && range.Unit == "bytes" && range.From == from
+        && (size <= 0 || (range.To == size - 1 && (!range.HasLength || range.Length == size)));
 
     public void Dispose() => _access.Dispose();
 

@@ -114,6 +114,20 @@ internal sealed class FakeImageService : IImageService
         return image;
     }
 
+    /// <summary>Repositories asked for with PullAllTagsAsync, in order.</summary>
+    public List<string> AllTagsPulls { get; } = [];
+
+    public Task<IReadOnlyList<ImageRecord>> PullAllTagsAsync(
+        string repository, string? platform, RegistryCredentials credentials, IProgress<ProgressMessage> progress, CancellationToken cancellationToken)
+    {
+        lock (AllTagsPulls)
+        {
+            AllTagsPulls.Add(repository);
+        }
+        progress.Report(new ProgressMessage { Status = "Status: Image is up to date for " + repository });
+        return Task.FromResult<IReadOnlyList<ImageRecord>>([_images[0]]);
+    }
+
     public Task<ImageRecord?> FindAsync(string nameOrId, CancellationToken cancellationToken)
     {
         lock (_images)

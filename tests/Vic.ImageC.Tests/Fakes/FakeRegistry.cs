@@ -82,16 +82,36 @@ internal sealed class FakeRegistry : IAsyncDisposable
             return Task.CompletedTask;
         });
 
-    /// <summary>The next request for the blob sends half of it and drops the connection.</summary>
-    public void TruncateNext(string digest) =>
+    /// <summary>The next request for the blob sends <paramref name="bytes"/> of it (half by default) and drops the connection.</summary>
+    public void TruncateNext(string digest, int? bytes = null) =>
         Enqueue("/blobs/" + digest, 1, async ctx =>
         {
             byte[] blob = _blobs[digest];
-            ctx.Response.ContentLength = blob.Length;
-            await ctx.Response.Body.WriteAsync(blob.AsMemory(0, blob.Length / 2));
-            await ctx.Response.Body.FlushAsync();
-            ctx.Abort();
+            var (start, length) = RangeOf(ctx, blob.Length);
+            var headers = new Dictionary<string, string> { ["Content-Type"] = "application/octet-stream", ["Content-Length"] = length.ToString() };
+            if (start > 0)
+            {
+                headers["Content-Range"] = $"bytes {start}-{start + length - 1}/{blob.Length}";
+            }
+            await BrokenConnection.SendThenCloseAsync(ctx, start > 0 ? 206 : 200, headers, blob.AsMemory(start, Math.Min(bytes ?? length / 2, length)));
         });
+
+    /// <summary>The next request for the blob is answered 206 from its first byte, whatever range was asked for.</summary>
+    public void WrongRangeNext(string digest) =>
+        Enqueue("/blobs/" + digest, 1, async ctx =>
+        {
+            byte[] blob = _blobs[digest];
+            ctx.Response.StatusCode = 206;
+            ctx.Response.Headers.ContentRange = $"bytes 0-{blob.Length - 1}/{blob.Length}";
+            ctx.Response.ContentLength = blob.Length;
+            await ctx.Response.Body.WriteAsync(blob);
+        });
+
+    /// <summary>Whether blob requests with a Range header get 206 and that range (as Debian's docker-registry does).</summary>
+    public bool ServesRanges { get; set; } = true;
+
+    /// <summary>"path Range" of every request that carried a Range header, in order.</summary>
+    public ConcurrentQueue<string> RangeRequests { get; } = new();
 
     /// <summary>Serve <paramref name="replacement"/> whenever <paramref name="digest"/> is asked for.</summary>
     public void Corrupt(string digest, byte[] replacement) => _blobs[digest] = replacement;
@@ -117,6 +137,10 @@ internal sealed class FakeRegistry : IAsyncDisposable
     {
         string path = ctx.Request.Path.Value ?? "";
         Requests.AddOrUpdate(path, 1, (_, n) => n + 1);
+        if (ctx.Request.Headers.Range.Count > 0)
+        {
+            RangeRequests.Enqueue($"{path} {ctx.Request.Headers.Range}");
+        }
         foreach (var (suffix, queue) in _faults)
         {
             if (path.EndsWith(suffix, StringComparison.Ordinal) && queue.TryDequeue(out var fault))
@@ -134,6 +158,11 @@ internal sealed class FakeRegistry : IAsyncDisposable
         if (path == "/v2/")
         {
             await Json(ctx, 200, "{}");
+            return;
+        }
+        if (path.StartsWith("/v2/", StringComparison.Ordinal) && path.EndsWith("/tags/list", StringComparison.Ordinal))
+        {
+            await TagListAsync(ctx, path[4..^"/tags/list".Length]);
             return;
         }
         int manifests = path.LastIndexOf("/manifests/", StringComparison.Ordinal);
@@ -177,8 +206,56 @@ internal sealed class FakeRegistry : IAsyncDisposable
             return;
         }
         ctx.Response.ContentType = "application/octet-stream";
-        ctx.Response.ContentLength = blob.Length;
-        await ctx.Response.Body.WriteAsync(blob);
+        var (from, count) = RangeOf(ctx, blob.Length);
+        if (from > 0 || count < blob.Length)
+        {
+            ctx.Response.StatusCode = 206;
+            ctx.Response.Headers.ContentRange = $"bytes {from}-{from + count - 1}/{blob.Length}";
+        }
+        ctx.Response.ContentLength = count;
+        await ctx.Response.Body.WriteAsync(blob.AsMemory(from, count));
+    }
+
+    /// <summary>Tag lists served at most this many tags a page (with a Link to the next), as large registries do; null: all at once.</summary>
+    public int? TagsPageSize { get; set; }
+
+    /// <summary>When set, the Link header sent instead of the real next page (a registry pointing elsewhere).</summary>
+    public string? TagsNextLink { get; set; }
+
+    /// <summary>GET /v2/&lt;name&gt;/tags/list with the n and last parameters of the distribution spec.</summary>
+    private async Task TagListAsync(HttpContext ctx, string repository)
+    {
+        if (!Repositories.Contains(repository))
+        {
+            await Json(ctx, 404, """{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]}""");
+            return;
+        }
+        string prefix = repository + ":";
+        var tags = _manifests.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Select(k => k[prefix.Length..]).Order(StringComparer.Ordinal).ToList();
+        string? last = ctx.Request.Query["last"];
+        if (last is not null)
+        {
+            tags = tags.Where(t => string.CompareOrdinal(t, last) > 0).ToList();
+        }
+        int size = int.TryParse(ctx.Request.Query["n"], out int n) ? n : TagsPageSize ?? int.MaxValue;
+        if (tags.Count > size)
+        {
+            tags = tags.Take(size).ToList();
+            ctx.Response.Headers.Link = TagsNextLink ?? $"</v2/{repository}/tags/list?n={size}&last={tags[^1]}>; rel=\"next\"";
+        }
+        await Json(ctx, 200, System.Text.Json.JsonSerializer.Serialize(new { name = repository, tags }));
+    }
+
+    /// <summary>The part of a blob to send: a "bytes=N-" or "bytes=N-M" range when ranges are served, else all of it.</summary>
+    private (int Start, int Length) RangeOf(HttpContext ctx, int size)
+    {
+        var range = ctx.Request.GetTypedHeaders().Range;
+        if (!ServesRanges || range is null || range.Ranges.Count != 1 || range.Ranges.First().From is not { } from || from >= size)
+        {
+            return (0, size);
+        }
+        long to = range.Ranges.First().To is { } end ? Math.Min(end, size - 1) : size - 1;
+        return ((int)from, (int)(to - from + 1));
     }
 
     private static Task Json(HttpContext ctx, int status, string body)
