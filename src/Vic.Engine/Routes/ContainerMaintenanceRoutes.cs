@@ -10,7 +10,7 @@ using Vic.PortLayer;
 namespace Vic.Engine.Routes;
 
 /// <summary>docker update and docker container prune.</summary>
-internal sealed class ContainerMaintenanceRoutes(PortLayerServices portLayer, ContainerResolver resolver, TimeProvider time) : IRouteGroup
+internal sealed class ContainerMaintenanceRoutes(PortLayerServices portLayer, ContainerResolver resolver, TimeProvider time, Events.EventBroker events) : IRouteGroup
 {
     /// <summary>The update fields a containerVM honours; any other one the client sets is refused, not ignored.</summary>
     private static readonly IReadOnlySet<string> Honoured = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
@@ -101,6 +101,13 @@ internal sealed class ContainerMaintenanceRoutes(PortLayerServices portLayer, Co
             }
         }
         await DockerResults.WriteJsonAsync(context,
-            new ContainerPruneResponse(deleted.Count == 0 ? null : deleted, reclaimed), EngineJson.Default.ContainerPruneResponse);
+            PruneEvent(EventTypes.Container, reclaimed, new ContainerPruneResponse(deleted.Count == 0 ? null : deleted, reclaimed)), EngineJson.Default.ContainerPruneResponse);
+    }
+
+    /// <summary>dockerd logs a prune with what it reclaimed, once the prune is done.</summary>
+    private T PruneEvent<T>(string type, ulong reclaimed, T response)
+    {
+        events.Publish(type, "prune", "", new Dictionary<string, string> { ["reclaimed"] = reclaimed.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        return response;
     }
 }
