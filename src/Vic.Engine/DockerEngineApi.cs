@@ -61,7 +61,12 @@ public static class DockerEngineApi
     private static void AddServices(IServiceCollection services, EngineOptions options, PortLayerServices portLayer, IImageService images)
     {
         services.AddSingleton(options);
-        services.AddSingleton(portLayer);
+        // Volume changes become events wherever they are made; the broker is looked up when the first is published
+        // (it needs the port layer itself, so it cannot be built before it).
+        services.AddSingleton(sp => portLayer with
+        {
+            Volumes = new Volumes.EventingVolumeStore(portLayer.Volumes, sp.GetRequiredService<EventBroker>),
+        });
         services.AddSingleton(images);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ContainerResolver>();
@@ -79,6 +84,7 @@ public static class DockerEngineApi
         services.AddSingleton<ContainerFilter>();
         services.AddSingleton<ContainerSizes>();
         services.AddSingleton<ImageFilter>();
+        services.AddSingleton<ImageEvents>();
         services.AddSingleton<StartFailures>();
         services.AddSingleton<AttachStreamer>();
         services.AddSingleton<AttachHijack>();

@@ -27,6 +27,13 @@ public sealed record ContainerSpec
     /// <summary>Number of vCPUs; 0 means the backend default.</summary>
     public int Cpus { get; init; }
 
+    /// <summary>
+    /// The VM's CPU weight against other VMs and the host's processes when CPUs are contended, in cgroup cpu.shares
+    /// units (1024 is an ordinary process's weight; docker --cpu-shares); 0 leaves the backend's default. It never
+    /// limits a VM that has CPU to itself.
+    /// </summary>
+    public long CpuShares { get; init; }
+
     /// <summary>Signal number sent by stop before the kill (default SIGTERM = 15).</summary>
     public int StopSignal { get; init; } = 15;
 
@@ -63,6 +70,8 @@ public sealed record ContainerUpdate
     public long? MemoryBytes { get; init; }
     /// <summary>New vCPU count; only while the VM is not running.</summary>
     public int? Cpus { get; init; }
+    /// <summary>New CPU weight (<see cref="ContainerSpec.CpuShares"/>); applied at once to a running VM.</summary>
+    public long? CpuShares { get; init; }
     /// <summary>Replaces the personality's annotations in the same write, so they never disagree with the spec.</summary>
     public IReadOnlyDictionary<string, string>? Annotations { get; init; }
 }

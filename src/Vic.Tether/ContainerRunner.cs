@@ -44,7 +44,8 @@ internal static class ContainerRunner
             {
                 var port = new ControlPort(controlDevice, log);
                 main.Execs = new ExecSessions(process, hostname, users, reaper, port, log);
-                port.Start(main, main.Execs, new Files.FileSessions(new Files.FileRoots("/", Lower: null, Running: true), port, log, transfer), relaunch: loop);
+                port.Start(main, main.Execs, new Files.FileSessions(new Files.FileRoots("/", Lower: null, Running: true), port, log, transfer), relaunch: loop,
+                    hosts: new LiveHosts(hostname, spec.Domainname, spec.Interfaces));
             };
         }
         return loop.Run(main, log);

@@ -24,6 +24,7 @@ internal sealed unsafe class ControlPort
     private Files.IFileHost? _files;
     private Action? _powerOff;
     private IRelaunchControl? _relaunch;
+    private LiveHosts? _hosts;
     private int _fd = -1;
 
     public ControlPort(string device, LogWriter log)
@@ -35,8 +36,10 @@ internal sealed unsafe class ControlPort
     /// <summary>Starts reading; frames are dispatched to <paramref name="main"/>, <paramref name="execs"/> and
     /// <paramref name="files"/>; a PowerOff frame calls <paramref name="powerOff"/> (a Files VM only); StopNoRelaunch and
     /// RestartPolicy go to <paramref name="relaunch"/> (a container VM only).</summary>
-    public void Start(IControlHandler main, IExecHost execs, Files.IFileHost? files = null, Action? powerOff = null, IRelaunchControl? relaunch = null)
+    public void Start(IControlHandler main, IExecHost execs, Files.IFileHost? files = null, Action? powerOff = null, IRelaunchControl? relaunch = null,
+        LiveHosts? hosts = null)
     {
+        _hosts = hosts;
         _main = main;
         _execs = execs;
         _files = files;
@@ -205,6 +208,7 @@ internal sealed unsafe class ControlPort
         if (error.Length == 0)
         {
             _log.Debug($"NIC change of session {session} done");
+            UpdateHosts(payload);
         }
         else
         {
@@ -212,6 +216,20 @@ internal sealed unsafe class ControlPort
         }
         Send(ControlFrameKind.NicChanged, session,
             System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new NicChangeResult { Error = error }, ProtocolJson.Default.NicChangeResult));
+    }
+
+    /// <summary>The NIC is changed whatever happens to /etc/hosts: a root that refuses writes is logged, not fatal.</summary>
+    private void UpdateHosts(byte[] payload)
+    {
+        if (_hosts is null || System.Text.Json.JsonSerializer.Deserialize(payload, ProtocolJson.Default.NicChange) is not { } change)
+        {
+            return;
+        }
+        string failure = change.Interface is { } nic ? _hosts.Plugged(nic) : _hosts.Unplugged(change.CurrentMac);
+        if (failure.Length > 0)
+        {
+            _log.Tether("network change: /etc/hosts not updated: " + failure);
+        }
     }
 
     /// <summary>A stop by the user (sent before its signal, so the exit it causes is not relaunched) or a new policy.</summary>

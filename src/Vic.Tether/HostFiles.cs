@@ -58,6 +58,44 @@ internal static class HostFiles
     }
 
     /// <summary>
+    /// Changes the running container's /etc/hosts in place (a network connect or disconnect), so what the process or
+    /// the user wrote there stays; /etc keeps its time, as at boot. Returns why it could not, or "".
+    /// </summary>
+    public static string Change(Func<string, string> change)
+    {
+        const string path = "/etc/hosts";
+        string current;
+        try
+        {
+            current = File.Exists(path) ? File.ReadAllText(path) : "";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"cannot read {path}: {Reason(e)}";
+        }
+        string updated = change(current);
+        if (updated == current)
+        {
+            return "";
+        }
+        var failures = new List<string>();
+        Timespec? etcTime = Files.FileOps.ModificationTime("/etc");
+        WriteFile(path, updated, failures);
+        if (etcTime is { } time)
+        {
+            try
+            {
+                Files.FileOps.SetTime("/etc", time);
+            }
+            catch (TetherException e)
+            {
+                failures.Add(e.Message);
+            }
+        }
+        return string.Join("; ", failures);
+    }
+
+    /// <summary>
     /// Writes beside the target and renames over it: a symlink in the image (resolv.conf pointing at a resolver
     /// stub that does not exist here) is replaced rather than followed, as a container runtime's bind mount hides it.
     /// </summary>

@@ -116,7 +116,7 @@ public sealed class EventHistoryTests : IDisposable
             id = await server.CreateAsync("remembered", """["fail","3"]""");
             await server.PostAsync($"/containers/{id}/start");
             await EngineServer.EventuallyAsync(() => backend.Get(id).State == Vic.PortLayer.ContainerRunState.Exited, "exit");
-            await EngineServer.EventuallyAsync(() => File.Exists(JournalPath) && File.ReadAllLines(JournalPath).Length >= 3, "die recorded");
+            await EngineServer.EventuallyAsync(() => File.Exists(JournalPath) && File.ReadAllLines(JournalPath).Length >= 5, "die recorded");
         }
         string untilNow = DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
 
@@ -127,12 +127,15 @@ public sealed class EventHistoryTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var events = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        Assert.Equal(["create", "start", "die"], events.Select(e => e.GetProperty("Action").GetString()));
-        Assert.All(events, e => Assert.Equal(id, e.GetProperty("id").GetString()));
+        // The default bridge's connect and disconnect come with the start and the die, and are kept the same way.
+        Assert.Equal(["create", "connect", "start", "disconnect", "die"], events.Select(e => e.GetProperty("Action").GetString()));
+        var containerEvents = events.Where(e => e.GetProperty("Type").GetString() == "container").ToList();
+        Assert.All(containerEvents, e => Assert.Equal(id, e.GetProperty("id").GetString()));
+        Assert.Equal(id, events[1].GetProperty("Actor").GetProperty("Attributes").GetProperty("container").GetString());
         Assert.Equal("remembered", events[0].GetProperty("Actor").GetProperty("Attributes").GetProperty("name").GetString());
-        Assert.Equal("3", events[2].GetProperty("Actor").GetProperty("Attributes").GetProperty("exitCode").GetString());
+        Assert.Equal("3", events[4].GetProperty("Actor").GetProperty("Attributes").GetProperty("exitCode").GetString());
         // Byte for byte what the journal holds: the same JSON as the live stream sent.
-        Assert.Equal(File.ReadAllLines(JournalPath).Take(3), lines);
+        Assert.Equal(File.ReadAllLines(JournalPath).Take(5), lines);
     }
 
     [Fact]
@@ -143,7 +146,7 @@ public sealed class EventHistoryTests : IDisposable
         string id = await server.CreateAsync("filtered", """["fail","0"]""");
         await server.PostAsync($"/containers/{id}/start");
         await EngineServer.EventuallyAsync(() => backend.Get(id).State == Vic.PortLayer.ContainerRunState.Exited, "exit");
-        await EngineServer.EventuallyAsync(() => File.Exists(JournalPath) && File.ReadAllLines(JournalPath).Length >= 3, "die recorded");
+        await EngineServer.EventuallyAsync(() => File.Exists(JournalPath) && File.ReadAllLines(JournalPath).Length >= 5, "die recorded");
         long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
         var filters = Uri.EscapeDataString("""{"event":["die"]}""");

@@ -20,7 +20,9 @@ public sealed class ExecHealthProbeTests : IAsyncLifetime
     public ExecHealthProbeTests()
     {
         _services = _backend.Services;
-        _events = new EventBroker(_services, new EventJournal(null, 1000, Microsoft.Extensions.Logging.Abstractions.NullLogger<EventJournal>.Instance));
+        _events = new EventBroker(_services, new EventJournal(null, 1000, Microsoft.Extensions.Logging.Abstractions.NullLogger<EventJournal>.Instance),
+            new Vic.Engine.Networks.NetworkService(_services, new EngineOptions { UnixSocketPath = "" }, TimeProvider.System,
+                Microsoft.Extensions.Logging.Abstractions.NullLogger<Vic.Engine.Networks.NetworkService>.Instance));
     }
 
     public async Task InitializeAsync()

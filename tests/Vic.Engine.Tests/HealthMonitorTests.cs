@@ -27,7 +27,9 @@ public sealed class HealthMonitorTests : IAsyncLifetime
         _services = _backend.Services;
         _probe = new ScriptedProbe(_clock);
         _store = new HealthStore(_services.Metadata);
-        _events = new EventBroker(_services, new EventJournal(null, 1000, Microsoft.Extensions.Logging.Abstractions.NullLogger<EventJournal>.Instance));
+        _events = new EventBroker(_services, new EventJournal(null, 1000, Microsoft.Extensions.Logging.Abstractions.NullLogger<EventJournal>.Instance),
+            new Vic.Engine.Networks.NetworkService(_services, new EngineOptions { UnixSocketPath = "" }, TimeProvider.System,
+                Microsoft.Extensions.Logging.Abstractions.NullLogger<Vic.Engine.Networks.NetworkService>.Instance));
     }
 
     public async Task InitializeAsync()

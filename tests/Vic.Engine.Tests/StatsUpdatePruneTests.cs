@@ -107,6 +107,22 @@ public sealed class StatsUpdatePruneTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cpu_shares_are_given_to_the_vm_at_create_and_changed_on_a_running_one()
+    {
+        string id = await _server.CreateAsync("weighted", """["sleep"]""", """ "HostConfig":{"CpuShares":2048}""");
+        Assert.Equal(2048, _server.Backend.Get(id).Info.Spec.CpuShares);
+        await _server.PostAsync($"/containers/{id}/start");
+        // What the CLI sends for docker update --cpu-shares 512: every resource field, zero when not given.
+        var (response, json) = await _server.PostAsync("/v1.44/containers/weighted/update",
+            """{"CpuShares":512,"Memory":0,"NanoCpus":0,"CpuQuota":0,"CpusetCpus":"","BlkioWeight":0}""");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(0, json.GetProperty("Warnings").GetArrayLength());
+        Assert.Equal(512, _server.Backend.Get(id).Info.Spec.CpuShares);
+        var (_, inspect) = await _server.GetAsync("/v1.44/containers/weighted/json");
+        Assert.Equal(512, inspect.GetProperty("HostConfig").GetProperty("CpuShares").GetInt64());
+    }
+
+    [Fact]
     public async Task Update_refuses_resizing_a_running_vm_and_fields_a_vm_cannot_honour_changing_nothing()
     {
         string id = await _server.CreateAsync("rz", """["sleep"]""", """ "HostConfig":{"Memory":268435456}""");
@@ -118,9 +134,9 @@ public sealed class StatsUpdatePruneTests : IAsyncLifetime
         var (cpus, cpusJson) = await _server.PostAsync("/v1.44/containers/rz/update", """{"NanoCpus":2000000000}""");
         Assert.Equal(HttpStatusCode.Conflict, cpus.StatusCode);
         Assert.StartsWith($"Cannot update container {id}: the CPUs of a running containerVM cannot be changed", cpusJson.GetProperty("message").GetString());
-        var (shares, sharesJson) = await _server.PostAsync("/v1.44/containers/rz/update", """{"CpuShares":512}""");
-        Assert.Equal(HttpStatusCode.BadRequest, shares.StatusCode);
-        Assert.Equal($"Cannot update container {id}: CpuShares cannot be set on a containerVM", sharesJson.GetProperty("message").GetString());
+        var (blkio, blkioJson) = await _server.PostAsync("/v1.44/containers/rz/update", """{"BlkioWeight":300}""");
+        Assert.Equal(HttpStatusCode.BadRequest, blkio.StatusCode);
+        Assert.Equal($"Cannot update container {id}: BlkioWeight cannot be set on a containerVM", blkioJson.GetProperty("message").GetString());
         var (policy, policyJson) = await _server.PostAsync("/v1.44/containers/rz/update", """{"RestartPolicy":{"Name":"sometimes"}}""");
         Assert.Equal(HttpStatusCode.BadRequest, policy.StatusCode);
         Assert.StartsWith("invalid restart policy: unknown policy 'sometimes'", policyJson.GetProperty("message").GetString());

@@ -59,7 +59,8 @@ public sealed class NetworkTests(VchFixture vch)
         try
         {
             await vch.OkAsync("run", "-d", "--name", server, "--network", back, "busybox", "httpd", "-f", "-p", "8080", "-h", "/etc");
-            await vch.OkAsync("run", "-d", "--name", client, "--network", front, "busybox", "sleep", "600");
+            await vch.OkAsync("run", "-d", "--name", client, "--network", front, "--add-host", "pinned:10.232.9.50", "busybox", "sleep", "600");
+            string clientHost = (await vch.OkAsync("inspect", "-f", "{{.Id}}", client))[..12];
             string serverIp = await vch.OkAsync("inspect", "-f", $"{{{{(index .NetworkSettings.Networks \"{back}\").IPAddress}}}}", server);
             var unreachable = await vch.DockerAsync("exec", client, "sh", "-c", $"echo | nc -w 2 {serverIp} 8080");
             Assert.NotEqual(0, unreachable.ExitCode);
@@ -77,6 +78,10 @@ public sealed class NetworkTests(VchFixture vch)
             Assert.Contains("10.232.9.50", aliases);
             var resolved = await vch.OkAsync("exec", server, "nslookup", "-type=a", "client-alias");
             Assert.Contains("10.232.9.50", resolved);
+            // The new address is in the container's own /etc/hosts with its host name, as dockerd writes it.
+            string hosts = await vch.OkAsync("exec", client, "cat", "/etc/hosts");
+            Assert.Contains($"10.232.9.50\t{clientHost} {client} client-alias\n", hosts + "\n");
+            Assert.Contains("10.232.9.50\tpinned", hosts);
 
             var twice = await vch.DockerAsync("network", "connect", back, client);
             Assert.NotEqual(0, twice.ExitCode);
@@ -86,6 +91,10 @@ public sealed class NetworkTests(VchFixture vch)
             await vch.OkAsync("network", "disconnect", back, client);
             addresses = await vch.OkAsync("exec", client, "ip", "-4", "-o", "addr", "show");
             Assert.DoesNotContain("10.232.9.", addresses);
+            // Its /etc/hosts line went with it; the --add-host line for the same address stays.
+            hosts = await vch.OkAsync("exec", client, "cat", "/etc/hosts");
+            Assert.DoesNotContain(clientHost + " " + client + " client-alias", hosts);
+            Assert.Contains("10.232.9.50\tpinned", hosts);
             unreachable = await vch.DockerAsync("exec", client, "sh", "-c", $"echo | nc -w 2 {serverIp} 8080");
             Assert.NotEqual(0, unreachable.ExitCode);
             var notConnected = await vch.DockerAsync("network", "disconnect", back, client);

@@ -110,16 +110,36 @@ public sealed class EtcHostsTests
         Assert.Equal(Defaults, EtcHosts.Render("abc123", "", [], []));
 
     [Fact]
-    public void FirstInterfaceCarriesTheHostnameAndItsAliasesOthersOnlyTheirAliases()
+    public void EveryInterfaceCarriesTheHostnameAndThatNetworksAliases()
     {
+        // dockerd adds the host name against each endpoint's address, one line per network.
         string hosts = EtcHosts.Render("abc123", "",
             [Nic("172.17.0.2/16", "web", "abc123", "web"), Nic("10.0.0.5/24", "db-client"), Nic("10.1.0.5/24")],
             [new HostEntry("192.168.0.9", ["registry", "registry.local"]), new HostEntry("::2", ["v6host"])]);
         Assert.Equal(Defaults +
             "172.17.0.2\tabc123 web\n" +
-            "10.0.0.5\tdb-client\n" +
+            "10.0.0.5\tabc123 db-client\n" +
+            "10.1.0.5\tabc123\n" +
             "192.168.0.9\tregistry registry.local\n" +
             "::2\tv6host\n", hosts);
+    }
+
+    [Fact]
+    public void A_live_connect_appends_its_line_and_the_disconnect_removes_only_that_line()
+    {
+        string booted = EtcHosts.Render("abc123", "example.com", [Nic("172.17.0.2/16", "web")], [new HostEntry("10.0.0.5", ["extra"])]);
+        string line = EtcHosts.Line("abc123", "example.com", Nic("10.0.0.5/24", "web", "api"));
+        Assert.Equal("10.0.0.5\tabc123.example.com abc123 web api\n", line);
+
+        string connected = EtcHosts.Add(booted + "# written inside\n", line);
+        Assert.Equal(booted + "# written inside\n" + line, connected);
+        Assert.Equal(connected, EtcHosts.Add(connected, line)); // once
+
+        // The --add-host line for the same address and what was written inside stay.
+        Assert.Equal(booted + "# written inside\n", EtcHosts.Remove(connected, line));
+        Assert.Equal(booted, EtcHosts.Remove(booted, line));
+        // A file without a last line end still gets whole lines.
+        Assert.Equal("a\tb\n" + line, EtcHosts.Add("a\tb", line));
     }
 
     [Theory]

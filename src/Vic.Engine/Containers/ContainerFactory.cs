@@ -73,6 +73,7 @@ internal sealed class ContainerFactory(PortLayerServices portLayer, IImageServic
             Domainname = config.Domainname,
             MemoryBytes = memory,
             Cpus = cpus,
+            CpuShares = hostConfig.CpuShares,
             StopSignal = stopSignal,
             StopTimeoutSeconds = config.StopTimeout ?? 10,
             Annotations = annotations,

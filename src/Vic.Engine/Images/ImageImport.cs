@@ -15,7 +15,7 @@ namespace Vic.Engine.Images;
 /// </summary>
 internal static class ImageImport
 {
-    public static async Task RunAsync(HttpContext context, IImageService images)
+    public static async Task RunAsync(HttpContext context, IImageService images, ImageEvents events)
     {
         var query = context.Request.Query;
         string source = RequestValues.String(query, "fromSrc")!;
@@ -35,12 +35,17 @@ internal static class ImageImport
         await stream.RunAsync(async _ =>
         {
             if (url is null)
-                return [new JsonMessage { Status = (await images.CreateAsync(image, context.Request.Body, context.RequestAborted)).Id }];
+            {
+                var imported = await images.CreateAsync(image, context.Request.Body, context.RequestAborted);
+                await events.ImagesAsync("import", [imported.Id], context.RequestAborted);
+                return [new JsonMessage { Status = imported.Id }];
+            }
             using var response = await ImageDownload.GetAsync(url, context.RequestAborted);
             stream.Report(new JsonMessage { Status = "Downloading from " + url });
             await using var body = await response.Content.ReadAsStreamAsync(context.RequestAborted);
             await using var counted = new ProgressStream(body, response.Content.Headers.ContentLength ?? -1, stream.Report);
             var created = await images.CreateAsync(image, counted, context.RequestAborted);
+            await events.ImagesAsync("import", [created.Id], context.RequestAborted);
             return [new JsonMessage { Status = created.Id }];
         });
     }

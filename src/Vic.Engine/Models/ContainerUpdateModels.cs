@@ -14,6 +14,7 @@ public sealed record ContainerUpdateRequest
     public long NanoCpus { get; set; }
     public long CpuPeriod { get; set; }
     public long CpuQuota { get; set; }
+    public long CpuShares { get; set; }
     public string CpusetCpus { get; set; } = "";
     public RestartPolicy? RestartPolicy { get; set; }
 

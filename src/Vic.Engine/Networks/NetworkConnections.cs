@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Vic.Engine.Containers;
+using Vic.Engine.Models;
 using Vic.PortLayer;
 
 namespace Vic.Engine.Networks;
@@ -43,7 +44,7 @@ internal sealed partial class NetworkConnectJson : JsonSerializerContext;
 /// refused or failed step changes nothing: the NIC change comes before the annotations, and is undone if they cannot
 /// be written.
 /// </summary>
-internal sealed class NetworkConnections(PortLayerServices portLayer, NetworkService networks, ContainerResolver containers)
+internal sealed class NetworkConnections(PortLayerServices portLayer, NetworkService networks, ContainerResolver containers, Events.EventBroker events)
 {
     public async Task ConnectAsync(string networkNameOrId, NetworkConnectRequest request, CancellationToken cancellationToken)
     {
@@ -91,6 +92,7 @@ internal sealed class NetworkConnections(PortLayerServices portLayer, NetworkSer
                 await portLayer.Nics.DisconnectAsync(info.Spec.Id, network.Id, CancellationToken.None);
                 throw;
             }
+            LogIfRunning(info, network, "connect");
         }
     }
 
@@ -117,7 +119,17 @@ internal sealed class NetworkConnections(PortLayerServices portLayer, NetworkSer
             if (info.Spec.Nics.Any(n => n.NetworkId == endpoint.NetworkId))
                 await portLayer.Nics.DisconnectAsync(info.Spec.Id, endpoint.NetworkId, cancellationToken);
             await WriteEndpointsAsync(info, endpoints.Where(e => e != endpoint).ToList(), CancellationToken.None);
+            if (networks.TryFind(endpoint.NetworkId) is { } left)
+                LogIfRunning(info, left, "disconnect");
         }
+    }
+
+    /// <summary>dockerd logs connect and disconnect when a running container's endpoint joins or leaves; a stopped
+    /// container's only change configuration, and its next start logs the connect.</summary>
+    private void LogIfRunning(ContainerInfo info, NetworkRecord network, string action)
+    {
+        if (info.Status.State is ContainerRunState.Running or ContainerRunState.Paused)
+            events.Publish(EventTypes.Network, action, network.Id, Events.EventBroker.NetworkAttributes(network, info.Spec.Id));
     }
 
     private async Task WriteEndpointsAsync(ContainerInfo info, List<EndpointRecord> endpoints, CancellationToken cancellationToken)

@@ -92,6 +92,13 @@ internal sealed partial class NetworkService(PortLayerServices portLayer, Engine
         return byPrefix.Count == 1 && nameOrId.Length > 0 ? byPrefix[0] : throw new NotFoundException($"network {nameOrId} not found");
     }
 
+    /// <summary>The network with this full ID, or null (removed meanwhile).</summary>
+    public NetworkRecord? TryFind(string id)
+    {
+        lock (_networks)
+            return _networks.GetValueOrDefault(id);
+    }
+
     /// <summary>Held by whoever allocates addresses and then records them (container create), so two creates never get one address.</summary>
     public async Task<IDisposable> LockAsync(CancellationToken cancellationToken)
     {

@@ -10,12 +10,12 @@ using Vic.PortLayer;
 namespace Vic.Engine.Routes;
 
 /// <summary>docker update and docker container prune.</summary>
-internal sealed class ContainerMaintenanceRoutes(PortLayerServices portLayer, ContainerResolver resolver, TimeProvider time) : IRouteGroup
+internal sealed class ContainerMaintenanceRoutes(PortLayerServices portLayer, ContainerResolver resolver, TimeProvider time, Events.EventBroker events) : IRouteGroup
 {
     /// <summary>The update fields a containerVM honours; any other one the client sets is refused, not ignored.</summary>
     private static readonly IReadOnlySet<string> Honoured = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
-        "Memory", "MemorySwap", "NanoCpus", "CpuPeriod", "CpuQuota", "CpusetCpus", "RestartPolicy",
+        "Memory", "MemorySwap", "NanoCpus", "CpuPeriod", "CpuQuota", "CpuShares", "CpusetCpus", "RestartPolicy",
     };
 
     public void Map(IEndpointRouteBuilder routes)
@@ -48,6 +48,9 @@ internal sealed class ContainerMaintenanceRoutes(PortLayerServices portLayer, Co
             hc.CpuQuota = body.CpuQuota;
         if (body.CpusetCpus.Length > 0)
             hc.CpusetCpus = body.CpusetCpus;
+        // The VM's CPU weight; a running VM's changes at once (the backend re-weights its process).
+        if (body.CpuShares != 0)
+            hc.CpuShares = body.CpuShares;
         bool restartChanged = !string.IsNullOrEmpty(body.RestartPolicy?.Name);
         if (restartChanged)
         {
@@ -63,6 +66,7 @@ internal sealed class ContainerMaintenanceRoutes(PortLayerServices portLayer, Co
             Restart = restartChanged ? RestartPolicies.ToSpec(hc.RestartPolicy) : null,
             MemoryBytes = hc.Memory != c.HostConfig.Memory ? memory : null,
             Cpus = body.NanoCpus != 0 || body.CpuQuota != 0 || body.CpusetCpus.Length > 0 ? cpus : null,
+            CpuShares = body.CpuShares != 0 ? body.CpuShares : null,
             Annotations = DockerAnnotations.Replace(c, hc),
         };
         await portLayer.Containers.UpdateAsync(c.Id, update, context.RequestAborted);
@@ -101,6 +105,13 @@ internal sealed class ContainerMaintenanceRoutes(PortLayerServices portLayer, Co
             }
         }
         await DockerResults.WriteJsonAsync(context,
-            new ContainerPruneResponse(deleted.Count == 0 ? null : deleted, reclaimed), EngineJson.Default.ContainerPruneResponse);
+            PruneEvent(EventTypes.Container, reclaimed, new ContainerPruneResponse(deleted.Count == 0 ? null : deleted, reclaimed)), EngineJson.Default.ContainerPruneResponse);
+    }
+
+    /// <summary>dockerd logs a prune with what it reclaimed, once the prune is done.</summary>
+    private T PruneEvent<T>(string type, ulong reclaimed, T response)
+    {
+        events.Publish(type, "prune", "", new Dictionary<string, string> { ["reclaimed"] = reclaimed.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        return response;
     }
 }

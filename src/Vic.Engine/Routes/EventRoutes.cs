@@ -15,11 +15,6 @@ namespace Vic.Engine.Routes;
 /// </summary>
 internal sealed class EventRoutes(EventBroker broker, TimeProvider time) : IRouteGroup
 {
-    private static readonly IReadOnlySet<string> Keys = new HashSet<string>
-    {
-        "config", "container", "daemon", "event", "image", "label", "network", "node", "plugin", "scope", "secret", "service", "type", "volume",
-    };
-
     public void Map(IEndpointRouteBuilder routes) => routes.MapGet("/events", StreamAsync);
 
     private async Task StreamAsync(HttpContext context)
@@ -35,7 +30,7 @@ internal sealed class EventRoutes(EventBroker broker, TimeProvider time) : IRout
                     $"`since` time ({RequestValues.String(query, "since")}) cannot be after `until` time ({RequestValues.String(query, "until")})");
             onlyPast = last < time.GetUtcNow();
         }
-        var filters = DockerFilters.Parse(RequestValues.String(query, "filters"), Keys);
+        var filters = DockerFilters.Parse(RequestValues.String(query, "filters"), EventFilter.Keys);
         using var subscription = broker.Subscribe(Nanos(since), Nanos(until));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         if (until is DateTimeOffset end && !onlyPast)
@@ -45,7 +40,7 @@ internal sealed class EventRoutes(EventBroker broker, TimeProvider time) : IRout
         context.Response.ContentType = DockerHeaders.JsonContentType;
         await context.Response.StartAsync(context.RequestAborted);
         await context.Response.Body.FlushAsync(context.RequestAborted);
-        foreach (var e in subscription.History.Where(e => Matches(filters, e)))
+        foreach (var e in subscription.History.Where(e => EventFilter.Matches(filters, e)))
             await DockerResults.WriteJsonLineAsync(context.Response.Body, e, EngineJson.Default.EventMessage, "\n", context.RequestAborted);
         if (onlyPast)
             return;
@@ -53,7 +48,7 @@ internal sealed class EventRoutes(EventBroker broker, TimeProvider time) : IRout
         {
             await foreach (var e in subscription.Reader.ReadAllAsync(stop.Token))
             {
-                if (!Matches(filters, e))
+                if (!EventFilter.Matches(filters, e))
                     continue;
                 await DockerResults.WriteJsonLineAsync(context.Response.Body, e, EngineJson.Default.EventMessage, "\n", stop.Token);
             }
@@ -65,15 +60,4 @@ internal sealed class EventRoutes(EventBroker broker, TimeProvider time) : IRout
     }
 
     private static long? Nanos(DateTimeOffset? when) => when is DateTimeOffset t ? (t - DateTimeOffset.UnixEpoch).Ticks * 100 : null;
-
-    /// <summary>Actions that carry a suffix ("exec_start: sh -c ...") match their bare name, as with dockerd.</summary>
-    private static bool ActionMatches(string wanted, string action) =>
-        wanted == action || (wanted is "exec_create" or "exec_start" or "health_status" && action.StartsWith(wanted + ":", StringComparison.Ordinal));
-
-    private static bool Matches(DockerFilters filters, EventMessage e) =>
-        (!filters.Has("type") || filters.Get("type").Contains(e.Type))
-        && (!filters.Has("event") || filters.Get("event").Any(wanted => ActionMatches(wanted, e.Action)))
-        && (!filters.Has("container") || filters.Get("container").Any(c =>
-            e.Id.StartsWith(c, StringComparison.Ordinal) || e.Actor.Attributes.GetValueOrDefault("name") == c.TrimStart('/')))
-        && (!filters.Has("image") || filters.Get("image").Contains(e.From));
 }

@@ -15,7 +15,7 @@ namespace Vic.Engine.Routes;
 /// Images: pull, list, inspect, history, tag, remove, load and save. Image names may contain '/'
 /// ("127.0.0.1:5000/x/busybox"), so per-image routes are one catch-all split by their last segment.
 /// </summary>
-internal sealed class ImageRoutes(IImageService images, ContainerResolver containers, ImageFilter filter) : IRouteGroup
+internal sealed class ImageRoutes(IImageService images, ContainerResolver containers, ImageFilter filter, ImageEvents events) : IRouteGroup
 {
     public void Map(IEndpointRouteBuilder routes)
     {
@@ -35,7 +35,7 @@ internal sealed class ImageRoutes(IImageService images, ContainerResolver contai
         var query = context.Request.Query;
         if (!string.IsNullOrEmpty(RequestValues.String(query, "fromSrc")))
         {
-            await ImageImport.RunAsync(context, images);
+            await ImageImport.RunAsync(context, images, events);
             return;
         }
         string image = RequestValues.String(query, "fromImage") ?? "";
@@ -57,6 +57,7 @@ internal sealed class ImageRoutes(IImageService images, ContainerResolver contai
             }
             string reference = tag.StartsWith("sha256:", StringComparison.Ordinal) ? $"{image}@{tag}" : $"{image}:{tag}";
             await images.PullAsync(reference, string.IsNullOrEmpty(platform) ? null : platform, credentials, progress, context.RequestAborted);
+            await events.PulledAsync(reference, context.RequestAborted);
             return [];
         });
     }
@@ -101,7 +102,9 @@ internal sealed class ImageRoutes(IImageService images, ContainerResolver contai
                 if (repo.Length == 0)
                     throw new InvalidArgumentException("repository name must have at least one component");
                 string tag = RequestValues.String(context.Request.Query, "tag") ?? "";
-                await images.TagAsync(name, tag.Length == 0 ? repo : $"{repo}:{tag}", context.RequestAborted);
+                string target = tag.Length == 0 ? repo : $"{repo}:{tag}";
+                await images.TagAsync(name, target, context.RequestAborted);
+                await events.TaggedAsync(target, context.RequestAborted);
                 await DockerResults.WriteStatusAsync(context, StatusCodes.Status201Created);
                 break;
             case "push":
@@ -135,6 +138,7 @@ internal sealed class ImageRoutes(IImageService images, ContainerResolver contai
         await stream.RunAsync(async progress =>
         {
             await images.PushAsync(name, string.IsNullOrEmpty(tag) ? null : tag, credentials, progress, context.RequestAborted);
+            await events.PushedAsync(name, tag, context.RequestAborted);
             return [];
         });
     }
@@ -144,7 +148,9 @@ internal sealed class ImageRoutes(IImageService images, ContainerResolver contai
         string name = RequestValues.Route(context, "rest");
         bool force = RequestValues.Bool(context.Request.Query, "force");
         var users = await ImageUsersAsync(context.RequestAborted);
+        string imageId = (await images.FindAsync(name, context.RequestAborted))?.Id ?? "";
         var deleted = await images.RemoveAsync(name, force, id => users.GetValueOrDefault(id), context.RequestAborted);
+        await events.RemovedAsync(imageId, deleted, context.RequestAborted);
         var items = deleted.Select(d => new ImageDeleteResponseItem { Untagged = d.Untagged, Deleted = d.Deleted }).ToList();
         await DockerResults.WriteJsonAsync(context, items, EngineJson.Default.ListImageDeleteResponseItem);
     }
@@ -170,6 +176,7 @@ internal sealed class ImageRoutes(IImageService images, ContainerResolver contai
         await stream.RunAsync(async progress =>
         {
             var lines = await images.LoadAsync(context.Request.Body, quiet ? new Progress<ProgressMessage>() : progress, context.RequestAborted);
+            await events.ImagesAsync("load", ImageEvents.LoadedNames(lines), context.RequestAborted);
             return lines.Select(l => new JsonMessage { Stream = l.EndsWith('\n') ? l : l + "\n" }).ToList();
         });
     }
@@ -188,6 +195,7 @@ internal sealed class ImageRoutes(IImageService images, ContainerResolver contai
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/x-tar";
         await images.SaveAsync(names, context.Response.Body, context.RequestAborted);
+        await events.ImagesAsync("save", names, context.RequestAborted);
     }
 
     private async Task<ImageRecord> FindAsync(string name, CancellationToken cancellationToken) =>

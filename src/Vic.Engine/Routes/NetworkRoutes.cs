@@ -11,7 +11,7 @@ using Vic.PortLayer;
 namespace Vic.Engine.Routes;
 
 /// <summary>docker network: ls, inspect, create, rm, prune (bridge networks in the VCH's fabric).</summary>
-internal sealed class NetworkRoutes(NetworkService networks, NetworkConnections connections) : IRouteGroup
+internal sealed class NetworkRoutes(NetworkService networks, NetworkConnections connections, Events.EventBroker events) : IRouteGroup
 {
     private static readonly HashSet<string> ListFilters = ["dangling", "driver", "id", "label", "name", "scope", "type"];
     private static readonly HashSet<string> PruneFilters = ["label", "until"];
@@ -113,6 +113,8 @@ internal sealed class NetworkRoutes(NetworkService networks, NetworkConnections 
             await networks.RemoveAsync(network, context.RequestAborted);
             deleted.Add(network.Name);
         }
+        // Each removal logged its destroy; dockerd then logs the prune, reclaiming nothing it can count.
+        events.Publish(EventTypes.Network, "prune", "", new Dictionary<string, string> { ["reclaimed"] = "0" });
         await DockerResults.WriteJsonAsync(context, new NetworkPruneResponse(deleted), EngineJson.Default.NetworkPruneResponse);
     }
 

@@ -10,7 +10,7 @@ using Vic.PortLayer;
 namespace Vic.Engine.Routes;
 
 /// <summary>docker volume create/ls/inspect/rm/prune over the port layer's volume store.</summary>
-internal sealed class VolumeRoutes(PortLayerServices portLayer) : IRouteGroup
+internal sealed class VolumeRoutes(PortLayerServices portLayer, Events.EventBroker events) : IRouteGroup
 {
     private static readonly HashSet<string> ListFilters = ["dangling", "name", "label", "driver"];
     private static readonly HashSet<string> PruneFilters = ["label", "label!", "all"];
@@ -100,6 +100,8 @@ internal sealed class VolumeRoutes(PortLayerServices portLayer) : IRouteGroup
                 // Taken by a container created meanwhile: not unused any more.
             }
         }
+        // Each removal logged its destroy; dockerd then logs the prune with what it reclaimed.
+        events.Publish(EventTypes.Volume, "prune", "", new Dictionary<string, string> { ["reclaimed"] = reclaimed.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         await DockerResults.WriteJsonAsync(context, new VolumePruneResponse(deleted, reclaimed), EngineJson.Default.VolumePruneResponse);
     }
 

@@ -82,6 +82,9 @@ internal sealed class MountResolver(PortLayerServices portLayer, ContainerResolv
         try
         {
             await Volumes.InspectAsync(r.Mount.Source, cancellationToken);
+            // dockerd asks its volume service to create every named volume a container mounts, which answers an
+            // existing one unchanged and logs a volume "create" each time; the store does the same for an existing name.
+            await Volumes.CreateAsync(new VolumeCreateSpec { Name = r.Mount.Source }, cancellationToken);
         }
         catch (NotFoundException)
         {

@@ -214,12 +214,16 @@ internal sealed class ContainerLifecycle(
                 Restart = update.Restart ?? spec.Restart,
                 MemoryBytes = update.MemoryBytes ?? spec.MemoryBytes,
                 Cpus = update.Cpus ?? spec.Cpus,
+                CpuShares = update.CpuShares ?? spec.CpuShares,
                 Annotations = update.Annotations is null ? spec.Annotations : new Dictionary<string, string>(update.Annotations),
             };
             ContainerSpecValidator.Validate(updated, host.MemoryBytes, host.Cpus);
             // Its memory can go down (and back up to what it booted with) through the balloon, before anything is saved.
             if (updated.MemoryBytes != spec.MemoryBytes && entry.IsRunning)
                 await runner.SetRunningMemoryAsync(entry, updated.MemoryBytes > 0 ? updated.MemoryBytes : options.DefaultMemoryBytes, cancellationToken);
+            // A running VM is re-weighted first: if that is refused, nothing was saved.
+            if (updated.CpuShares != spec.CpuShares && entry.IsRunning)
+                CpuWeight.Apply(entry.Record.Status.Pid, updated.CpuShares);
             await registry.SaveAsync(entry, entry.Record with { Spec = updated }, cancellationToken);
             if (update.Restart is { } restart && restart != spec.Restart)
                 await runner.PushRestartPolicyAsync(entry, restart, cancellationToken);

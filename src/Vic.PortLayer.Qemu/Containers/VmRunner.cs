@@ -86,6 +86,7 @@ internal sealed class VmRunner(
                 {
                     await CreateTapsAsync(entry, cancellationToken);
                     pid = await LaunchWithMountsAsync(entry, accel, mounts, cancellationToken);
+                    ApplyCpuWeight(entry, pid);
                 }
                 catch (PortLayerException e)
                 {
@@ -702,6 +703,23 @@ internal sealed class VmRunner(
         Error = exit.Error,
         FinishedAt = now,
     };
+
+    /// <summary>The VM's --cpu-shares as its QEMU's nice value (<see cref="CpuWeight"/>); a VM whose weight cannot be
+    /// set is not left running with another one.</summary>
+    private static void ApplyCpuWeight(ContainerEntry entry, int pid)
+    {
+        if (entry.Record.Spec.CpuShares == 0)
+            return;
+        try
+        {
+            CpuWeight.Apply(pid, entry.Record.Spec.CpuShares);
+        }
+        catch
+        {
+            VmProcess.Kill(pid, entry.Directory);
+            throw;
+        }
+    }
 
     /// <summary>
     /// Checks the volumes are free to attach, starts a virtiofsd per bind mount, then QEMU with the volume disks and

@@ -414,6 +414,9 @@ internal sealed class ContainerLifecycle(VSphereContext context, ContainerTable 
         try
         {
             var spec = entry.Record.Spec;
+            // vSphere would take the weight as the VM's CPU shares (custom level); until that is built, say so.
+            if (update.CpuShares is { } shares && shares != spec.CpuShares)
+                throw new NotSupportedByBackendException($"Cannot update container {id}: --cpu-shares is not applied by the vSphere backend yet");
             bool resize = (update.MemoryBytes is { } m && m != spec.MemoryBytes) || (update.Cpus is { } c && c != spec.Cpus);
             if (resize && entry.IsRunning)
                 throw new ConflictException(

@@ -5,7 +5,7 @@ namespace Vic.Tether;
 
 /// <summary>
 /// The container's /etc/hosts, laid out as dockerd lays it out: tab between address and names, the localhost
-/// and IPv6 lines first, then the container's own address with its host name.
+/// and IPv6 lines first, then the container's own addresses with its host name.
 /// </summary>
 internal static class EtcHosts
 {
@@ -19,40 +19,64 @@ internal static class EtcHosts
         "ff02::2\tip6-allrouters\n";
 
     /// <summary>
-    /// Defaults, then one line per interface (the host name, as "fqdn short" when there is a domain, only on the
-    /// first interface, as dockerd puts it only on the endpoint the container joined first; then that network's
-    /// aliases), then <paramref name="extraHosts"/> in order. An interface with no names gets no line; a container
-    /// without interfaces (--network none) has no line of its own, as with dockerd.
+    /// Defaults, then one line per interface (<see cref="Line"/>), then <paramref name="extraHosts"/> in order. A
+    /// container without interfaces (--network none) has no line of its own, as with dockerd.
     /// </summary>
     public static string Render(string hostname, string domainname, IReadOnlyList<NetworkInterfaceSpec> interfaces, IReadOnlyList<HostEntry> extraHosts)
     {
         var text = new StringBuilder(Defaults);
-        for (int i = 0; i < interfaces.Count; i++)
+        foreach (NetworkInterfaceSpec nic in interfaces)
         {
-            NetworkInterfaceSpec nic = interfaces[i];
-            var names = new List<string>();
-            if (i == 0)
-            {
-                names.AddRange(HostNames(hostname, domainname));
-            }
-            foreach (string alias in nic.Aliases)
-            {
-                if (alias.Length > 0 && !names.Contains(alias, StringComparer.Ordinal))
-                {
-                    names.Add(alias);
-                }
-            }
-            if (names.Count > 0)
-            {
-                string address = nic.Address.Split('/')[0];
-                text.Append(address).Append('\t').AppendJoin(' ', names).Append('\n');
-            }
+            text.Append(Line(hostname, domainname, nic));
         }
         foreach (HostEntry entry in extraHosts)
         {
             text.Append(entry.Address).Append('\t').AppendJoin(' ', entry.Names).Append('\n');
         }
         return text.ToString();
+    }
+
+    /// <summary>
+    /// An interface's line: its address, the host name (as "fqdn short" when there is a domain) and that network's
+    /// aliases. dockerd adds the host name against every address the container gets, one line per endpoint, also when
+    /// a running container joins a network; the same line is what a disconnect takes away.
+    /// </summary>
+    public static string Line(string hostname, string domainname, NetworkInterfaceSpec nic)
+    {
+        var names = new List<string>(HostNames(hostname, domainname));
+        foreach (string alias in nic.Aliases)
+        {
+            if (alias.Length > 0 && !names.Contains(alias, StringComparer.Ordinal))
+            {
+                names.Add(alias);
+            }
+        }
+        return nic.Address.Split('/')[0] + "\t" + string.Join(' ', names) + "\n";
+    }
+
+    /// <summary><paramref name="hosts"/> with <paramref name="line"/> added at the end (once).</summary>
+    public static string Add(string hosts, string line)
+    {
+        if (hosts.Split('\n').Contains(line.TrimEnd('\n')))
+        {
+            return hosts;
+        }
+        return (hosts.Length == 0 || hosts.EndsWith('\n') ? hosts : hosts + "\n") + line;
+    }
+
+    /// <summary><paramref name="hosts"/> without <paramref name="line"/>: other lines for the same address (an
+    /// --add-host, a line the user wrote) stay.</summary>
+    public static string Remove(string hosts, string line)
+    {
+        string wanted = line.TrimEnd('\n');
+        var lines = hosts.Split('\n').ToList();
+        int index = lines.IndexOf(wanted);
+        if (index < 0)
+        {
+            return hosts;
+        }
+        lines.RemoveAt(index);
+        return string.Join('\n', lines);
     }
 
     /// <summary>"name" or, with a domain (given apart or inside the host name), "name.domain name".</summary>

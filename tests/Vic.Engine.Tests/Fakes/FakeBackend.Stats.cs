@@ -60,6 +60,7 @@ internal sealed partial class FakeBackend : IContainerStats
                     Restart = update.Restart ?? spec.Restart,
                     MemoryBytes = update.MemoryBytes ?? spec.MemoryBytes,
                     Cpus = update.Cpus ?? spec.Cpus,
+                    CpuShares = update.CpuShares ?? spec.CpuShares,
                     Annotations = update.Annotations ?? spec.Annotations,
                 },
             };

@@ -21,7 +21,15 @@ internal sealed partial class FakeBackend : IContainerLifecycle, IContainerInter
 
     public FakeFiles Files { get; } = new();
 
-    public PortLayerServices Services => new(this, this, this, new FakeLayers(), new FakeMetadata(), this, Fabric, this) { Nics = this, Files = Files };
+    /// <summary>Volumes, when a test gives the backend some (otherwise the port layer's "not supported" store).</summary>
+    public IVolumeStore? Volumes { get; set; }
+
+    public PortLayerServices Services => new(this, this, this, new FakeLayers(), new FakeMetadata(), this, Fabric, this)
+    {
+        Nics = this,
+        Files = Files,
+        Volumes = Volumes ?? UnsupportedVolumeStore.Instance,
+    };
 
     public FakeContainer Get(string id) =>
         _containers.TryGetValue(id, out var c) && !c.Removed ? c : throw new NotFoundException("No such container: " + id);
