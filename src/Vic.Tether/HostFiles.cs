@@ -63,7 +63,9 @@ internal static class HostFiles
     /// </summary>
     public static string Change(Func<string, string> change)
     {
-        const string path = "/etc/hosts";
+        // Through the tether's writable view when the container's root is read-only (--read-only).
+        string etc = Path.Combine(RootFilesystem.WritableRoot, "etc");
+        string path = Path.Combine(etc, "hosts");
         string current;
         try
         {
@@ -71,7 +73,7 @@ internal static class HostFiles
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return $"cannot read {path}: {Reason(e)}";
+            return $"cannot read /etc/hosts: {Reason(e)}";
         }
         string updated = change(current);
         if (updated == current)
@@ -79,13 +81,13 @@ internal static class HostFiles
             return "";
         }
         var failures = new List<string>();
-        Timespec? etcTime = Files.FileOps.ModificationTime("/etc");
-        WriteFile(path, updated, failures);
+        Timespec? etcTime = Files.FileOps.ModificationTime(etc);
+        WriteFile(etc, "hosts", updated, failures);
         if (etcTime is { } time)
         {
             try
             {
-                Files.FileOps.SetTime("/etc", time);
+                Files.FileOps.SetTime(etc, time);
             }
             catch (TetherException e)
             {
