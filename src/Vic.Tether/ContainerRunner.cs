@@ -20,11 +20,15 @@ internal static class ContainerRunner
         RootFilesystem.SetHostname(hostname, spec.Domainname);
         long networkStart = Clock.MonotonicMs();
         NetworkSetup.Configure(spec.Interfaces, spec.SpareNics, log.Debug);
-        log.Debug($"network configured ({spec.Interfaces.Count} interfaces) in {Clock.MonotonicMs() - networkStart} ms");
+        List<DhcpAgent> dhcp = DhcpAgent.StartAll(spec.Interfaces, hostname, log);
+        log.Debug($"network configured ({spec.Interfaces.Count} interfaces, {dhcp.Count} by DHCP) in {Clock.MonotonicMs() - networkStart} ms");
         // Opened before the chroot: the device node is found in the initramfs's /dev.
         Files.TransferDisk? transfer = controlDevice is null ? null : Files.TransferDisk.Open(spec.Transfer, log);
         RootFilesystem.SwitchRoot();
-        HostFiles.Write(spec, hostname).ForEach(log.Tether);
+        HostFiles.Write(DhcpAgent.Leased(spec, dhcp), hostname).ForEach(log.Tether);
+        // A new address or new resolvers from a later lease: the container's files follow (after the switch, so
+        // they are written in the container's root).
+        dhcp.ForEach(agent => agent.LeaseChanged = () => HostFiles.Write(DhcpAgent.Leased(spec, dhcp), hostname).ForEach(log.Tether));
         log.Debug("root mounted and entered");
 
         var users = new UserDatabase(ReadOptional("/etc/passwd"), ReadOptional("/etc/group"));

@@ -42,7 +42,8 @@ internal static class EtcHosts
                     names.Add(alias);
                 }
             }
-            if (names.Count > 0)
+            // A DHCP interface without a lease yet has no address to give its names.
+            if (names.Count > 0 && nic.Address.Length > 0)
             {
                 string address = nic.Address.Split('/')[0];
                 text.Append(address).Append('\t').AppendJoin(' ', names).Append('\n');
