@@ -699,6 +699,7 @@ internal sealed class VmRunner(
         ExitCode = exit.ExitCode,
         Error = exit.Error,
         FinishedAt = now,
+        Leases = [], // the VM released them as it powered off
     };
 
     /// <summary>
