@@ -23,7 +23,7 @@ public sealed class DhcpNetworkTests(DhcpNetworkVch fixture) : IClassFixture<Dhc
             string mac = await Vch.OkAsync("inspect", "-f", "{{.NetworkSettings.Networks.lan.MacAddress}}", web);
             Assert.Equal("24 10.236.0.1", await Vch.OkAsync("inspect", "-f", "{{.NetworkSettings.Networks.lan.IPPrefixLen}} {{.NetworkSettings.Networks.lan.Gateway}}", web));
             Assert.Contains($"{address}/24", await Vch.OkAsync("network", "inspect", "-f", "{{range .Containers}}{{.IPv4Address}} {{end}}", "lan"));
-            Assert.Contains($" {mac} {address} ", await fixture.LeasesAsync());
+            Assert.True((await fixture.LeasesAsync()).Contains($" {mac} {address} ", StringComparison.Ordinal), fixture.Log);
 
             // The guest has the lease's address, default route and resolvers (the container named none of its own).
             string guest = await Vch.OkAsync("exec", web, "sh", "-c", "ip -4 -o addr show eth0; ip route; cat /etc/resolv.conf; cat /etc/hosts");
@@ -89,6 +89,7 @@ public sealed class DhcpNetworkVch : IAsyncLifetime
     public string Namespace { get; } = "vicdhcp-" + Guid.NewGuid().ToString("N")[..6];
     private readonly string _dir = Directory.CreateTempSubdirectory("vic-dhcp").FullName;
     private System.Diagnostics.Process? _dnsmasq;
+    private readonly System.Text.StringBuilder _log = new();
 
     public DhcpNetworkVch() => Vch = new VchFixture(["--container-network", Namespace + "/br0:lan"]);
 
@@ -107,14 +108,39 @@ public sealed class DhcpNetworkVch : IAsyncLifetime
         // file in the fixture's directory writable. Its log goes to stderr, which the test run shows on failure.
         _dnsmasq = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("ip",
         [
-            "netns", "exec", Namespace, "dnsmasq", "--no-daemon", "--port=0", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
+            "netns", "exec", Namespace, "dnsmasq", "--no-daemon", "--port=0", $"--conf-file={EmptyConf()}", "--no-resolv", "--no-hosts",
             "--user=root", "--interface=br0", "--bind-interfaces", "--dhcp-range=10.236.0.50,10.236.0.59,255.255.255.0,2m",
             "--dhcp-option=option:router,10.236.0.1", "--dhcp-option=option:dns-server,10.236.0.53", "--domain=dhcp.test",
             $"--dhcp-leasefile={LeaseFile}", $"--pid-file={Path.Combine(_dir, "dnsmasq.pid")}", "--log-dhcp",
-        ]) { UseShellExecute = false })!;
-        await Eventually.ThatAsync(() => Task.FromResult(File.Exists(LeaseFile) || _dnsmasq.HasExited), "dnsmasq is up", TimeSpan.FromSeconds(10));
-        Assert.False(_dnsmasq.HasExited, "dnsmasq exited at start");
+        ]) { UseShellExecute = false, RedirectStandardError = true })!;
+        _dnsmasq.ErrorDataReceived += (_, e) =>
+        {
+            lock (_log)
+                _log.AppendLine(e.Data);
+        };
+        _dnsmasq.BeginErrorReadLine();
+        await Eventually.ThatAsync(() => Task.FromResult(Log.Contains("DHCP, sockets bound", StringComparison.Ordinal) || _dnsmasq.HasExited),
+            "dnsmasq is up", TimeSpan.FromSeconds(10));
+        Assert.False(_dnsmasq.HasExited, "dnsmasq exited at start: " + Log);
         await Vch.InitializeAsync();
+    }
+
+    /// <summary>An empty configuration file of the fixture's own, so nothing of the host's dnsmasq setup is read.</summary>
+    private string EmptyConf()
+    {
+        string path = Path.Combine(_dir, "dnsmasq.conf");
+        File.WriteAllText(path, "");
+        return path;
+    }
+
+    /// <summary>What dnsmasq logged (--log-dhcp: every packet it got and sent), for failure messages.</summary>
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+                return _log.ToString();
+        }
     }
 
     /// <summary>dnsmasq's leases, one " expiry mac ip name clientid" line each (with a leading space to match fields).</summary>
