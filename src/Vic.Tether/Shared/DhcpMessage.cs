@@ -3,20 +3,6 @@ using System.Text;
 
 namespace Vic.Tether;
 
-/// <summary>DHCP message types (option 53, RFC 2132 section 9.6).</summary>
-internal enum DhcpMessageType : byte
-{
-    None = 0,
-    Discover = 1,
-    Offer = 2,
-    Request = 3,
-    Decline = 4,
-    Ack = 5,
-    Nak = 6,
-    Release = 7,
-    Inform = 8,
-}
-
 /// <summary>
 /// One DHCP message (RFC 2131 section 2) with the options the tether's client sends and reads. Addresses are IPv4 in
 /// host byte order (0 for none), as <see cref="Ipv4Cidr"/> holds them. Encoding and decoding are pure, so the whole
