@@ -20,6 +20,7 @@ packages=(
   hyperfine                             # benchmarks
   golang-go golang-github-vmware-govmomi-dev  # tools/vcsim: the vCenter simulator the vSphere tests run against
   xorriso isolinux syslinux-common      # container-base.iso: what VMs on vSphere boot from
+  dnsmasq-base                          # DHCP server on a test namespace's bridge: container networks by DHCP
   socat                                 # the appliance end-to-end test: QEMU's guestfwd to the simulator on loopback
   systemd                               # systemd-analyze verify checks vic-machine's unit files
   chromium fonts-dejavu-core            # headless browser for vicadmin's browser test (driven by Playwright, nothing downloaded)

@@ -42,7 +42,11 @@ public sealed record EngineOptions
 /// <summary>
 /// One container network: <paramref name="Uplink"/> is the existing Linux bridge containers are put on ("br0", or
 /// "netns/br0" for a bridge inside a named network namespace); <paramref name="Gateway"/> the network's router with the
-/// prefix ("10.0.0.1/24"); <paramref name="IpRange"/> where container addresses come from ("10.0.0.100-10.0.0.120" or a
-/// CIDR; null: the whole subnet); <paramref name="Dns"/> the resolvers containers on it use (empty: the host's).
+/// prefix ("10.0.0.1/24"), or null for a DHCP network (a DHCP server on the bridge gives containers their addresses);
+/// <paramref name="IpRange"/> where container addresses come from ("10.0.0.100-10.0.0.120" or a CIDR; null: the whole
+/// subnet); <paramref name="Dns"/> the resolvers containers on it use (empty: the lease's on a DHCP network, else the host's).
 /// </summary>
-public sealed record ContainerNetworkOptions(string Name, string Uplink, string Gateway, string? IpRange, IReadOnlyList<string> Dns);
+public sealed record ContainerNetworkOptions(string Name, string Uplink, string? Gateway, string? IpRange, IReadOnlyList<string> Dns)
+{
+    public bool Dhcp => Gateway is null;
+}

@@ -7,13 +7,13 @@ namespace Vic.Machine;
 /// The local VCH's network flags: --bridge-network-range (where bridge networks get their /16s) and container
 /// networks (--container-network &lt;bridge&gt;[:name], a flag shared with vSphere where it names a port group, plus
 /// --container-network-gateway/-ip-range/-dns &lt;bridge&gt;:&lt;value&gt;, VIC's flag names). vic-machine checks what can
-/// be checked before anything is made (the bridges exist, each has a gateway); the daemon checks the rest at start and
+/// be checked before anything is made (the bridges exist; a range has its gateway; no gateway means DHCP); the daemon checks the rest at start and
 /// a failed start rolls the create back.
 /// </summary>
 internal sealed class NetworkFlags(Option<string[]> containerNetwork)
 {
     public Option<string?> BridgeNetworkRange { get; } = new("--bridge-network-range") { Description = "Pool bridge networks without --subnet get a /16 from (default 172.16.0.0/12)" };
-    public Option<string[]> Gateway { get; } = new("--container-network-gateway") { Description = "<bridge>:<gateway/prefix> of a container network, e.g. br0:10.0.0.1/24 (required: containers get static addresses)" };
+    public Option<string[]> Gateway { get; } = new("--container-network-gateway") { Description = "<bridge>:<gateway/prefix> of a container network, e.g. br0:10.0.0.1/24: containers get static addresses (without it they use DHCP)" };
     public Option<string[]> IpRange { get; } = new("--container-network-ip-range") { Description = "<bridge>:<first-last or CIDR> containers' addresses come from (default: the whole subnet)" };
     public Option<string[]> Dns { get; } = new("--container-network-dns") { Description = "<bridge>:<resolver> for containers on a container network (repeatable; default: the host's)" };
 
@@ -40,8 +40,9 @@ internal sealed class NetworkFlags(Option<string[]> containerNetwork)
         var bridges = networks.Select(n => n.Split(':')[0]).ToList();
         foreach (string bridge in bridges)
         {
-            if (!gateways.Any(g => g.StartsWith(bridge + ":", StringComparison.Ordinal)))
-                throw new MachineException($"--container-network {bridge}: give its gateway with --container-network-gateway {bridge}:<address/prefix> (DHCP is not supported on local container networks)", ExitCodes.InvalidArgument);
+            // No gateway makes a DHCP network; a static range without its gateway is a mistake, not DHCP.
+            if (!gateways.Any(g => g.StartsWith(bridge + ":", StringComparison.Ordinal)) && ranges.Any(r => r.StartsWith(bridge + ":", StringComparison.Ordinal)))
+                throw new MachineException($"--container-network-ip-range {bridge}: a static range needs the network's gateway (--container-network-gateway {bridge}:<address/prefix>); without both the network uses DHCP", ExitCodes.InvalidArgument);
             if (BridgeProblem(bridge) is string problem)
                 throw new MachineException($"--container-network {bridge}: {problem}", ExitCodes.InvalidArgument);
         }

@@ -23,7 +23,14 @@ public sealed record ContainerStatus
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
     public int RestartCount { get; init; }
+    /// <summary>The DHCP leases the running VM's NICs hold (<see cref="NicSpec.Dhcp"/>), as the guest reported them;
+    /// empty when the container is not running.</summary>
+    public IReadOnlyList<NicLease> Leases { get; init; } = [];
 }
+
+/// <summary>A DHCP lease of one NIC: <paramref name="Address"/> "a.b.c.d/len", <paramref name="Gateway"/> the lease's
+/// router ("" for none).</summary>
+public sealed record NicLease(string Mac, string Address, string Gateway, IReadOnlyList<string> Nameservers);
 
 public sealed record ContainerInfo
 {

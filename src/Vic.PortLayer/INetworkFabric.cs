@@ -11,11 +11,22 @@ public sealed record NicSpec
     /// <summary>Locally administered unicast MAC, lowercase ("02:42:ac:10:00:02").</summary>
     public required string Mac { get; init; }
 
-    /// <summary>Address with prefix length ("172.16.0.2/16").</summary>
+    /// <summary>Address with prefix length ("172.16.0.2/16"); empty when <see cref="Dhcp"/> is set.</summary>
     public required string Address { get; init; }
 
     /// <summary>Default route via this address; empty for none (an internal network, or a NIC that is not the first).</summary>
     public string Gateway { get; init; } = "";
+
+    /// <summary>The guest gets its address from a DHCP server on the network (a container network without a static
+    /// range); the lease shows in <see cref="ContainerStatus.Leases"/> once the guest has it.</summary>
+    public bool Dhcp { get; init; }
+
+    /// <summary>With <see cref="Dhcp"/>: the lease's router is the container's default route (the way
+    /// <see cref="Gateway"/> says it for a static address).</summary>
+    public bool DhcpRoute { get; init; }
+
+    /// <summary>With <see cref="Dhcp"/>: the lease's DNS servers go to the guest's resolv.conf (the container set none).</summary>
+    public bool DhcpResolvers { get; init; }
 
     /// <summary>Names the container has on this network (written to the guest's /etc/hosts with the address).</summary>
     public IReadOnlyList<string> Aliases { get; init; } = [];

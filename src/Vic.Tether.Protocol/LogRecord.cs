@@ -12,6 +12,8 @@ public enum LogRecordKind : byte
     Exit = 4,
     /// <summary>Payload: UTF-8 text from the tether itself, for diagnostics (not shown by docker logs).</summary>
     Tether = 5,
+    /// <summary>Payload: <see cref="NetworkReport"/> JSON: a DHCP NIC's lease, gained, renewed or lost (not shown by docker logs).</summary>
+    Network = 6,
 }
 
 /// <summary>
@@ -41,6 +43,6 @@ public readonly record struct LogRecord(LogRecordKind Kind, long TimestampUnixNa
         uint length = BinaryPrimitives.ReadUInt32BigEndian(header[1..5]);
         timestampUnixNanos = BinaryPrimitives.ReadInt64BigEndian(header[5..13]);
         payloadLength = (int)Math.Min(length, int.MaxValue);
-        return kind is >= LogRecordKind.Stdout and <= LogRecordKind.Tether && length <= MaxPayload;
+        return kind is >= LogRecordKind.Stdout and <= LogRecordKind.Network && length <= MaxPayload;
     }
 }

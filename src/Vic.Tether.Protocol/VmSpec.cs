@@ -135,8 +135,14 @@ public sealed record NetworkInterfaceSpec
     /// <summary>Name the interface gets in the guest ("eth0", "eth1", ...).</summary>
     public required string Name { get; init; }
 
-    /// <summary>IPv4 address with prefix length ("172.17.0.2/16").</summary>
+    /// <summary>IPv4 address with prefix length ("172.17.0.2/16"); empty when <see cref="Dhcp"/> is set.</summary>
     public required string Address { get; init; }
+
+    /// <summary>The address comes from a DHCP server on the NIC's network (a container network without a static range):
+    /// the tether runs a DHCP client on it and reports each lease as a <see cref="LogRecordKind.Network"/> record. Null
+    /// (left out of the JSON) for a static address, so specs read the same to tethers that predate DHCP.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DhcpSpec? Dhcp { get; init; }
 
     /// <summary>Default gateway reached through this interface; empty when this interface carries no default route
     /// (at most one interface of a VM has one; none for an internal network).</summary>
@@ -147,6 +153,44 @@ public sealed record NetworkInterfaceSpec
 
     /// <summary>Names the container answers to on this network (its name, aliases), written to /etc/hosts with the address.</summary>
     public IReadOnlyList<string> Aliases { get; init; } = [];
+}
+
+/// <summary>How a DHCP NIC uses what its lease carries besides the address.</summary>
+public sealed record DhcpSpec
+{
+    /// <summary>The lease's router becomes the VM's default route (this NIC is the container's way out).</summary>
+    public bool DefaultRoute { get; init; }
+
+    /// <summary>The lease's DNS servers and domain go to /etc/resolv.conf (the container has no --dns of its own and
+    /// this is its primary network); <see cref="VmSpec.Dns"/> still gives the search list and options.</summary>
+    public bool Resolvers { get; init; }
+}
+
+/// <summary>
+/// Written to the log channel (<see cref="LogRecordKind.Network"/>) whenever a DHCP NIC gains, renews or loses its
+/// lease, so the VCH shows the address in inspect without asking the VM.
+/// </summary>
+public sealed record NetworkReport
+{
+    /// <summary>The NIC's MAC (lowercase), as in <see cref="NetworkInterfaceSpec.Mac"/>.</summary>
+    public required string Mac { get; init; }
+
+    /// <summary>"a.b.c.d/len"; empty when the NIC holds no lease (lost, expired, released).</summary>
+    public string Address { get; init; } = "";
+
+    /// <summary>The lease's router; empty when it gave none.</summary>
+    public string Gateway { get; init; } = "";
+
+    public IReadOnlyList<string> Nameservers { get; init; } = [];
+    public string Domain { get; init; } = "";
+
+    /// <summary>The server that granted the lease.</summary>
+    public string Server { get; init; } = "";
+
+    public uint LeaseSeconds { get; init; }
+
+    /// <summary>Why the lease was lost, for the VCH's log; empty otherwise.</summary>
+    public string Reason { get; init; } = "";
 }
 
 public sealed record DnsSpec
@@ -303,6 +347,7 @@ public sealed record SealedSecret(string Name, string Sealed);
 [JsonSerializable(typeof(ProcessSpec))]
 [JsonSerializable(typeof(ExitReport))]
 [JsonSerializable(typeof(StartedReport))]
+[JsonSerializable(typeof(NetworkReport))]
 [JsonSerializable(typeof(RestartPolicySpec))]
 [JsonSerializable(typeof(FileRequest))]
 [JsonSerializable(typeof(NicChange))]

@@ -26,9 +26,12 @@ internal static unsafe class ApplianceRunner
         RootFilesystem.SetHostname(hostname, spec.Domainname);
         long networkStart = Clock.MonotonicMs();
         NetworkSetup.Configure(spec.Interfaces, spec.SpareNics, log.Debug);
-        log.Debug($"network configured ({spec.Interfaces.Count} interfaces) in {Clock.MonotonicMs() - networkStart} ms");
+        // The public NIC by DHCP when vic-machine was given no address for it: the same client as containerVMs'.
+        List<DhcpAgent> dhcp = DhcpAgent.StartAll(spec.Interfaces, hostname, log);
+        log.Debug($"network configured ({spec.Interfaces.Count} interfaces, {dhcp.Count} by DHCP) in {Clock.MonotonicMs() - networkStart} ms");
         RootFilesystem.SwitchRoot();
-        HostFiles.Write(spec, hostname).ForEach(log.Tether);
+        HostFiles.Write(DhcpAgent.Leased(spec, dhcp), hostname).ForEach(log.Tether);
+        dhcp.ForEach(agent => agent.LeaseChanged = () => HostFiles.Write(DhcpAgent.Leased(spec, dhcp), hostname).ForEach(log.Tether));
         WriteSealedSecrets(appliance);
 
         if (!File.Exists(AppliancePlan.VchPath))

@@ -20,7 +20,8 @@ internal static class ContainerRunner
         RootFilesystem.SetHostname(hostname, spec.Domainname);
         long networkStart = Clock.MonotonicMs();
         NetworkSetup.Configure(spec.Interfaces, spec.SpareNics, log.Debug);
-        log.Debug($"network configured ({spec.Interfaces.Count} interfaces) in {Clock.MonotonicMs() - networkStart} ms");
+        List<DhcpAgent> dhcp = DhcpAgent.StartAll(spec.Interfaces, hostname, log);
+        log.Debug($"network configured ({spec.Interfaces.Count} interfaces, {dhcp.Count} by DHCP) in {Clock.MonotonicMs() - networkStart} ms");
         // Opened before the chroot: the device node is found in the initramfs's /dev.
         Files.TransferDisk? transfer = controlDevice is null ? null : Files.TransferDisk.Open(spec.Transfer, log);
         if (spec.ReadOnlyRoot)
@@ -28,7 +29,10 @@ internal static class ContainerRunner
             RootFilesystem.KeepWritableRoot();
         }
         RootFilesystem.SwitchRoot();
-        HostFiles.Write(spec, hostname, RootFilesystem.WritableRoot).ForEach(log.Tether);
+        HostFiles.Write(DhcpAgent.Leased(spec, dhcp), hostname, RootFilesystem.WritableRoot).ForEach(log.Tether);
+        // A new address or new resolvers from a later lease: the container's files follow (after the switch, so
+        // they are written in the container's root, through the tether's writable view of a read-only one).
+        dhcp.ForEach(agent => agent.LeaseChanged = () => HostFiles.Write(DhcpAgent.Leased(spec, dhcp), hostname, RootFilesystem.WritableRoot).ForEach(log.Tether));
         if (spec.ReadOnlyRoot)
         {
             RootFilesystem.MakeRootReadOnly();

@@ -190,6 +190,20 @@ internal sealed unsafe class ControlPort
         return filled - offset;
     }
 
+    private string StartDhcp(NetworkInterfaceSpec nic)
+    {
+        try
+        {
+            InterfacePlan plan = NetworkPlan.Build([nic], out string? error)?[0] ?? throw new TetherException(error!);
+            DhcpAgent.Start(plan, "", _log);
+            return "";
+        }
+        catch (TetherException e)
+        {
+            return e.Message;
+        }
+    }
+
     /// <summary>docker network connect/disconnect of the running container: a few ioctls, done on this thread, answered
     /// on the same session.</summary>
     private void ChangeNic(uint session, byte[] payload)
@@ -200,6 +214,11 @@ internal sealed unsafe class ControlPort
             NicChange? change = System.Text.Json.JsonSerializer.Deserialize(payload, ProtocolJson.Default.NicChange);
             error = change is null ? "empty NIC change"
                 : change.Interface is null ? NetworkSetup.Unplug(change) : NetworkSetup.Plug(change);
+            if (error.Length == 0 && change?.Interface is { Dhcp: not null } plugged)
+            {
+                // Not waited for: the connect is answered now and the lease reaches the VCH as a Network record.
+                error = StartDhcp(plugged);
+            }
         }
         catch (System.Text.Json.JsonException e)
         {

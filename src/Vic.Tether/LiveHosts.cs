@@ -17,6 +17,11 @@ internal sealed class LiveHosts(string hostname, string domainname, IEnumerable<
     public string Plugged(NetworkInterfaceSpec nic)
     {
         _plugged[nic.Mac.ToLowerInvariant()] = nic;
+        // A DHCP interface has no address yet: its lease rewrites the files when it comes.
+        if (nic.Address.Length == 0)
+        {
+            return "";
+        }
         string line = EtcHosts.Line(hostname, domainname, nic);
         return HostFiles.Change(hosts => EtcHosts.Add(hosts, line));
     }
@@ -24,7 +29,7 @@ internal sealed class LiveHosts(string hostname, string domainname, IEnumerable<
     /// <summary>Removes the line of the interface that had <paramref name="mac"/>; returns why it could not, or "".</summary>
     public string Unplugged(string mac)
     {
-        if (!_plugged.Remove(mac.ToLowerInvariant(), out NetworkInterfaceSpec? nic))
+        if (!_plugged.Remove(mac.ToLowerInvariant(), out NetworkInterfaceSpec? nic) || nic.Address.Length == 0)
         {
             return "";
         }

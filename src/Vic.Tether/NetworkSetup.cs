@@ -128,11 +128,9 @@ internal static unsafe class NetworkSetup
         {
             throw new TetherException($"{what}: not in the VM");
         }
+        DhcpAgent.Stop(change.CurrentMac); // its DHCPRELEASE must leave while the NIC is still up
         SetDown(fd, name, what);
-        // Address 0.0.0.0 deletes the interface's IPv4 address (the kernel drops an ifaddr set to zero).
-        IfReq request = IfReq.For(name);
-        request.SetAddress(0);
-        Ioctl(fd, NetConsts.SIOCSIFADDR, ref request, $"{what}: remove its address");
+        RemoveAddress(fd, name, what);
         SetMac(fd, name, change.SlotMac, what);
         if (change.SpareName.Length > 0 && name != change.SpareName)
         {
@@ -140,7 +138,7 @@ internal static unsafe class NetworkSetup
         }
     });
 
-    private static string WithSocket(Action<int> work)
+    internal static string WithSocket(Action<int> work)
     {
         int fd = Libc.socket(NetConsts.AF_INET, NetConsts.SOCK_DGRAM | NetConsts.SOCK_CLOEXEC, 0);
         if (fd < 0)
@@ -265,6 +263,12 @@ internal static unsafe class NetworkSetup
             request.Mtu = plan.Mtu;
             Ioctl(fd, NetConsts.SIOCSIFMTU, ref request, $"{what}: set MTU {plan.Mtu}");
         }
+        if (plan.Dhcp is not null)
+        {
+            // Up without an address: the DHCP client (DhcpAgent) sends from 0.0.0.0 and configures the lease.
+            SetUp(fd, plan.Name, what);
+            return;
+        }
         SetAddress(fd, plan.Name, plan.Address, what);
         SetUp(fd, plan.Name, what);
         if (plan.Gateway is uint gateway)
@@ -273,8 +277,17 @@ internal static unsafe class NetworkSetup
         }
     }
 
+    /// <summary>Address 0.0.0.0 deletes the interface's IPv4 address (the kernel drops an ifaddr set to zero), and with
+    /// the last address go the routes through the interface.</summary>
+    internal static void RemoveAddress(int fd, string name, string what)
+    {
+        IfReq request = IfReq.For(name);
+        request.SetAddress(0);
+        Ioctl(fd, NetConsts.SIOCSIFADDR, ref request, $"{what}: remove its address");
+    }
+
     /// <summary>The address first, then the netmask: SIOCSIFADDR alone would give the old classful mask.</summary>
-    private static void SetAddress(int fd, string name, Ipv4Cidr address, string what)
+    internal static void SetAddress(int fd, string name, Ipv4Cidr address, string what)
     {
         IfReq request = IfReq.For(name);
         request.SetAddress(address.Address);
@@ -302,7 +315,7 @@ internal static unsafe class NetworkSetup
         Ioctl(fd, NetConsts.SIOCSIFFLAGS, ref request, $"{what}: bring {name} {(up ? "up" : "down")}");
     }
 
-    private static void AddDefaultRoute(int fd, string name, uint gateway, string what)
+    internal static void AddDefaultRoute(int fd, string name, uint gateway, string what)
     {
         var route = default(RtEntry);
         SockAddrIn.Write(route.Destination, 0);

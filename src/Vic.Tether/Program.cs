@@ -76,6 +76,8 @@ if (mode == VmMode.ApplyLayer && report.ExitCode != 0 && SpecSource.Backdoor is 
     // The VCH cannot read the log port of a VM on vSphere until the VM is gone; guestinfo it reads at once.
     VmwareGuest.ReportApplyError(backdoor, report.Error ?? $"layer not applied (exit {report.ExitCode})", log);
 }
+// Leases go back to their servers before the last record, so Exit stays the run's final record.
+DhcpAgent.ReleaseAll();
 log.Exit(report);
 Shutdown.PowerOff();
 return 0;

@@ -7,6 +7,8 @@ internal static class Shutdown
 {
     public static void PowerOff()
     {
+        // Leases go back to their servers while the NICs are still up (already done, and a no-op, on the usual path).
+        DhcpAgent.ReleaseAll();
         Libc.sync();
         // Remounting read-only completes the ext4 journal; it fails when something still holds a file
         // open for writing, and sync above already made the data durable, so the result is ignored.

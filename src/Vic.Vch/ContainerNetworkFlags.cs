@@ -10,7 +10,7 @@ namespace Vic.Vch;
 /// </summary>
 internal sealed class ContainerNetworkFlags(Option<string[]> containerNetwork)
 {
-    public Option<string[]> Gateway { get; } = new("--container-network-gateway") { Description = "<bridge>:<gateway/prefix> of a container network, e.g. br0:10.0.0.1/24 (required locally: containers get static addresses)" };
+    public Option<string[]> Gateway { get; } = new("--container-network-gateway") { Description = "<bridge>:<gateway/prefix> of a container network, e.g. br0:10.0.0.1/24: containers get static addresses (without it they use DHCP)" };
     public Option<string[]> IpRange { get; } = new("--container-network-ip-range") { Description = "<bridge>:<first-last or CIDR> containers' addresses come from (default: the whole subnet)" };
     public Option<string[]> Dns { get; } = new("--container-network-dns") { Description = "<bridge>:<resolver> for containers on that network (repeatable; default: the host's)" };
 
@@ -45,13 +45,30 @@ internal sealed class ContainerNetworkFlags(Option<string[]> containerNetwork)
                 errors.Add($"--container-network \"{text}\": the name {name} is taken");
             if (!bridges.Add(bridge))
                 errors.Add($"--container-network: bridge {bridge} is given twice");
-            if (!gateways.TryGetValue(bridge, out var gateway) || gateway.Count != 1)
+            string? gateway = null;
+            if (gateways.TryGetValue(bridge, out var given))
             {
-                errors.Add($"--container-network {bridge}: give its gateway once with --container-network-gateway {bridge}:<address/prefix> (DHCP is not supported on local container networks)");
-                continue;
+                if (given.Count != 1)
+                {
+                    errors.Add($"--container-network-gateway: bridge {bridge} is given {given.Count} gateways");
+                    continue;
+                }
+                gateway = given[0];
             }
-            string? range = ranges.TryGetValue(bridge, out var r) ? r.Single() : null;
-            networks.Add(new ContainerNetworkOptions(name, bridge, gateway[0], range, dns.TryGetValue(bridge, out var d) ? d : []));
+            string? range = null;
+            if (ranges.TryGetValue(bridge, out var r))
+            {
+                if (r.Count != 1 || gateway is null)
+                {
+                    errors.Add(gateway is null
+                        ? $"--container-network-ip-range {bridge}: a static range needs the network's gateway (--container-network-gateway {bridge}:<address/prefix>); without both the network uses DHCP"
+                        : $"--container-network-ip-range: bridge {bridge} is given {r.Count} ranges");
+                    continue;
+                }
+                range = r[0];
+            }
+            // No gateway: a DHCP network (a DHCP server on the bridge's network gives containers their addresses).
+            networks.Add(new ContainerNetworkOptions(name, bridge, gateway, range, dns.TryGetValue(bridge, out var d) ? d : []));
         }
         foreach (string orphan in gateways.Keys.Concat(ranges.Keys).Concat(dns.Keys).Where(k => !bridges.Contains(k)).Distinct())
             errors.Add($"{orphan} is not a --container-network bridge");

@@ -98,6 +98,50 @@ public sealed class NetworkApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_container_network_without_gateway_is_a_dhcp_network_whose_endpoints_show_the_guests_lease()
+    {
+        await using var server = await EngineServer.StartAsync(containerNetworks: [new ContainerNetworkOptions("lan", "lab/br1", null, null, [])]);
+        var (_, network) = await server.GetAsync("/v1.44/networks/lan");
+        Assert.Equal("external", network.GetProperty("Driver").GetString());
+        Assert.Equal("dhcp", network.GetProperty("IPAM").GetProperty("Driver").GetString());
+        Assert.Equal(0, network.GetProperty("IPAM").GetProperty("Config").GetArrayLength());
+
+        string id = await server.CreateAsync("web", """["sleep"]""", """ "HostConfig":{"NetworkMode":"lan"} """);
+        var nic = Assert.Single(server.Backend.Get(id).Info.Spec.Nics);
+        Assert.True(nic.Dhcp && nic.DhcpRoute && nic.DhcpResolvers);
+        Assert.Equal(("", ""), (nic.Address, nic.Gateway));
+        Assert.Empty(server.Backend.Get(id).Info.Spec.Dns!.Nameservers); // the lease's servers go to resolv.conf
+        Assert.Matches("^02:42:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}$", nic.Mac);
+
+        var (refused, refusedJson) = await server.PostAsync("/v1.44/containers/create?name=fixed",
+            """{"Image":"busybox","Cmd":["sleep"],"HostConfig":{"NetworkMode":"lan"},"NetworkingConfig":{"EndpointsConfig":{"lan":{"IPAMConfig":{"IPv4Address":"10.60.0.9"}}}}}""");
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("user specified IP address is not supported on network lan: its addresses come from DHCP", refusedJson.GetProperty("message").GetString());
+        var (withDns, _) = await server.PostAsync("/v1.44/containers/create?name=own",
+            """{"Image":"busybox","Cmd":["sleep"],"HostConfig":{"NetworkMode":"lan","Dns":["10.9.9.9"]}}""");
+        Assert.Equal(HttpStatusCode.Created, withDns.StatusCode);
+        var own = server.Backend.Get((await server.GetAsync("/v1.44/containers/own/json")).Json.GetProperty("Id").GetString()!).Info.Spec;
+        Assert.False(own.Nics[0].DhcpResolvers);
+        Assert.Equal(["10.9.9.9"], own.Dns!.Nameservers);
+
+        await server.PostAsync($"/v1.44/containers/{id}/start");
+        var (_, before) = await server.GetAsync($"/v1.44/containers/{id}/json");
+        Assert.Equal("", before.GetProperty("NetworkSettings").GetProperty("Networks").GetProperty("lan").GetProperty("IPAddress").GetString());
+
+        // What the backend folds in when the guest's DHCP client reports its lease.
+        var fake = server.Backend.Get(id);
+        fake.Info = fake.Info with { Status = fake.Info.Status with { Leases = [new Vic.PortLayer.NicLease(nic.Mac, "10.60.0.23/24", "10.60.0.1", ["10.60.0.1"])] } };
+        var (_, after) = await server.GetAsync($"/v1.44/containers/{id}/json");
+        var endpoint = after.GetProperty("NetworkSettings").GetProperty("Networks").GetProperty("lan");
+        Assert.Equal("10.60.0.23", endpoint.GetProperty("IPAddress").GetString());
+        Assert.Equal(24, endpoint.GetProperty("IPPrefixLen").GetInt32());
+        Assert.Equal("10.60.0.1", endpoint.GetProperty("Gateway").GetString());
+        Assert.Equal(nic.Mac, endpoint.GetProperty("MacAddress").GetString());
+        (_, network) = await server.GetAsync("/v1.44/networks/lan");
+        Assert.Equal("10.60.0.23/24", network.GetProperty("Containers").GetProperty(id).GetProperty("IPv4Address").GetString());
+    }
+
+    [Fact]
     public void The_original_destination_is_read_from_a_kernel_sockaddr_in()
     {
         byte[] sockaddr = [2, 0, 0x1F, 0x90, 10, 234, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0];

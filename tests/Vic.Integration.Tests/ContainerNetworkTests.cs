@@ -58,10 +58,11 @@ public sealed class ContainerNetworkTests(ContainerNetworkVch fixture) : IClassF
         Assert.Contains("no such network interface vicnosuchbr0", missing.Stderr);
         Assert.False(Directory.Exists(Path.Combine(Vch.Root, "nobr")));
 
+        // Without a gateway the network uses DHCP (DhcpNetworkTests); a static range without its gateway is refused.
         var noGateway = await Vch.MachineAsync("create", "--name", "nogw", "--endpoint-port", "0", "--admin-port", "0",
-            "--container-network", $"{fixture.Namespace}/br0:lan");
+            "--container-network", $"{fixture.Namespace}/br0:lan", "--container-network-ip-range", $"{fixture.Namespace}/br0:10.235.0.10-10.235.0.20");
         Assert.NotEqual(0, noGateway.ExitCode);
-        Assert.Contains("--container-network-gateway", noGateway.Stderr);
+        Assert.Contains("a static range needs the network's gateway (--container-network-gateway", noGateway.Stderr);
         Assert.False(Directory.Exists(Path.Combine(Vch.Root, "nogw")));
     }
 }

@@ -103,7 +103,9 @@ public sealed class CreateCommandLineTests : IDisposable
 
     [Theory]
     [InlineData("--bridge-network-range \"10.0.0.0/24\": expected an IPv4 CIDR", "--bridge-network-range", "10.0.0.0/24")]
-    [InlineData("give its gateway with --container-network-gateway lo:", "--container-network", "lo:lan")]
+    [InlineData("a static range needs the network's gateway (--container-network-gateway lo:<address/prefix>)", "--container-network", "lo:lan", "--container-network-ip-range", "lo:10.9.0.10-10.9.0.20")]
+    // Without gateway and range the network is a DHCP network: only the bridge itself is checked.
+    [InlineData("lo is not a Linux bridge", "--container-network", "lo:lan")]
     [InlineData("lo is not a Linux bridge", "--container-network", "lo:lan", "--container-network-gateway", "lo:10.9.0.1/24")]
     [InlineData("\"br9:10.9.0.1/24\": br9 is not a --container-network bridge", "--container-network-gateway", "br9:10.9.0.1/24")]
     public void Bad_network_settings_are_refused_before_anything_is_made(string message, params string[] settings)

@@ -101,7 +101,8 @@ public sealed class LocalConfigureTests : IDisposable
     [InlineData("invalid --dns-server \"resolver.test\": give an IP address", "--dns-server", "resolver.test")]
     [InlineData("--admin-port and --no-admin contradict each other", "--admin-port", "2390", "--no-admin")]
     [InlineData("no such network interface vicnobr0", "--container-network", "vicnobr0:lan", "--container-network-gateway", "vicnobr0:10.9.0.1/24")]
-    [InlineData("give its gateway", "--container-network", "vicnobr0:lan")]
+    [InlineData("a static range needs the network's gateway", "--container-network", "vicnobr0:lan", "--container-network-ip-range", "vicnobr0:10.9.0.10-10.9.0.20")]
+    [InlineData("no such network interface vicnobr0", "--container-network", "vicnobr0:lan")]
     public void Bad_values_are_refused_as_invalid_arguments(string message, params string[] args)
     {
         var error = Refused(_vch, args.Select(a => a == "NOTCA" ? _temp.File("not-a-ca.pem") : a).ToArray());

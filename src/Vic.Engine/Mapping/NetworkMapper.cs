@@ -10,7 +10,7 @@ internal static class NetworkMapper
 {
     public static ContainerInspect WithNetworks(ContainerInspect inspect, ContainerRecord c, IReadOnlyList<PublishedPort> published)
     {
-        var endpoints = NetworkAnnotations.Read(c.Info);
+        var endpoints = NetworkAnnotations.Read(c.Info).Select(e => DhcpLeases.Shown(e, c.Info)).ToList();
         // The top-level fields describe the default bridge only, as dockerd's do.
         var bridge = endpoints.FirstOrDefault() is { NetworkName: NetworkService.DefaultNetworkName } first ? first : null;
         var ports = new Dictionary<string, List<PortBinding>?>();
@@ -59,7 +59,7 @@ internal static class NetworkMapper
         return summary with
         {
             Ports = ports,
-            NetworkSettings = new SummaryNetworkSettings { Networks = NetworkAnnotations.Read(c.Info).ToDictionary(e => e.NetworkName, e => Settings(e, c)) },
+            NetworkSettings = new SummaryNetworkSettings { Networks = NetworkAnnotations.Read(c.Info).Select(e => DhcpLeases.Shown(e, c.Info)).ToDictionary(e => e.NetworkName, e => Settings(e, c)) },
         };
     }
 

@@ -81,12 +81,17 @@ internal static class ContainerNetworking
 
         // One default route: through the first network that has a way out.
         string? routed = wanted.FirstOrDefault(n => !n.Internal)?.Id;
+        // On a DHCP network the lease's resolvers serve a container that names none and whose network names none.
+        bool leaseResolvers = primary.Dhcp && hostConfig.Dns is not { Count: > 0 } && primary.Dns.Count == 0;
         var nics = endpoints.Select(e => new NicSpec
         {
             NetworkId = e.NetworkId,
             Mac = e.MacAddress,
-            Address = $"{e.IPAddress}/{e.PrefixLength}",
-            Gateway = e.NetworkId == routed ? e.Gateway : "",
+            Address = e.Dhcp ? "" : $"{e.IPAddress}/{e.PrefixLength}",
+            Gateway = e.NetworkId == routed && !e.Dhcp ? e.Gateway : "",
+            Dhcp = e.Dhcp,
+            DhcpRoute = e.Dhcp && e.NetworkId == routed,
+            DhcpResolvers = e.Dhcp && e.NetworkId == primary.Id && leaseResolvers,
             Aliases = [name, .. e.Aliases.Where(a => a != name && a != hostname)],
         }).ToList();
 
@@ -95,6 +100,7 @@ internal static class ContainerNetworking
         var dns = new DnsConfig
         {
             Nameservers = hostConfig.Dns is { Count: > 0 } servers ? servers
+                : leaseResolvers ? []
                 : primary.IsExternal ? networks.ResolversOf(primary)
                 : [endpoints[0].Gateway],
             Search = hostConfig.DnsSearch ?? [],
@@ -103,6 +109,8 @@ internal static class ContainerNetworking
         foreach (var server in dns.Nameservers)
             Ipv4Subnet.ParseAddress(server, "DNS server address");
         string gatewayForHost = endpoints[0].Gateway;
+        if (gatewayForHost.Length == 0 && extraHosts.Any(h => h.Address == "host-gateway"))
+            throw new InvalidArgumentException($"host-gateway is not known on network {primary.Name}: its addresses come from DHCP");
         extraHosts = extraHosts.Select(h => h.Address == "host-gateway" ? h with { Address = gatewayForHost } : h).ToList();
         return new NetworkAttachment(endpoints, nics, dns, extraHosts, linkEnv);
     }

@@ -161,8 +161,9 @@ internal sealed partial class DnsServer(NetworkService networks, PortLayerServic
                 if (container.Status.State is not (ContainerRunState.Running or ContainerRunState.Paused))
                     continue;
                 var names = new[] { container.Spec.Name, container.Spec.Hostname, container.Spec.Id[..12] }.Concat(endpoint.Aliases);
-                if (names.Any(n => n.Length > 0 && (n.Equals(wanted, StringComparison.OrdinalIgnoreCase) || $"{n}.{searchedNetwork.Name}".Equals(wanted, StringComparison.OrdinalIgnoreCase))))
-                    result.Add(IPAddress.Parse(endpoint.IPAddress));
+                string address = DhcpLeases.Shown(endpoint, container).IPAddress; // empty on a DHCP network without a lease
+                if (address.Length > 0 && names.Any(n => n.Length > 0 && (n.Equals(wanted, StringComparison.OrdinalIgnoreCase) || $"{n}.{searchedNetwork.Name}".Equals(wanted, StringComparison.OrdinalIgnoreCase))))
+                    result.Add(IPAddress.Parse(address));
             }
             if (result.Count > 0)
                 break; // the asking network's answer first, as a container's own network wins

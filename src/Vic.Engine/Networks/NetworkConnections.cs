@@ -73,13 +73,15 @@ internal sealed class NetworkConnections(PortLayerServices portLayer, NetworkSer
                     request.EndpointConfig?.MacAddress, cancellationToken)
                 with { Links = normalizedLinks };
             // One default route per VM: a network with a way out gets it when the container has none now.
-            bool hasRoute = info.Spec.Nics.Any(n => n.Gateway.Length > 0);
+            bool hasRoute = info.Spec.Nics.Any(n => n.Gateway.Length > 0 || n.DhcpRoute);
             var nic = new NicSpec
             {
                 NetworkId = network.Id,
                 Mac = endpoint.MacAddress,
-                Address = $"{endpoint.IPAddress}/{endpoint.PrefixLength}",
-                Gateway = hasRoute || network.Internal ? "" : endpoint.Gateway,
+                Address = endpoint.Dhcp ? "" : $"{endpoint.IPAddress}/{endpoint.PrefixLength}",
+                Gateway = hasRoute || network.Internal || endpoint.Dhcp ? "" : endpoint.Gateway,
+                Dhcp = endpoint.Dhcp,
+                DhcpRoute = endpoint.Dhcp && !hasRoute,
                 Aliases = [info.Spec.Name, .. endpoint.Aliases.Where(a => a != info.Spec.Name && a != info.Spec.Hostname)],
             };
             await portLayer.Nics.ConnectAsync(info.Spec.Id, nic, cancellationToken);

@@ -24,6 +24,9 @@ internal sealed record NetworkRecord
     public string? Uplink { get; init; }
     /// <summary>Resolvers of a container network (the VCH's own DNS is not on it).</summary>
     public List<string> Dns { get; init; } = [];
+    /// <summary>A container network whose addresses come from a DHCP server on it: Subnet and Gateway are empty (the VCH
+    /// allocates nothing) and each endpoint's address is the lease its containerVM reports.</summary>
+    public bool Dhcp { get; init; }
 
     public const string ExternalDriver = "external";
 
@@ -53,6 +56,9 @@ internal sealed record EndpointRecord
     public List<string> Links { get; init; } = [];
     /// <summary>--link-local-ip addresses the client asked for; kept and echoed (the guest is not given them).</summary>
     public List<string> LinkLocalIPs { get; init; } = [];
+    /// <summary>On a DHCP network: IPAddress, PrefixLength and Gateway stay empty here; the running VM's lease
+    /// (<see cref="PortLayer.ContainerStatus.Leases"/>, by MAC) is shown instead.</summary>
+    public bool Dhcp { get; init; }
     /// <summary>Endpoint driver options, kept and echoed as dockerd does.</summary>
     public Dictionary<string, string> DriverOpts { get; init; } = [];
 }

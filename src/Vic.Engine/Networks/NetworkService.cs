@@ -119,7 +119,7 @@ internal sealed partial class NetworkService(PortLayerServices portLayer, Engine
         if (All.Any(n => n.Name == name))
             throw new ConflictException($"network with name {name} already exists");
         var subnet = subnetText is { Length: > 0 } ? Ipv4Subnet.Parse(subnetText) : NextFreeSubnet();
-        if (All.FirstOrDefault(n => Ipv4Subnet.Parse(n.Subnet).Overlaps(subnet)) is { } other)
+        if (All.FirstOrDefault(n => !n.Dhcp && Ipv4Subnet.Parse(n.Subnet).Overlaps(subnet)) is { } other)
             throw new ForbiddenException($"Pool overlaps with other one on this address space ({other.Name}: {other.Subnet})");
         uint gateway = gatewayText is { Length: > 0 } ? Ipv4Subnet.ParseAddress(gatewayText, "gateway") : subnet.FirstHost;
         if (!subnet.Contains(gateway) || gateway == subnet.Network || gateway == subnet.Broadcast)
@@ -188,6 +188,8 @@ internal sealed partial class NetworkService(PortLayerServices portLayer, Engine
         string? requestedMac, CancellationToken cancellationToken)
     {
         string? mac = string.IsNullOrEmpty(requestedMac) ? null : MacAddresses.Normalize(requestedMac);
+        if (network.Dhcp)
+            return DhcpEndpoint(network, requestedAddress, aliases, mac);
         var subnet = Ipv4Subnet.Parse(network.Subnet);
         var used = (await EndpointsOnAsync(network.Id, cancellationToken)).Select(u => Ipv4Subnet.ParseAddress(u.Endpoint.IPAddress)).ToHashSet();
         used.UnionWith(network.AuxAddresses.Values.Select(a => Ipv4Subnet.ParseAddress(a)));
@@ -233,6 +235,30 @@ internal sealed partial class NetworkService(PortLayerServices portLayer, Engine
     }
 
     /// <summary>
+    /// An endpoint on a DHCP network: no address of the VCH's (the server on the network gives one to the VM). The MAC
+    /// is kept with the endpoint, so the guest's client identifier, and with it the server's lease, stays the same
+    /// across stop and start.
+    /// </summary>
+    private static EndpointRecord DhcpEndpoint(NetworkRecord network, string? requestedAddress, IEnumerable<string> aliases, string? mac)
+    {
+        if (requestedAddress is { Length: > 0 })
+            throw new InvalidArgumentException($"user specified IP address is not supported on network {network.Name}: its addresses come from DHCP");
+        string id = Containers.ContainerIds.New();
+        return new EndpointRecord
+        {
+            NetworkId = network.Id,
+            NetworkName = network.Name,
+            EndpointId = id,
+            IPAddress = "",
+            PrefixLength = 0,
+            Gateway = "",
+            MacAddress = mac ?? $"02:42:{id[0..2]}:{id[2..4]}:{id[4..6]}:{id[6..8]}",
+            Aliases = aliases.Distinct().ToList(),
+            Dhcp = true,
+        };
+    }
+
+    /// <summary>
     /// Makes the network records match the container networks the VCH was configured with (vic-machine create or
     /// configure): a new one is added, a changed one keeps its ID (containers on it stay on it), one no longer
     /// configured is removed unless containers still use it. A bad entry is logged and left out, not fatal: the VCH
@@ -247,6 +273,11 @@ internal sealed partial class NetworkService(PortLayerServices portLayer, Engine
             {
                 if (existing is { IsExternal: false })
                     throw new ConflictException($"a network named {wanted.Name} exists already and is not a container network");
+                if (wanted.Gateway is null)
+                {
+                    await SaveDhcpNetworkAsync(wanted, existing, cancellationToken);
+                    continue;
+                }
                 int slash = wanted.Gateway.IndexOf('/', StringComparison.Ordinal);
                 if (slash < 0 || !int.TryParse(wanted.Gateway[(slash + 1)..], System.Globalization.CultureInfo.InvariantCulture, out int prefix) || prefix is < 1 or > 30)
                     throw new InvalidArgumentException($"gateway {wanted.Gateway}: expected address/prefix, e.g. 10.0.0.1/24");
@@ -258,7 +289,7 @@ internal sealed partial class NetworkService(PortLayerServices portLayer, Engine
                     if (!subnet.Contains(first) || !subnet.Contains(last))
                         throw new InvalidArgumentException($"ip-range {range} is not within subnet {subnet}");
                 }
-                if (_networks.Values.FirstOrDefault(n => n.Name != wanted.Name && Ipv4Subnet.Parse(n.Subnet).Overlaps(subnet)) is { } other)
+                if (_networks.Values.FirstOrDefault(n => n.Name != wanted.Name && !n.Dhcp && Ipv4Subnet.Parse(n.Subnet).Overlaps(subnet)) is { } other)
                     throw new ForbiddenException($"its subnet {subnet} overlaps network {other.Name} ({other.Subnet})");
                 var record = new NetworkRecord
                 {
@@ -292,6 +323,28 @@ internal sealed partial class NetworkService(PortLayerServices portLayer, Engine
             lock (_networks)
                 _networks.Remove(stale.Id);
         }
+    }
+
+    /// <summary>A container network without a gateway: a DHCP server on the uplink's network gives the addresses.</summary>
+    private async Task SaveDhcpNetworkAsync(ContainerNetworkOptions wanted, NetworkRecord? existing, CancellationToken cancellationToken)
+    {
+        if (wanted.IpRange is not null)
+            throw new InvalidArgumentException($"ip-range {wanted.IpRange} needs the network's gateway (without one the network uses DHCP)");
+        foreach (string server in wanted.Dns)
+            Ipv4Subnet.ParseAddress(server, "DNS server address");
+        await SaveAsync(new NetworkRecord
+        {
+            Id = existing?.Id ?? Containers.ContainerIds.New(),
+            Name = wanted.Name,
+            Driver = NetworkRecord.ExternalDriver,
+            Subnet = "",
+            Gateway = "",
+            Created = existing?.Created ?? time.GetUtcNow(),
+            Predefined = true,
+            Uplink = wanted.Uplink,
+            Dns = [.. wanted.Dns],
+            Dhcp = true,
+        }, cancellationToken);
     }
 
     /// <summary>An ip-range as first and last host: a CIDR (docker network create --ip-range) or "a.b.c.d-a.b.c.e"
@@ -334,7 +387,7 @@ internal sealed partial class NetworkService(PortLayerServices portLayer, Engine
     {
         var pool = Ipv4Subnet.Parse(options.BridgeNetworkPool, "bridge network range");
         int size = Math.Max(pool.PrefixLength, 16);
-        var taken = All.Select(n => Ipv4Subnet.Parse(n.Subnet)).ToList();
+        var taken = All.Where(n => !n.Dhcp).Select(n => Ipv4Subnet.Parse(n.Subnet)).ToList();
         for (ulong next = pool.Network; next <= pool.Broadcast; next += 1UL << (32 - size))
         {
             var candidate = new Ipv4Subnet((uint)next, size);

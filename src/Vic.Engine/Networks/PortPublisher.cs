@@ -84,6 +84,8 @@ internal sealed partial class PortPublisher(PortLayerServices portLayer, Contain
         var endpoints = NetworkAnnotations.Read(container.Info);
         if (endpoints.Count == 0)
             throw new InvalidArgumentException("published ports need a network: the container has none (--network none?)");
+        if (endpoints[0].Dhcp)
+            throw new InvalidArgumentException($"published ports need an address the VCH knows: network {endpoints[0].NetworkName} gives addresses by DHCP (its containers are reached on their own address)");
         var target = IPAddress.Parse(endpoints[0].IPAddress);
         Release(container.Id);
         var bound = new List<IPublishedRelay>();

@@ -140,7 +140,9 @@ internal sealed class NetworkRoutes(NetworkService networks, NetworkConnections 
         Driver = n.Driver,
         IPAM = new NetworkIpam
         {
-            Config = [new NetworkIpamConfig { Subnet = n.Subnet, Gateway = n.Gateway, IPRange = n.IpRange, AuxiliaryAddresses = n.AuxAddresses.Count > 0 ? n.AuxAddresses : null }],
+            // A DHCP network has no pool of the VCH's: an empty Config, as a network whose IPAM driver is a DHCP client shows.
+            Driver = n.Dhcp ? "dhcp" : "default",
+            Config = n.Dhcp ? [] : [new NetworkIpamConfig { Subnet = n.Subnet, Gateway = n.Gateway, IPRange = n.IpRange, AuxiliaryAddresses = n.AuxAddresses.Count > 0 ? n.AuxAddresses : null }],
         },
         Internal = n.Internal,
         Attachable = n.Attachable,
@@ -152,7 +154,7 @@ internal sealed class NetworkRoutes(NetworkService networks, NetworkConnections 
                 Name = u.Container.Spec.Name,
                 EndpointID = u.Endpoint.EndpointId,
                 MacAddress = u.Endpoint.MacAddress,
-                IPv4Address = $"{u.Endpoint.IPAddress}/{u.Endpoint.PrefixLength}",
+                IPv4Address = DhcpLeases.Shown(u.Endpoint, u.Container) is { IPAddress.Length: > 0 } shown ? $"{shown.IPAddress}/{shown.PrefixLength}" : "",
             })
             : [],
     };

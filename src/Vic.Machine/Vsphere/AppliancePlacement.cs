@@ -52,11 +52,12 @@ internal static class AppliancePlacement
             yield return $"invalid --appliance-target \"{target}\": give https://host[:port][/datacenter], without credentials";
     }
 
-    /// <summary>The tether's interfaces: the public NIC with its static address (none without one: the appliance
-    /// has no DHCP client yet). The bridge NIC is left alone until the VCH serves the bridge network itself.</summary>
+    /// <summary>The tether's interfaces: the public NIC with its static address, or by DHCP without one (the lease's
+    /// router is the appliance's default route; its DNS servers are used unless --dns-server named some). The bridge
+    /// NIC is left alone until the VCH serves the bridge network itself.</summary>
     public static List<NetworkInterfaceSpec> Interfaces(VsphereVch vch) => vch.PublicIp is string ip
         ? [new NetworkInterfaceSpec { Mac = vch.PublicMac, Name = "eth0", Address = ip, Gateway = vch.PublicGateway ?? "" }]
-        : [];
+        : [new NetworkInterfaceSpec { Mac = vch.PublicMac, Name = "eth0", Address = "", Dhcp = new DhcpSpec { DefaultRoute = true, Resolvers = vch.DnsServers.Count == 0 } }];
 
     private static (IPAddress Address, int Prefix)? Cidr(string text)
     {

@@ -14,7 +14,7 @@ internal sealed record CreateRequest
     /// <summary>"portgroup[:alias]" each.</summary>
     public IReadOnlyList<string> ContainerNetworks { get; init; } = [];
     public IReadOnlyList<string> DnsServers { get; init; } = [];
-    /// <summary>"ip/prefix" of the appliance on the public network; null: none configured (no DHCP client yet).</summary>
+    /// <summary>"ip/prefix" of the appliance on the public network; null: by DHCP.</summary>
     public string? PublicIp { get; init; }
     public string? PublicGateway { get; init; }
     /// <summary>The target as the appliance reaches it (https://host[:port]/dc), when not the one vic-machine used.</summary>

@@ -99,8 +99,6 @@ internal sealed class VchCreator(VsphereSession session, TextWriter progress)
                 CertPath = request.TlsMode == TlsMode.Off ? null : request.CertPath,
                 Images = images,
             };
-            if (request.PublicIp is null)
-                progress.WriteLine("WARNING: no --public-network-ip: the appliance has no DHCP client yet, so its public NIC stays unconfigured and the Docker API unreachable");
             var secrets = new List<SealedSecret> { sealer.Seal(ApplianceSpecBuilder.PasswordSecret, Encoding.UTF8.GetBytes(session.Target.Password)) };
             if (certificates is not null)
             {

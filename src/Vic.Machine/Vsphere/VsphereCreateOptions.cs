@@ -11,7 +11,7 @@ internal sealed class VsphereCreateOptions
     public Option<string?> PublicNetwork { get; } = new("--public-network") { Description = "vSphere: port group clients reach the Docker API on (default: VM Network)" };
     public Option<string[]> ContainerNetworks { get; } = new("--container-network") { Description = "vSphere: port group containers may join directly, as <portgroup>[:name] (repeatable)" };
     public Option<string[]> DnsServers { get; } = new("--dns-server") { Description = "DNS server (repeatable): locally, where the VCH's DNS forwards names it does not know (default: the host's resolvers); on vSphere, the appliance's (default: from DHCP)" };
-    public Option<string?> PublicIp { get; } = new("--public-network-ip") { Description = "vSphere: the appliance's address on the public network, <ip>/<prefix> (the appliance has no DHCP client yet)" };
+    public Option<string?> PublicIp { get; } = new("--public-network-ip") { Description = "vSphere: the appliance's address on the public network, <ip>/<prefix> (default: DHCP)" };
     public Option<string?> PublicGateway { get; } = new("--public-network-gateway") { Description = "vSphere: default gateway on the public network (on the --public-network-ip subnet)" };
     public Option<string?> ApplianceTarget { get; } = new("--appliance-target") { Description = "vSphere: the vCenter URL as the appliance reaches it, when that differs from --target (NAT, another DNS view); default: --target" };
     public Option<string?> ApplianceDirectory { get; } = new("--appliance-dir") { Description = "vSphere: directory holding the appliance image appliance.img (default: out/appliance beside vic-machine)" };

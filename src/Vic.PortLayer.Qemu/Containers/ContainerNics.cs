@@ -75,6 +75,7 @@ internal sealed class ContainerNics(QemuBackendOptions options, ContainerRegistr
                     Name = NicSlots.GuestName(slot),
                     Address = nic.Address,
                     Gateway = nic.Gateway,
+            Dhcp = nic.Dhcp ? new DhcpSpec { DefaultRoute = nic.DhcpRoute, Resolvers = nic.DhcpResolvers } : null,
                     Aliases = nic.Aliases,
                 },
             }, cancellationToken);

@@ -33,6 +33,13 @@ internal static partial class ContainerSpecValidator
         {
             if (!System.Text.RegularExpressions.Regex.IsMatch(nic.Mac, "^[0-9a-f]{2}(:[0-9a-f]{2}){5}$"))
                 throw new InvalidArgumentException($"invalid MAC address '{nic.Mac}'");
+            if (nic.Dhcp)
+            {
+                // The guest's DHCP client gets the address: none may be given with it.
+                if (nic.Address.Length > 0 || nic.Gateway.Length > 0)
+                    throw new InvalidArgumentException($"interface {nic.Mac} uses DHCP: it takes no static address or gateway");
+                continue;
+            }
             string[] parts = nic.Address.Split('/');
             if (parts.Length != 2 || !System.Net.IPAddress.TryParse(parts[0], out var address)
                 || address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork

@@ -18,6 +18,14 @@ internal static class RunProgress
     public static ContainerStatus Apply(ContainerStatus status, int restartBase, RunRecord record, out ContainerRunState? raised)
     {
         raised = null;
+        if (record.Network is { } network)
+        {
+            // The guest's DHCP client gained, renewed or lost a lease: inspect shows what the NIC holds now.
+            var leases = status.Leases.Where(l => !string.Equals(l.Mac, network.Mac, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (network.Address.Length > 0)
+                leases.Add(new NicLease(network.Mac.ToLowerInvariant(), network.Address, network.Gateway, network.Nameservers));
+            return status with { Leases = leases };
+        }
         bool paused = status.State == ContainerRunState.Paused; // a paused VM keeps showing paused; the counts still move
         if (record.Started is { Run: > 1 } started)
         {

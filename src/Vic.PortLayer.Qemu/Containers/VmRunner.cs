@@ -702,6 +702,7 @@ internal sealed class VmRunner(
         ExitCode = exit.ExitCode,
         Error = exit.Error,
         FinishedAt = now,
+        Leases = [], // the VM released them as it powered off
     };
 
     /// <summary>The VM's --cpu-shares as its QEMU's nice value (<see cref="CpuWeight"/>); a VM whose weight cannot be

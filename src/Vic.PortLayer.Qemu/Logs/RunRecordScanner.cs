@@ -4,15 +4,18 @@ using Vic.Tether.Protocol;
 
 namespace Vic.PortLayer.Qemu.Logs;
 
-/// <summary>A Started or Exit record of one run of the container's process, with the guest's timestamp.</summary>
+/// <summary>A Started or Exit record of one run of the container's process, or a NIC's DHCP lease (Network), with the
+/// guest's timestamp.</summary>
 internal readonly record struct RunRecord(DateTimeOffset Time, StartedReport? Started, ExitReport? Exit)
 {
+    public NetworkReport? Network { get; init; }
+
     /// <summary>File offset just past this record: whether it was written before or after a given moment.</summary>
     public long End { get; init; }
 }
 
 /// <summary>
-/// Follows output.log from a run's start offset and returns only its Started and Exit records, each once: output
+/// Follows output.log from a run's start offset and returns only its Started, Exit and Network records, each once: output
 /// records are skipped by their header's length without reading their bytes, so a chatty container costs the
 /// watcher a header read per record, and nothing while the file does not grow. A record not yet fully written is
 /// left for the next call.
@@ -52,7 +55,7 @@ internal sealed class RunRecordScanner(string logPath, long offset) : IDisposabl
                     Offset += used;
                     return found;
                 }
-                if (kind is LogRecordKind.Started or LogRecordKind.Exit)
+                if (kind is LogRecordKind.Started or LogRecordKind.Exit or LogRecordKind.Network)
                 {
                     if (filled - used < LogRecord.HeaderLength + size)
                         break; // read it whole from its own offset next round
@@ -80,6 +83,8 @@ internal sealed class RunRecordScanner(string logPath, long offset) : IDisposabl
         DateTimeOffset time = DateTimeOffset.UnixEpoch.AddTicks(nanos / 100);
         try
         {
+            if (kind == LogRecordKind.Network)
+                return new RunRecord(time, null, null) { Network = JsonSerializer.Deserialize(payload, ProtocolJson.Default.NetworkReport) };
             return kind == LogRecordKind.Started
                 ? new RunRecord(time, JsonSerializer.Deserialize(payload, ProtocolJson.Default.StartedReport) ?? new StartedReport { Pid = 0 }, null)
                 : new RunRecord(time, null, JsonSerializer.Deserialize(payload, ProtocolJson.Default.ExitReport));
@@ -87,6 +92,8 @@ internal sealed class RunRecordScanner(string logPath, long offset) : IDisposabl
         catch (JsonException)
         {
             // A malformed record still says a run started or ended; what it carried is lost.
+            if (kind == LogRecordKind.Network)
+                return new RunRecord(time, null, null);
             return kind == LogRecordKind.Started ? new RunRecord(time, new StartedReport { Pid = 0 }, null) : new RunRecord(time, null, null);
         }
     }

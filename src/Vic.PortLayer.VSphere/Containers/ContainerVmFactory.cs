@@ -23,6 +23,7 @@ internal static class ContainerVmFactory
             Name = $"eth{i}",
             Address = nic.Address,
             Gateway = nic.Gateway,
+            Dhcp = nic.Dhcp ? new DhcpSpec { DefaultRoute = nic.DhcpRoute, Resolvers = nic.DhcpResolvers } : null,
             Aliases = nic.Aliases,
         }).ToList(),
         Dns = spec.Dns is { } dns ? new DnsSpec { Nameservers = dns.Nameservers, Search = dns.Search, Options = dns.Options } : null,

@@ -94,6 +94,22 @@ internal static unsafe partial class Libc
     public static partial int socket(int domain, int type, int protocol);
 
     [LibraryImport(Lib, SetLastError = true)]
+    public static partial int setsockopt(int fd, int level, int name, void* value, uint length);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int bind(int fd, byte* address, uint length);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint sendto(int fd, byte* buffer, nint length, int flags, byte* address, uint addressLength);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint recv(int fd, byte* buffer, nint length, int flags);
+
+    /// <summary>One struct pollfd: int fd, short events, short revents.</summary>
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int poll(PollFd* fds, nuint count, int timeoutMs);
+
+    [LibraryImport(Lib, SetLastError = true)]
     public static partial int posix_openpt(int flags);
 
     [LibraryImport(Lib, SetLastError = true)]

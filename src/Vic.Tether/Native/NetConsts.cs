@@ -14,5 +14,10 @@ internal static class NetConsts
 
     public const short IFF_UP = 0x1;
 
+    /// <summary>setsockopt(2) at SOL_SOCKET (asm-generic/socket.h).</summary>
+    public const int SOL_SOCKET = 1, SO_REUSEADDR = 2, SO_BROADCAST = 6, SO_BINDTODEVICE = 25;
+
+    public const short POLLIN = 0x1;
+
     public const ushort RTF_UP = 0x1, RTF_GATEWAY = 0x2;
 }

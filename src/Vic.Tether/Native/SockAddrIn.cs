@@ -15,4 +15,12 @@ internal static unsafe class SockAddrIn
         sockaddr[6] = (byte)(address >> 8);
         sockaddr[7] = (byte)address;
     }
+
+    /// <summary>As <see cref="Write(byte*, uint)"/>, with a port (network byte order on the wire).</summary>
+    public static void Write(byte* sockaddr, uint address, ushort port)
+    {
+        Write(sockaddr, address);
+        sockaddr[2] = (byte)(port >> 8);
+        sockaddr[3] = (byte)port;
+    }
 }

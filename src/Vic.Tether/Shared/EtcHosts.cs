@@ -27,7 +27,11 @@ internal static class EtcHosts
         var text = new StringBuilder(Defaults);
         foreach (NetworkInterfaceSpec nic in interfaces)
         {
-            text.Append(Line(hostname, domainname, nic));
+            // A DHCP interface without a lease yet has no address to give its names.
+            if (nic.Address.Length > 0)
+            {
+                text.Append(Line(hostname, domainname, nic));
+            }
         }
         foreach (HostEntry entry in extraHosts)
         {

@@ -3,7 +3,13 @@ using Vic.Tether.Protocol;
 namespace Vic.Tether;
 
 /// <summary>One NIC as the tether configures it: the spec, parsed and checked.</summary>
-internal sealed record InterfacePlan(string Mac, string Name, Ipv4Cidr Address, uint? Gateway, int Mtu);
+/// <param name="Dhcp">Set when the address comes from DHCP: <paramref name="Address"/> is then 0.0.0.0/0 and
+/// <paramref name="Gateway"/> null until a lease says otherwise.</param>
+internal sealed record InterfacePlan(string Mac, string Name, Ipv4Cidr Address, uint? Gateway, int Mtu, DhcpSpec? Dhcp = null)
+{
+    /// <summary>Whether this NIC carries the VM's default route (a static gateway, or a DHCP lease's router).</summary>
+    public bool Routes => Gateway is not null || Dhcp is { DefaultRoute: true };
+}
 
 /// <summary>
 /// Checks the spec's interfaces before anything is touched, so a bad spec fails with a message naming the
@@ -34,7 +40,20 @@ internal static class NetworkPlan
                 error = $"{what}: \"{spec.Mac}\" is not a MAC address (expected six hex pairs separated by ':')";
                 return null;
             }
-            if (Ipv4Cidr.Parse(spec.Address, out string? addressError) is not Ipv4Cidr address)
+            Ipv4Cidr address = default;
+            if (spec.Dhcp is not null)
+            {
+                if (spec.Address.Length > 0 || spec.Gateway.Length > 0)
+                {
+                    error = $"{what}: a DHCP interface takes no static address or gateway";
+                    return null;
+                }
+            }
+            else if (Ipv4Cidr.Parse(spec.Address, out string? addressError) is Ipv4Cidr parsed)
+            {
+                address = parsed;
+            }
+            else
             {
                 error = $"{what}: address {addressError}";
                 return null;
@@ -70,12 +89,13 @@ internal static class NetworkPlan
                 error = $"{what}: MAC {mac} is also given to {same.Name}";
                 return null;
             }
-            if (gateway is not null && plans.FirstOrDefault(p => p.Gateway is not null) is InterfacePlan routed)
+            var plan = new InterfacePlan(mac, spec.Name, address, gateway, spec.Mtu, spec.Dhcp);
+            if (plan.Routes && plans.FirstOrDefault(p => p.Routes) is InterfacePlan routed)
             {
                 error = $"{what}: only one interface may have a gateway (the default route is already via {routed.Name})";
                 return null;
             }
-            plans.Add(new InterfacePlan(mac, spec.Name, address, gateway, spec.Mtu));
+            plans.Add(plan);
         }
         return plans;
     }

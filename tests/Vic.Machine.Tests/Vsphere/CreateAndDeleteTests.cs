@@ -51,11 +51,12 @@ public sealed class CreateAndDeleteTests(VcenterSimulator simulator)
         Assert.Equal(r.Images.ContainerBase, config.VchArgs[config.VchArgs.ToList().IndexOf("--container-base") + 1]);
         Assert.Equal("VM Network:external", config.VchArgs[config.VchArgs.ToList().IndexOf("--container-network") + 1]);
         Assert.Equal("/run/vic/secrets/vsphere-password", config.VchArgs[config.VchArgs.ToList().IndexOf("--password-file") + 1]);
-        // The NICs carry manual MACs in VMware's range; the request gave no address, so the tether configures none.
+        // The NICs carry manual MACs in VMware's range; the request gave no address, so the public NIC uses DHCP.
         var macs = (await f.Client.VirtualMachines.GetDevicesAsync(vch.Appliance)).OfType<VirtualNic>().Select(n => n.MacAddress).ToList();
         Assert.Equal([r.PublicMac, r.BridgeMac], macs);
         Assert.All(macs, m => Assert.True(AppliancePlacement.InManualRange(m!), $"{m} is outside 00:50:56:00:00:00-00:50:56:3F:FF:FF"));
-        Assert.Empty(spec.Interfaces);
+        var nic = Assert.Single(spec.Interfaces);
+        Assert.Equal((r.PublicMac, "", true, true), (nic.Mac, nic.Address, nic.Dhcp!.DefaultRoute, nic.Dhcp.Resolvers));
         Assert.DoesNotContain(vch.ExtraConfig.Values, v => v.Contains(simulator.Password, StringComparison.Ordinal));
         var key = await f.DownloadAsync("[LocalDS_0] vch-a/keys/key-flat.vmdk");
         var sealer = SecretSealer.FromKeyDisk("vch-a", key);

@@ -98,6 +98,40 @@ public sealed partial class NetworkBootTests(BootFixture fixture, ITestOutputHel
     }
 
     [Fact]
+    public async Task ADhcpNicTakesItsLeaseFromQemusUserNetworkReportsItAndReleasesItAtTheEnd()
+    {
+        const string mac = "02:42:0a:59:00:0d";
+        VmSpec spec = Spec("leased", new ProcessSpec
+        {
+            Args = ["sh", "-c", "ip -4 addr show dev eth0 | grep inet; ip route; echo ---; cat /etc/resolv.conf; echo ---; cat /etc/hosts"],
+        }) with
+        {
+            Interfaces = [new NetworkInterfaceSpec { Mac = mac, Name = "eth0", Address = "", Aliases = ["web"], Dhcp = new DhcpSpec { DefaultRoute = true, Resolvers = true } }],
+            Dns = new DnsSpec { Options = ["ndots:1"] },
+        };
+        (string dir, string disk) = fixture.NewRun();
+        // QEMU's user network, restricted (nothing is routed off the host): its built-in DHCP server leases 10.0.2.15/24
+        // from 10.0.2.2 by broadcast, and, restricted, offers no router or DNS server (dnsmasq's in DhcpNetworkTests does).
+        VmResult run = await TestVm.RunAsync(dir, spec, disk, debugConsole: true, extraArgs: Nic("user,id=n0,restrict=on", mac));
+        ReportBootTimeline("dhcp", run);
+
+        Assert.True(run.Exit.ExitCode == 0, run.ToString());
+        string[] sections = run.Stdout.Split("---\n");
+        Assert.Matches(@"^\s*inet 10\.0\.2\.15/24 ", sections[0]);
+        Assert.DoesNotContain("default", sections[0]); // no router in the lease, no default route
+        Assert.Equal("options ndots:1\n", sections[1]);
+        Assert.EndsWith("10.0.2.15\tleased web\n", sections[2]);
+
+        var reports = run.Records.Where(r => r.Kind == LogRecordKind.Network)
+            .Select(r => System.Text.Json.JsonSerializer.Deserialize(r.Payload.Span, ProtocolJson.Default.NetworkReport)!).ToList();
+        Assert.True(reports.Count == 2, run.ToString());
+        Assert.Equal((mac, "10.0.2.15/24", "", "10.0.2.2"), (reports[0].Mac, reports[0].Address, reports[0].Gateway, reports[0].Server));
+        Assert.Empty(reports[0].Nameservers);
+        Assert.True(reports[0].LeaseSeconds > 0);
+        Assert.Equal(("", "released 10.0.2.15/24"), (reports[1].Address, reports[1].Reason)); // DHCPRELEASE before the Exit record
+    }
+
+    [Fact]
     public async Task AMacTheVmDoesNotHaveEndsItWithExit125NamingTheNicsItHas()
     {
         (string dir, string disk) = fixture.NewRun();
