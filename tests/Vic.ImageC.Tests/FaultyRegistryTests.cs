@@ -1,3 +1,4 @@
+using Vic.ImageC.Tests.Fakes;
 using Vic.PortLayer;
 using Vic.TestSupport;
 

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 
-namespace Vic.TestSupport;
+namespace Vic.ImageC.Tests.Fakes;
 
 /// <summary>
 /// Ends a Kestrel connection in the middle of a response body with every byte sent before the break delivered.

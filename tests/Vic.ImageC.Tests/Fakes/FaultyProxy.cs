@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Vic.TestSupport;
+namespace Vic.ImageC.Tests.Fakes;
 
 /// <summary>One request the proxy served: what was asked, what it answered, and how many body bytes it sent.</summary>
 public sealed class ProxiedRequest(string method, string path, string? range)
