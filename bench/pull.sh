@@ -103,6 +103,8 @@ print(f"   downloads complete: first {min(dl):.1f}s, last {max(dl):.1f}s; layers
 for t, i, s in events:
     if s in ("Download complete", "Pull complete"): print(f"   {t:6.1f}s  {i}  {s}")
 PY
+echo "   the VCH's own account of that pull (vch.log):"
+grep -E "Layer VM started|Layer sha256:[0-9a-f]+ written|layer VM of a run" "$root/bench/vch.log" | tail -6 | sed -E 's/^/   /; s/(sha256:[0-9a-f]{12})[0-9a-f]+/\1/'
 
 python3 - "$root/a.json" "$root/b.json" <<'PY'
 import json, sys

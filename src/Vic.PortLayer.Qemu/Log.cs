@@ -76,4 +76,10 @@ internal static partial class Log
 
     [LoggerMessage(24, LogLevel.Information, "Outbound TCP of {Count} network(s) in network namespace {Namespace} goes through the VCH's proxy on port {Port}")]
     public static partial void OutboundSet(ILogger logger, string @namespace, int count, int port);
+
+    [LoggerMessage(40, LogLevel.Information, "Layer VM started for a run of layers on {Parent} in {Milliseconds} ms")]
+    public static partial void LayerRunStarted(ILogger logger, string parent, long milliseconds);
+
+    [LoggerMessage(41, LogLevel.Warning, "The layer VM of a run stopped being used ({Reason}); the run's other layers are applied one VM each")]
+    public static partial void LayerRunAbandoned(ILogger logger, string reason);
 }

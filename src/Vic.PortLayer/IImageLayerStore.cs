@@ -18,6 +18,15 @@ public interface IImageLayerStore
     /// </summary>
     Task WriteLayerAsync(string layerId, string? parentLayerId, Stream tar, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Opens a run of layer writes that follow one another, each the child of the one written before it, the first a
+    /// child of <paramref name="parentLayerId"/> (null: the empty base): the missing layers of one pull or load. A
+    /// backend may prepare at once (boot the VM that applies them while the layers still download) and apply the whole
+    /// run in one VM. A write that does not continue the run is written alone, as by <see cref="WriteLayerAsync"/>.
+    /// Disposing ends the run; layers written before stay.
+    /// </summary>
+    ILayerRun BeginRun(string? parentLayerId) => new LayerWritesOneByOne(this);
+
     /// <summary>Deletes the layer's disk. Throws Conflict while a child layer or a container depends on it.</summary>
     Task RemoveLayerAsync(string layerId, CancellationToken cancellationToken);
 
@@ -26,3 +35,19 @@ public interface IImageLayerStore
 }
 
 public sealed record LayerInfo(string LayerId, string? ParentLayerId, long DiskBytes);
+
+/// <summary>A run of layer writes opened by <see cref="IImageLayerStore.BeginRun"/>; same contract as
+/// <see cref="IImageLayerStore.WriteLayerAsync"/> for each write.</summary>
+public interface ILayerRun : IAsyncDisposable
+{
+    Task WriteLayerAsync(string layerId, string? parentLayerId, Stream tar, CancellationToken cancellationToken);
+}
+
+/// <summary>The run of a store with nothing to share between writes: each layer written on its own.</summary>
+public sealed class LayerWritesOneByOne(IImageLayerStore store) : ILayerRun
+{
+    public Task WriteLayerAsync(string layerId, string? parentLayerId, Stream tar, CancellationToken cancellationToken) =>
+        store.WriteLayerAsync(layerId, parentLayerId, tar, cancellationToken);
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

@@ -38,6 +38,11 @@ public enum FileOperation
     /// of the added and modified entries that are not directories, a hard-linked file once, as dockerd sums an overlay
     /// upper directory for SizeRw. FileData frames holding a JSON <see cref="ChangesSize"/>, then FileDone.</summary>
     ChangesSize,
+
+    /// <summary>Layers mode only: thaw the root filesystem if an earlier layer froze it, apply the tar the host sends
+    /// (data as for <see cref="Put"/>) onto the root with image-layer semantics (whiteouts, opaque directories), then
+    /// sync and freeze the root filesystem so its disk is complete and clean for the host's snapshot: FileDone.</summary>
+    ApplyLayer,
 }
 
 /// <summary>What a file session does; the payload of <see cref="ControlFrameKind.FileStart"/>.</summary>

@@ -94,6 +94,14 @@ public enum VmMode
     /// diff, export and commit. Nothing of the container runs.
     /// </summary>
     Files,
+
+    /// <summary>
+    /// A throwaway VM that applies a run of image layers onto its root disk, one after another, as file sessions
+    /// (<see cref="FileOperation.ApplyLayer"/>) on the control port: each leaves the disk frozen so the host can make it
+    /// a read-only backing file and put a new overlay on top (QMP blockdev-snapshot-sync) before the next layer.
+    /// One boot for a whole pull instead of one per layer. Ends on <see cref="ControlFrameKind.PowerOff"/>.
+    /// </summary>
+    Layers,
 }
 
 public sealed record ProcessSpec

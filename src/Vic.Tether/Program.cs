@@ -59,6 +59,7 @@ try
         VmMode.ApplyLayer => LayerApplier.Run(spec, log),
         VmMode.Appliance => ApplianceRunner.Run(spec, log, new Reaper()),
         VmMode.Files => Vic.Tether.Files.FilesService.Run(spec, log, Ports.Find(Channels.ControlPort, TimeSpan.FromSeconds(2))),
+        VmMode.Layers => Vic.Tether.Files.FilesService.RunLayers(spec, log, Ports.Find(Channels.ControlPort, TimeSpan.FromSeconds(2))),
         _ => new ExitReport { ExitCode = 125, Error = $"unknown mode {spec.Mode}" },
     };
 }

@@ -42,6 +42,10 @@ internal sealed class LayerImporter(IImageLayerStore layers, ImageCatalog catalo
         var sizes = new long[plans.Count];
         var blobs = new KeptBlob?[plans.Count];
         var created = new List<string>();
+        // Opened before the first download ends, so the backend can get ready (boot the VM that applies the layers)
+        // while the layers download.
+        LayerPlan? firstMissing = plans.FirstOrDefault(p => !existed[p.Index]);
+        ILayerRun? run = firstMissing is null ? null : layers.BeginRun(firstMissing.ParentId);
         try
         {
             foreach (var plan in plans)
@@ -53,15 +57,24 @@ internal sealed class LayerImporter(IImageLayerStore layers, ImageCatalog catalo
                 var layer = await task;
                 sizes[plan.Index] = layer.TarSize;
                 blobs[plan.Index] = layer.Blob;
-                if (await WriteAsync(plan, layer, progress, failed.Token))
+                if (await WriteAsync(run!, plan, layer, progress, failed.Token))
                 {
                     created.Add(plan.ChainId);
                 }
+            }
+            if (run is not null)
+            {
+                await run.DisposeAsync();
             }
         }
         catch (Exception e)
         {
             await failed.CancelAsync();
+            if (run is not null)
+            {
+                // Before the rollback: the run keeps the layer it stands on from being removed.
+                await run.DisposeAsync();
+            }
             // Let the other downloads stop before the caller deletes the files they write.
             await Task.WhenAll(pending.OfType<Task<PreparedLayer>>().Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
             await RollbackAsync(created, pin);
@@ -97,7 +110,7 @@ internal sealed class LayerImporter(IImageLayerStore layers, ImageCatalog catalo
     private static Exception? FirstFailure(Task<PreparedLayer>?[] pending) =>
         pending.Select(t => t?.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException);
 
-    private async Task<bool> WriteAsync(LayerPlan plan, PreparedLayer layer, ILayerProgress progress, CancellationToken cancellationToken)
+    private async Task<bool> WriteAsync(ILayerRun run, LayerPlan plan, PreparedLayer layer, ILayerProgress progress, CancellationToken cancellationToken)
     {
         using var writing = await _writeLocks.AcquireAsync(plan.ChainId, cancellationToken);
         try
@@ -110,7 +123,7 @@ internal sealed class LayerImporter(IImageLayerStore layers, ImageCatalog catalo
             }
             var file = new FileStream(layer.TarPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous);
             await using var tar = new ObservedReadStream(file, read => progress.Writing(plan, read, layer.TarSize));
-            await layers.WriteLayerAsync(plan.ChainId, plan.ParentId, tar, cancellationToken);
+            await run.WriteLayerAsync(plan.ChainId, plan.ParentId, tar, cancellationToken);
             progress.Written(plan);
             return true;
         }

@@ -16,10 +16,12 @@ internal sealed class FilesVm : IAsyncDisposable
 {
     private static readonly TimeSpan SocketWait = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan PowerOffWait = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan OverlayWait = TimeSpan.FromSeconds(30);
     private const long MemoryMiB = 256;
     private readonly string _work;
     private readonly Task<ToolResult> _run;
     private readonly CancellationTokenSource _kill;
+    private volatile bool _killAtEnd;
 
     private FilesVm(string work, Task<ToolResult> run, CancellationTokenSource kill)
     {
@@ -65,35 +67,8 @@ internal sealed class FilesVm : IAsyncDisposable
             disks.AddRange(mounts.Disks);
             // Each virtiofsd ends by itself when QEMU disconnects, as beside a container's VM.
             for (int i = 0; i < mounts.Shares.Count; i++)
-                daemons.Add(await Virtiofsd.StartAsync(options.VirtiofsdBinary, work, mounts.Shares[i].Socket, mounts.ShareSources[i], cancellationToken));            var vm = new VmLaunch
-            {
-                Directory = work,
-                Name = $"vic-files-{id[..Math.Min(12, id.Length)]}",
-                Kernel = layout.Kernel,
-                Initramfs = layout.Initramfs,
-                MemoryMiB = MemoryMiB,
-                Cpus = 1,
-                Accelerator = accel,
-                TcgTranslationCacheMiB = options.TcgTranslationCacheMiB,
-                TscKhz = HostTsc.KiloHertz,
-                Disks = disks,
-                Shares = mounts.Shares,
-                TransferDisk = transferFile,
-                Daemonize = false,
-                Interactive = true,
-            };
-            Task<ToolResult> run = launcher.RunAsync(vm, options.FilesVmTimeout, kill.Token);
-            var files = new FilesVm(work, run, kill);
-            try
-            {
-                await files.WaitForSocketAsync(cancellationToken);
-            }
-            catch
-            {
-                await files.DisposeAsync();
-                throw;
-            }
-            return files;
+                daemons.Add(await Virtiofsd.StartAsync(options.VirtiofsdBinary, work, mounts.Shares[i].Socket, mounts.ShareSources[i], cancellationToken));
+            return await LaunchAsync(options, layout, launcher, accel, work, kill, $"vic-files-{id[..Math.Min(12, id.Length)]}", options.FilesVmTimeout, disks, mounts.Shares, transferFile, cancellationToken);
         }
         catch
         {
@@ -105,6 +80,94 @@ internal sealed class FilesVm : IAsyncDisposable
             DatastoreLayout.TryDeleteDirectory(work);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Boots a Layers VM (<see cref="VmMode.Layers"/>) in <paramref name="work"/> (a fresh directory, removed when the VM
+    /// ends) on <paramref name="disk"/>, the first layer's new overlay: it applies layer tars sent as ApplyLayer sessions.
+    /// </summary>
+    public static async Task<FilesVm> StartLayersAsync(QemuBackendOptions options, DatastoreLayout layout, QemuLauncher launcher, AcceleratorProbe accelerator,
+        string work, string disk, TimeSpan lifetime, CancellationToken cancellationToken)
+    {
+        string accel = await accelerator.GetAsync().WaitAsync(cancellationToken);
+        var kill = new CancellationTokenSource();
+        try
+        {
+            TransferSpec transfer = TransferDiskFile.SpecFor(TransferDiskFile.DeviceAfter(1));
+            string transferFile = TransferDiskFile.Create(work, transfer);
+            var spec = new VmSpec
+            {
+                Transfer = transfer,
+                Mode = VmMode.Layers,
+                Id = Path.GetFileName(work),
+                HostTimeUnixMs = options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds(),
+                RootDevice = "/dev/vda",
+            };
+            await File.WriteAllBytesAsync(Path.Combine(work, DatastoreLayout.SpecFile),
+                JsonSerializer.SerializeToUtf8Bytes(spec, ProtocolJson.Default.VmSpec), cancellationToken);
+            return await LaunchAsync(options, layout, launcher, accel, work, kill, "vic-layers", lifetime, [new VmDisk(disk, "qcow2", ReadOnly: false)], [], transferFile, cancellationToken);
+        }
+        catch
+        {
+            if (!kill.IsCancellationRequested)
+            {
+                await kill.CancelAsync();
+            }
+            DatastoreLayout.TryDeleteDirectory(work);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Makes the VM's root disk a read-only backing file under <paramref name="overlay"/>, an existing qcow2 whose header
+    /// already names the disk's final path as its backing file: the guest's writes go to the overlay from now on (QMP
+    /// blockdev-snapshot-sync, mode existing, which takes the file as it is).
+    /// </summary>
+    public async Task PutOverlayAsync(string overlay, CancellationToken cancellationToken)
+    {
+        var arguments = new System.Text.Json.Nodes.JsonObject
+        {
+            ["device"] = "disk0",
+            ["snapshot-file"] = overlay,
+            ["format"] = "qcow2",
+            ["mode"] = "existing",
+        };
+        if (await QmpClient.ExecuteAsync(_work, "blockdev-snapshot-sync", OverlayWait, cancellationToken, arguments) is null)
+            throw new InternalException("QEMU did not put the next layer's overlay on the layer VM's disk (QMP blockdev-snapshot-sync failed)");
+    }
+
+    private static async Task<FilesVm> LaunchAsync(QemuBackendOptions options, DatastoreLayout layout, QemuLauncher launcher, string accel, string work, CancellationTokenSource kill,
+        string name, TimeSpan lifetime, List<VmDisk> disks, IReadOnlyList<VmShare> shares, string transferFile, CancellationToken cancellationToken)
+    {
+        var vm = new VmLaunch
+        {
+            Directory = work,
+            Name = name,
+            Kernel = layout.Kernel,
+            Initramfs = layout.Initramfs,
+            MemoryMiB = MemoryMiB,
+            Cpus = 1,
+            Accelerator = accel,
+            TcgTranslationCacheMiB = options.TcgTranslationCacheMiB,
+            TscKhz = HostTsc.KiloHertz,
+            Disks = disks,
+            Shares = shares,
+            TransferDisk = transferFile,
+            Daemonize = false,
+            Interactive = true,
+        };
+        Task<ToolResult> run = launcher.RunAsync(vm, lifetime, kill.Token);
+        var files = new FilesVm(work, run, kill);
+        try
+        {
+            await files.WaitForSocketAsync(cancellationToken);
+        }
+        catch
+        {
+            await files.DisposeAsync();
+            throw;
+        }
+        return files;
     }
 
     private async Task WaitForSocketAsync(CancellationToken cancellationToken)
@@ -124,12 +187,21 @@ internal sealed class FilesVm : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// From now on the VM is killed at the end instead of asked to power off: its disk is a layer that has just been
+    /// published, and a guest shutting down would write to it (see <see cref="PutOverlayAsync"/>).
+    /// </summary>
+    public void KillAtEnd() => _killAtEnd = true;
+
+    /// <summary>The guest may power off cleanly again: writes go to an unpublished overlay.</summary>
+    public void PowerOffAtEnd() => _killAtEnd = false;
+
     /// <summary>Asks the tether to power off (it syncs first), waits, and kills QEMU if it does not go.</summary>
     public async ValueTask DisposeAsync()
     {
         try
         {
-            if (!_run.IsCompleted)
+            if (!_run.IsCompleted && !_killAtEnd)
             {
                 using var bounded = new CancellationTokenSource(PowerOffWait);
                 await Channel.SendAsync(new ControlFrame(ControlFrameKind.PowerOff, 0, ReadOnlyMemory<byte>.Empty), bounded.Token);

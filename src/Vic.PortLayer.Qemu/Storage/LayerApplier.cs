@@ -64,6 +64,10 @@ internal sealed class LayerApplier(QemuBackendOptions options, DatastoreLayout l
             File.Delete(Path.Combine(work, name));
     }
 
+    /// <summary>Boots a Layers VM on <paramref name="disk"/> in <paramref name="work"/> for a <see cref="LayerRun"/>.</summary>
+    public Task<FilesVm> StartRunVmAsync(string work, string disk, CancellationToken cancellationToken) =>
+        FilesVm.StartLayersAsync(options, layout, launcher, accelerator, work, disk, options.FilesVmTimeout, cancellationToken);
+
     /// <summary>The end of the guest console, so a boot failure is diagnosable after the work dir is gone.</summary>
     private static string ConsoleTail(string work)
     {

@@ -26,7 +26,16 @@ internal sealed class LayerStore(
     public Task<bool> ExistsAsync(string layerId, CancellationToken cancellationToken) =>
         Task.FromResult(IsComplete(LayerIds.ToHex(layerId)));
 
-    public async Task WriteLayerAsync(string layerId, string? parentLayerId, Stream tar, CancellationToken cancellationToken)
+    public Task WriteLayerAsync(string layerId, string? parentLayerId, Stream tar, CancellationToken cancellationToken) =>
+        WriteOnceAsync(layerId, parentLayerId, hex => WriteNewAsync(layerId, hex, parentLayerId, tar, cancellationToken), cancellationToken);
+
+    public ILayerRun BeginRun(string? parentLayerId) => new LayerRun(this, layout, qemuImg, applier, parentLayerId, logger);
+
+    /// <summary>
+    /// Writes the layer with <paramref name="writeNew"/> (given the layer's hex id) unless it exists, once even when
+    /// several callers ask at the same time: the others wait for it and look again.
+    /// </summary>
+    internal async Task WriteOnceAsync(string layerId, string? parentLayerId, Func<string, Task> writeNew, CancellationToken cancellationToken)
     {
         string hex = LayerIds.ToHex(layerId);
         // Refuse a missing parent before reading a possibly large tar (it is checked again under the lock).
@@ -51,7 +60,7 @@ internal sealed class LayerStore(
             }
             try
             {
-                await WriteNewAsync(layerId, hex, parentLayerId, tar, cancellationToken);
+                await writeNew(hex);
                 return;
             }
             finally
@@ -77,10 +86,7 @@ internal sealed class LayerStore(
             try
             {
                 await applier.ApplyAsync(work, layerId, hex, tarLength, cancellationToken);
-                var meta = new LayerMeta(layerId, parentLayerId, options.TimeProvider.GetUtcNow());
-                await AtomicFile.WriteAsync(Path.Combine(work, DatastoreLayout.LayerMetaFile),
-                    JsonSerializer.SerializeToUtf8Bytes(meta, QemuJson.Default.LayerMeta), cancellationToken);
-                await PublishAsync(work, hex);
+                await CompleteAsync(work, layerId, hex, parentLayerId, cancellationToken);
             }
             finally
             {
@@ -97,8 +103,18 @@ internal sealed class LayerStore(
         }
     }
 
-    /// <summary>Moves a finished work directory into place; a concurrent writer that won keeps its copy.</summary>
-    private async Task PublishAsync(string work, string hex)
+    /// <summary>Writes the layer's meta.json beside its applied disk in <paramref name="work"/> and moves the directory
+    /// into place. False when a concurrent writer won: its copy is kept and <paramref name="work"/> is gone.</summary>
+    internal async Task<bool> CompleteAsync(string work, string layerId, string hex, string? parentLayerId, CancellationToken cancellationToken)
+    {
+        var meta = new LayerMeta(layerId, parentLayerId, options.TimeProvider.GetUtcNow());
+        await AtomicFile.WriteAsync(Path.Combine(work, DatastoreLayout.LayerMetaFile),
+            JsonSerializer.SerializeToUtf8Bytes(meta, QemuJson.Default.LayerMeta), cancellationToken);
+        return await PublishAsync(work, hex);
+    }
+
+    /// <summary>Moves a finished work directory into place; a concurrent writer that won keeps its copy (false).</summary>
+    private async Task<bool> PublishAsync(string work, string hex)
     {
         await _lock.WaitAsync();
         try
@@ -106,11 +122,12 @@ internal sealed class LayerStore(
             if (IsComplete(hex))
             {
                 DatastoreLayout.TryDeleteDirectory(work);
-                return;
+                return false;
             }
             DatastoreLayout.TryDeleteDirectory(layout.LayerDir(hex)); // an incomplete leftover, never a live layer
             Directory.Move(work, layout.LayerDir(hex));
             AtomicFile.FsyncDirectory(layout.LayersDir);
+            return true;
         }
         finally
         {

@@ -62,6 +62,14 @@ internal static class QemuCommand
     public static string Append(long tscKhz) =>
         tscKhz > 0 ? $"{KernelAppend} tsc_early_khz={tscKhz.ToString(CultureInfo.InvariantCulture)}" : KernelAppend;
 
+    /// <summary>
+    /// The guest CPU model. Under TCG, ERMS/FSRM are hidden: with them the guest kernel copies and clears memory with
+    /// <c>rep movsb</c>/<c>rep stosb</c>, which TCG emulates a byte per loop turn; without them it uses 8-byte string
+    /// operations. Measured here (bare microvm, Debian 6.1 cloud kernel): reading /dev/zero 2.3x, tmpfs reads 4.8x and
+    /// ext4 writes to a virtio disk 1.7x faster. Under KVM the instructions run natively and stay on.
+    /// </summary>
+    public static string CpuModel(string accelerator) => accelerator == "kvm" ? "max" : "max,erms=off,fsrm=off";
+
     public static IReadOnlyList<string> Build(VmLaunch vm)
     {
         string dir = vm.Directory;
@@ -79,7 +87,7 @@ internal static class QemuCommand
             "-accel", vm.Accelerator == "kvm" ? "kvm" : $"tcg,tb-size={vm.TcgTranslationCacheMiB}",
             // "max" offers RDRAND, so the guest's entropy pool is ready at once; with the default model the
             // tether's and the container's first getrandom() wait a second or more under TCG.
-            "-cpu", "max",
+            "-cpu", CpuModel(vm.Accelerator),
             "-display", "none",
             "-no-reboot",
             "-kernel", vm.Kernel,

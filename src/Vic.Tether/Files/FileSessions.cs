@@ -31,7 +31,7 @@ internal sealed class FileSessionException(FileErrorKind kind, string message) :
 /// docker cp, diff, export and commit inside the VM: each session runs on its own thread against <see cref="FileRoots"/>
 /// and ends with one FileDone frame saying how it went.
 /// </summary>
-internal sealed class FileSessions(FileRoots roots, ControlPort port, LogWriter log, TransferDisk? transfer) : IFileHost
+internal sealed class FileSessions(FileRoots roots, ControlPort port, LogWriter log, TransferDisk? transfer, LayerTarget? layers = null) : IFileHost
 {
     private readonly ConcurrentDictionary<uint, FrameInputStream> _inputs = new();
     private readonly Freezer _freezer = new(log);
@@ -58,7 +58,7 @@ internal sealed class FileSessions(FileRoots roots, ControlPort port, LogWriter 
             return;
         }
         FrameInputStream? input = null;
-        if (request.Operation == FileOperation.Put)
+        if (request.Operation is FileOperation.Put or FileOperation.ApplyLayer)
         {
             input = new FrameInputStream(transfer, FreeHostSlot);
             if (!_inputs.TryAdd(session, input))
@@ -152,6 +152,9 @@ internal sealed class FileSessions(FileRoots roots, ControlPort port, LogWriter 
                     break;
                 case FileOperation.Thaw when roots.Running:
                     _freezer.Thaw();
+                    break;
+                case FileOperation.ApplyLayer when layers is not null:
+                    layers.Apply(input!);
                     break;
                 default:
                     throw new FileSessionException(FileErrorKind.Invalid, $"{request.Operation} is not available here");

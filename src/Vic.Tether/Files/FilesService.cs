@@ -48,6 +48,24 @@ internal static class FilesService
         return new ExitReport { ExitCode = 0 };
     }
 
+    /// <summary>Mode Layers: the root disk mounted read-write, ApplyLayer sessions served until PowerOff.</summary>
+    public static ExitReport RunLayers(VmSpec spec, LogWriter log, string? controlDevice)
+    {
+        if (controlDevice is null)
+        {
+            throw new TetherException($"no control port \"{Channels.ControlPort}\": a Layers VM has nothing to serve");
+        }
+        RootFilesystem.MountRootDisk(spec.RootDevice);
+        var layers = new LayerTarget(log);
+        using var done = new ManualResetEventSlim();
+        var port = new ControlPort(controlDevice, log);
+        port.Start(new NoProcess(), new NoExecs(log), new FileSessions(new FileRoots(RootFilesystem.NewRoot, null, Running: false), port, log, TransferDisk.Open(spec.Transfer, log), layers), done.Set);
+        done.Wait();
+        layers.Thaw();
+        Libc.sync();
+        return new ExitReport { ExitCode = 0 };
+    }
+
     private static void MountReadOnly(string device, string target)
     {
         if (!Ports.WaitForDevice(device, TimeSpan.FromSeconds(5)))

@@ -8,7 +8,7 @@ namespace Vic.Tether.Files;
 /// </summary>
 internal sealed unsafe class Freezer(LogWriter log)
 {
-    private const ulong FIFREEZE = 0xC0045877, FITHAW = 0xC0045878;
+    public const ulong FIFREEZE = 0xC0045877, FITHAW = 0xC0045878;
     private readonly Lock _lock = new();
     private Timer? _deadline;
 
@@ -44,7 +44,8 @@ internal sealed unsafe class Freezer(LogWriter log)
         }
     }
 
-    private static void Ioctl(ulong request, string what)
+    /// <summary>FIFREEZE or FITHAW on the filesystem at "/" (the calling thread's root).</summary>
+    public static void Ioctl(ulong request, string what)
     {
         int fd = Sys.Check(Libc.open("/", Consts.O_RDONLY | Consts.O_CLOEXEC, 0), "open /");
         try

@@ -5,6 +5,7 @@ internal static class Consts
 {
     public const ulong MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32, MS_BIND = 4096, MS_MOVE = 8192;
 
+    public const int CLONE_FS = 0x200;
     public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_NOCTTY = 0x100, O_DIRECT = 0x4000, O_CLOEXEC = 0x80000, O_DIRECTORY = 0x10000, O_PATH = 0x200000;
 
     public const long SYS_finit_module = 313, SYS_close_range = 436;

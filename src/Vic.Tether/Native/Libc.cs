@@ -23,6 +23,11 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int chdir(string path);
 
+    /// <summary>With CLONE_FS: the calling thread gets its own root and working directory, so a chroot there leaves
+    /// the rest of the tether where it was.</summary>
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int unshare(int flags);
+
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int sethostname(byte* name, nint length);
 

@@ -15,6 +15,21 @@ internal sealed class QuotaImageLayerStore(IImageLayerStore inner, ResourceLedge
         await inner.WriteLayerAsync(layerId, parentLayerId, tar, cancellationToken);
     }
 
+    public ILayerRun BeginRun(string? parentLayerId) => new QuotaRun(inner, inner.BeginRun(parentLayerId), ledger);
+
     public Task RemoveLayerAsync(string layerId, CancellationToken cancellationToken) => inner.RemoveLayerAsync(layerId, cancellationToken);
     public Task<IReadOnlyList<LayerInfo>> ListAsync(CancellationToken cancellationToken) => inner.ListAsync(cancellationToken);
+}
+
+/// <summary>The backend's run of layer writes, with the quota checked before each new layer as for a single write.</summary>
+internal sealed class QuotaRun(IImageLayerStore store, ILayerRun inner, ResourceLedger ledger) : ILayerRun
+{
+    public async Task WriteLayerAsync(string layerId, string? parentLayerId, Stream tar, CancellationToken cancellationToken)
+    {
+        if (!await store.ExistsAsync(layerId, cancellationToken))
+            ledger.CheckStorage();
+        await inner.WriteLayerAsync(layerId, parentLayerId, tar, cancellationToken);
+    }
+
+    public ValueTask DisposeAsync() => inner.DisposeAsync();
 }

@@ -213,6 +213,99 @@ public sealed class ContainerVmTests(QemuFixture fixture, ITestOutputHelper outp
         Assert.DoesNotContain(Directory.EnumerateDirectories(layers), d => Path.GetFileName(d).StartsWith(".tmp-", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task ARunOfLayersIsAppliedInOneVmAndEachLayerStandsOnThePublishedOneBelow()
+    {
+        const string one = "sha256:7a00000000000000000000000000000000000000000000000000000000000001";
+        const string two = "sha256:7a00000000000000000000000000000000000000000000000000000000000002";
+        const string three = "sha256:7a00000000000000000000000000000000000000000000000000000000000003";
+        await using (ILayerRun run = B.Layers.BeginRun(QemuFixture.BusyboxLayer))
+        {
+            await run.WriteLayerAsync(one, QemuFixture.BusyboxLayer, Support.BusyboxImage.BuildLayerTar(("etc/motd", "one\n"), ("etc/gone", "here\n")), default);
+            await run.WriteLayerAsync(two, one, Support.BusyboxImage.BuildLayerTar(("etc/gone", null), ("etc/two", "two\n")), default);
+            await run.WriteLayerAsync(three, two, Support.BusyboxImage.BuildLayerTar(("etc/motd", "three\n")), default);
+        }
+        string layers = Path.Combine(fixture.Options.DatastorePath, "layers");
+        IReadOnlyList<LayerInfo> all = await B.Layers.ListAsync(default);
+        Assert.Contains(all, l => l.LayerId == one && l.ParentLayerId == QemuFixture.BusyboxLayer);
+        Assert.Contains(all, l => l.LayerId == two && l.ParentLayerId == one);
+        Assert.Contains(all, l => l.LayerId == three && l.ParentLayerId == two);
+        // Each disk's header names the published disk below it, never the run's work directory.
+        Assert.Equal(Path.Combine(layers, QemuFixture.BusyboxLayer[7..], "disk.qcow2"), BackingFile(Path.Combine(layers, one[7..], "disk.qcow2")));
+        Assert.Equal(Path.Combine(layers, one[7..], "disk.qcow2"), BackingFile(Path.Combine(layers, two[7..], "disk.qcow2")));
+        Assert.Equal(Path.Combine(layers, two[7..], "disk.qcow2"), BackingFile(Path.Combine(layers, three[7..], "disk.qcow2")));
+        Assert.DoesNotContain(Directory.EnumerateDirectories(layers), d => Path.GetFileName(d).StartsWith(".tmp-", StringComparison.Ordinal));
+        Assert.Empty(LayerVmProcesses());
+
+        // Each layer, run on its own, shows what it and the layers below it hold: the whiteout hides only from two on.
+        const string show = "cat /etc/motd; cat /etc/gone 2>/dev/null || echo no-gone; cat /etc/two 2>/dev/null || echo no-two";
+        var expected = new (string Layer, string Output)[] { (one, "one\nhere\nno-two\n"), (two, "one\nno-gone\ntwo\n"), (three, "three\nno-gone\ntwo\n") };
+        foreach ((string layer, string text) in expected)
+        {
+            ContainerSpec spec = Spec("run", "sh", "-c", show) with { ImageLayerId = layer };
+            Assert.Equal(0, (await RunToExitAsync(spec)).ExitCode);
+            Assert.Equal(text, Text(await ReadAsync(spec.Id, new LogReadOptions())));
+            await B.Containers.RemoveAsync(spec.Id, false, default);
+        }
+        foreach (string layer in new[] { three, two, one })
+            await B.Layers.RemoveLayerAsync(layer, default);
+    }
+
+    [Fact]
+    public async Task ABadTarInARunFailsThatLayerAloneAndTheRunLeavesNothingBehind()
+    {
+        const string good = "sha256:7b00000000000000000000000000000000000000000000000000000000000001";
+        const string bad = "sha256:7b00000000000000000000000000000000000000000000000000000000000002";
+        const string sibling = "sha256:7b00000000000000000000000000000000000000000000000000000000000003";
+        await using (ILayerRun run = B.Layers.BeginRun(QemuFixture.BusyboxLayer))
+        {
+            await run.WriteLayerAsync(good, QemuFixture.BusyboxLayer, Support.BusyboxImage.BuildLayerTar(("etc/motd", "good\n")), default);
+            var garbage = new MemoryStream(Enumerable.Range(0, 4096).Select(i => (byte)(i * 7 + 3)).ToArray());
+            var e = await Assert.ThrowsAsync<InternalException>(() => run.WriteLayerAsync(bad, good, garbage, default));
+            output.WriteLine(e.Message);
+            Assert.Contains($"applying layer {bad} failed: failed to apply layer", e.Message, StringComparison.Ordinal);
+            // After a failure the run writes alone, and a layer on another parent is written alone too.
+            await run.WriteLayerAsync(sibling, QemuFixture.BusyboxLayer, Support.BusyboxImage.BuildLayerTar(("etc/motd", "sibling\n")), default);
+        }
+        Assert.True(await B.Layers.ExistsAsync(good, default));
+        Assert.False(await B.Layers.ExistsAsync(bad, default));
+        Assert.Contains(await B.Layers.ListAsync(default), l => l.LayerId == sibling && l.ParentLayerId == QemuFixture.BusyboxLayer);
+        string layers = Path.Combine(fixture.Options.DatastorePath, "layers");
+        Assert.DoesNotContain(Directory.EnumerateDirectories(layers), d => Path.GetFileName(d).StartsWith(".tmp-", StringComparison.Ordinal));
+        Assert.Empty(LayerVmProcesses());
+        ContainerSpec spec = Spec("good", "cat", "/etc/motd") with { ImageLayerId = good };
+        Assert.Equal(0, (await RunToExitAsync(spec)).ExitCode);
+        Assert.Equal("good\n", Text(await ReadAsync(spec.Id, new LogReadOptions())));
+        await B.Containers.RemoveAsync(spec.Id, false, default);
+        await B.Layers.RemoveLayerAsync(good, default);
+        await B.Layers.RemoveLayerAsync(sibling, default);
+    }
+
+    private static string BackingFile(string disk)
+    {
+        using var p = Process.Start(new ProcessStartInfo("qemu-img", ["info", "-U", "--output=json", disk]) { RedirectStandardOutput = true })!;
+        string json = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("backing-filename").GetString()!;
+    }
+
+    /// <summary>QEMU processes of this datastore's layer VMs (a run's "vic-layers", a single layer's "vic-layer-...") still alive.</summary>
+    private List<int> LayerVmProcesses() =>
+        Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => int.TryParse(n, out _)).Select(int.Parse!)
+            .Where(pid =>
+            {
+                try
+                {
+                    string cmdline = File.ReadAllText($"/proc/{pid}/cmdline");
+                    return cmdline.Contains("process=vic-layer", StringComparison.Ordinal)
+                        && cmdline.Contains(fixture.Options.DatastorePath, StringComparison.Ordinal);
+                }
+                catch (IOException)
+                {
+                    return false;
+                }
+            }).ToList();
+
     private async Task WaitForOutputAsync(string id, string text)
     {
         using var cts = new CancellationTokenSource(Deadline);

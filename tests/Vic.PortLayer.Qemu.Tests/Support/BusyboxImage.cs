@@ -58,6 +58,25 @@ internal static class BusyboxImage
         return stream;
     }
 
+    /// <summary>A layer tar of files (path, content) under etc/; a content of null is an OCI whiteout of that path.</summary>
+    public static MemoryStream BuildLayerTar(params (string Path, string? Content)[] files)
+    {
+        var stream = new MemoryStream();
+        using (var tar = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            AddDirectory(tar, "etc/", (UnixFileMode)0b111_101_101);
+            foreach ((string path, string? content) in files)
+            {
+                if (content is null)
+                    AddFile(tar, Path.GetDirectoryName(path) + "/.wh." + Path.GetFileName(path), "");
+                else
+                    AddFile(tar, path, content);
+            }
+        }
+        stream.Position = 0;
+        return stream;
+    }
+
     private static void AddDirectory(TarWriter tar, string name, UnixFileMode mode) =>
         tar.WriteEntry(new PaxTarEntry(TarEntryType.Directory, name) { Mode = mode, ModificationTime = DateTimeOffset.UtcNow });
 

@@ -140,8 +140,9 @@ internal static class TestVm
         {
             "-M", "microvm,isa-serial=on,rtc=on", "-accel", "tcg",
             // -cpu max gives the guest RDRAND, so its random pool is ready at once: without it the tether's and
-            // the container's first getrandom() wait a second or more for entropy under TCG.
-            "-cpu", "max", "-m", "256", "-smp", "1",
+            // the container's first getrandom() wait a second or more for entropy under TCG. ERMS/FSRM off as the
+            // VCH does under TCG (rep movsb is emulated a byte at a time).
+            "-cpu", "max,erms=off,fsrm=off", "-m", "256", "-smp", "1",
             "-nographic", "-no-reboot",
             "-kernel", Path.Combine(baseDir, "vmlinuz"),
             "-initrd", Path.Combine(baseDir, "initramfs.cpio"),
