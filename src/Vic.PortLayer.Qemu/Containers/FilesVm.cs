@@ -21,7 +21,7 @@ internal sealed class FilesVm : IAsyncDisposable
     private readonly string _work;
     private readonly Task<ToolResult> _run;
     private readonly CancellationTokenSource _kill;
-    private volatile bool _killAtEnd;
+    private bool _quitByQemu;
 
     private FilesVm(string work, Task<ToolResult> run, CancellationTokenSource kill)
     {
@@ -105,7 +105,9 @@ internal sealed class FilesVm : IAsyncDisposable
             };
             await File.WriteAllBytesAsync(Path.Combine(work, DatastoreLayout.SpecFile),
                 JsonSerializer.SerializeToUtf8Bytes(spec, ProtocolJson.Default.VmSpec), cancellationToken);
-            return await LaunchAsync(options, layout, launcher, accel, work, kill, "vic-layers", lifetime, [new VmDisk(disk, "qcow2", ReadOnly: false)], [], transferFile, cancellationToken);
+            FilesVm vm = await LaunchAsync(options, layout, launcher, accel, work, kill, "vic-layers", lifetime, [new VmDisk(disk, "qcow2", ReadOnly: false)], [], transferFile, cancellationToken);
+            vm._quitByQemu = true;
+            return vm;
         }
         catch
         {
@@ -188,20 +190,20 @@ internal sealed class FilesVm : IAsyncDisposable
     }
 
     /// <summary>
-    /// From now on the VM is killed at the end instead of asked to power off: its disk is a layer that has just been
-    /// published, and a guest shutting down would write to it (see <see cref="PutOverlayAsync"/>).
+    /// Asks the tether to power off (it syncs first), waits, and kills QEMU if it does not go. A Layers VM is ended by
+    /// QEMU instead (QMP quit): every layer it published was flushed when the guest froze it, the disk it still writes is a
+    /// throwaway overlay, and a guest shutdown would cost a second for nothing.
     /// </summary>
-    public void KillAtEnd() => _killAtEnd = true;
-
-    /// <summary>The guest may power off cleanly again: writes go to an unpublished overlay.</summary>
-    public void PowerOffAtEnd() => _killAtEnd = false;
-
-    /// <summary>Asks the tether to power off (it syncs first), waits, and kills QEMU if it does not go.</summary>
     public async ValueTask DisposeAsync()
     {
         try
         {
-            if (!_run.IsCompleted && !_killAtEnd)
+            if (!_run.IsCompleted && _quitByQemu)
+            {
+                await QmpClient.QuitAsync(_work, PowerOffWait, CancellationToken.None);
+                await _run.WaitAsync(PowerOffWait);
+            }
+            else if (!_run.IsCompleted)
             {
                 using var bounded = new CancellationTokenSource(PowerOffWait);
                 await Channel.SendAsync(new ControlFrame(ControlFrameKind.PowerOff, 0, ReadOnlyMemory<byte>.Empty), bounded.Token);

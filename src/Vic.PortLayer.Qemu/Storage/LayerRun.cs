@@ -12,8 +12,8 @@ namespace Vic.PortLayer.Qemu.Storage;
 /// layers still download, on a new overlay of the run's first parent. For each layer: the tar goes through the transfer
 /// disk, the tether applies it and freezes the filesystem, the overlay is published as the layer, and QEMU puts a new
 /// overlay on top (QMP blockdev-snapshot-sync) whose header names the published layer as its backing file, for the next
-/// layer. The overlay the guest writes is never a published layer, except between publishing and the next overlay; if
-/// that step fails, the VM is killed rather than powered off (a clean shutdown writes the disk).
+/// layer. The overlay the guest writes is never a published layer, except between publishing and the next overlay, when
+/// the guest is frozen and waits for the next request; the VM is ended by QEMU (QMP quit), never by a guest shutdown.
 /// Whatever does not continue the run (another parent, a layer a concurrent pull wrote, a VM that failed) is written
 /// alone, by <see cref="LayerStore.WriteLayerAsync"/>; a run that failed once stays on that path.
 /// </summary>
@@ -114,9 +114,9 @@ internal sealed class LayerRun : ILayerRun
             if (result.Error != FileErrorKind.None)
                 throw new InternalException($"applying layer {layerId} failed: {result.Message}");
 
-            // The filesystem is frozen and flushed: the overlay is the complete layer. From publishing until the next
-            // overlay is on top, the guest must not shut down cleanly (it would write the published layer).
-            vm.KillAtEnd();
+            // The filesystem is frozen and flushed: the overlay is the complete layer. The guest writes nothing until
+            // the next ApplyLayer, which comes only once the next overlay is on top; the VM is ended by QEMU, not by a
+            // guest shutdown (which would write the published layer if the next overlay could not be put on top).
             if (!await _store.CompleteAsync(overlayDir, layerId, hex, parentLayerId, cancellationToken))
                 throw new InternalException($"layer {layerId} was written by another pull at the same time");
             _overlayDir = null;
@@ -142,7 +142,6 @@ internal sealed class LayerRun : ILayerRun
             await ReleasePinAsync();
             (_pinned, _pinTaken) = (layerId, true);
             await vm.PutOverlayAsync(next, CancellationToken.None);
-            vm.PowerOffAtEnd();
             _top = layerId;
         }
         catch (Exception e) when (e is PortLayerException or IOException)
