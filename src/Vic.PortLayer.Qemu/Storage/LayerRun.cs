@@ -132,7 +132,7 @@ internal sealed class LayerRun : ILayerRun
         Log.LayerWritten(_logger, layerId, clock.ElapsedMilliseconds);
 
         // The layer is written whatever happens next, so nothing below is cancelled halfway, and a failure only ends
-        // the run (the VM is then killed, its disk being the published layer).
+        // the run: later layers are written alone.
         try
         {
             _overlayDir = NewDir();
