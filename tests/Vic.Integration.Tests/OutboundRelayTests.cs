@@ -39,7 +39,7 @@ public sealed class OutboundRelayTests
             Assert.Equal($"echo:second from {OutsideNamespace.HostAddress}", again.Trim());
 
             // DNS to a resolver that is not the VCH's.
-            string lookup = await vch.OkAsync("exec", client, "nslookup", OutsideNamespace.DnsName, OutsideNamespace.ServerAddress);
+            string lookup = await vch.OkAsync("exec", client, "nslookup", "-type=a", OutsideNamespace.DnsName, OutsideNamespace.ServerAddress);
             Assert.Matches($@"Name:\s+{System.Text.RegularExpressions.Regex.Escape(OutsideNamespace.DnsName)}\s+Address(?: \d+)?:\s+{System.Text.RegularExpressions.Regex.Escape(OutsideNamespace.ServerAddress)}", lookup);
 
             // ping: every request answered by the outside address.

@@ -63,7 +63,7 @@ internal sealed class OutsideNamespace : IAsyncDisposable
             }
             Start(Path.Combine(ToolsDirectory, "udpecho"), UdpEchoPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "peer");
             Start("dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
-                "--listen-address=" + ServerAddress, "--pid-file=", "--address=/" + DnsName + "/" + ServerAddress);
+                "--listen-address=" + ServerAddress, "--pid-file=", "--host-record=" + DnsName + "," + ServerAddress);
         }
         await Eventually.ThatAsync(async () =>
         {

@@ -48,6 +48,9 @@ internal sealed partial class OutboundIcmpRelay : IDisposable
             inside.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.HeaderIncluded, true);
             outside = new Socket(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Icmp);
             LinuxSockets.OnlyIcmpTypes(outside, IcmpEchoPacket.EchoReply);
+            // Bound to no address in particular (a raw socket has no port): .NET receives only on bound sockets.
+            inside.Bind(new IPEndPoint(IPAddress.Any, 0));
+            outside.Bind(new IPEndPoint(IPAddress.Any, 0));
         }
         catch
         {
