@@ -67,6 +67,35 @@ public sealed class DhcpNetworkTests(DhcpNetworkVch fixture) : IClassFixture<Dhc
         Assert.DoesNotContain("10.236.0.53", resolv);
     }
 
+    [Fact]
+    public async Task A_live_connect_to_the_dhcp_network_puts_the_leased_address_in_etc_hosts_and_keeps_the_other_lines()
+    {
+        string name = "dhcplive-" + Guid.NewGuid().ToString("N")[..6];
+        try
+        {
+            await Vch.OkAsync("run", "-d", "--name", name, "--hostname", "livehost", "--add-host", "extra.test:10.9.9.9", "busybox", "sleep", "600");
+            string bridgeAddress = (await Vch.OkAsync("inspect", "-f", "{{.NetworkSettings.Networks.bridge.IPAddress}}", name)).Trim();
+            await Vch.OkAsync("network", "connect", "lan", name);
+            string leased = await LeasedAddressAsync(name);
+            // The line comes with the lease, after the connect was answered.
+            string hosts = "";
+            await Eventually.ThatAsync(async () => (hosts = await Vch.OkAsync("exec", name, "cat", "/etc/hosts")).Contains($"{leased}\tlivehost\n", StringComparison.Ordinal),
+                "/etc/hosts has the leased address", TimeSpan.FromSeconds(60));
+            Assert.Contains($"{bridgeAddress}\tlivehost\n", hosts);
+            Assert.Contains("10.9.9.9\textra.test\n", hosts);
+
+            await Vch.OkAsync("network", "disconnect", "lan", name);
+            hosts = await Vch.OkAsync("exec", name, "cat", "/etc/hosts");
+            Assert.DoesNotContain(leased + "\t", hosts);
+            Assert.Contains($"{bridgeAddress}\tlivehost\n", hosts);
+            Assert.Contains("10.9.9.9\textra.test\n", hosts);
+        }
+        finally
+        {
+            await Vch.DockerAsync("rm", "-f", name);
+        }
+    }
+
     /// <summary>The address inspect shows once the guest's lease has reached the VCH, checked against dnsmasq's range.</summary>
     private async Task<string> LeasedAddressAsync(string container)
     {
