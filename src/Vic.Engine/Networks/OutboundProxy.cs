@@ -153,7 +153,10 @@ internal sealed partial class OutboundProxy(NetworkService networks, PortLayerSe
             // Read the networks under the lock, so the last change always wins whatever order events arrive in.
             var all = networks.All;
             var routes = RoutesFor(all, port) with { UdpRelayPort = _udp?.Port ?? 0, IcmpEcho = _icmp is not null };
-            _icmp?.SetRanges(InAny(all.Where(n => routes.NetworkIds.Contains(n.Id))), InAny(all.Where(n => !n.IsExternal)));
+            var natted = InAny(all.Where(n => routes.NetworkIds.Contains(n.Id)));
+            var inside = InAny(all.Where(n => !n.IsExternal));
+            _udp?.SetRanges(natted, inside);
+            _icmp?.SetRanges(natted, inside);
             await portLayer.Network.SetOutboundAsync(routes, cancellationToken);
         }
         catch (PortLayerException e)

@@ -68,6 +68,18 @@ internal sealed partial class OutboundUdpRelay : IDisposable
         return relay;
     }
 
+    private volatile Func<IPAddress, bool> _natted = _ => false;
+    private volatile Func<IPAddress, bool> _insideRanges = _ => true;
+
+    /// <summary>Which sources may send out (addresses on NAT'd networks) and which destinations are the VCH's own. The
+    /// fabric only hands over such datagrams; but a container can also write to the entry socket's port on its gateway
+    /// directly, and that must not become a flow from the host to a gateway address (which the host may route elsewhere).</summary>
+    public void SetRanges(Func<IPAddress, bool> natted, Func<IPAddress, bool> inside)
+    {
+        _natted = natted;
+        _insideRanges = inside;
+    }
+
     /// <summary>Closes the flows of containers that are gone (<paramref name="gone"/> is asked about each flow's
     /// container address).</summary>
     public void ForgetContainers(Func<IPAddress, bool> gone)
@@ -88,7 +100,7 @@ internal sealed partial class OutboundUdpRelay : IDisposable
                 int length;
                 while ((length = LinuxSockets.TryReceive(_entry, buffer, out var source, out var destination)) >= 0)
                 {
-                    if (source is not null && destination is not null && length > 0)
+                    if (source is not null && destination is not null && length > 0 && _natted(source.Address) && !_insideRanges(destination.Address))
                         await ForwardFirstAsync(new FlowKey(source, destination), buffer.AsMemory(0, length));
                 }
             }
