@@ -74,8 +74,11 @@ internal static partial class Log
     [LoggerMessage(23, LogLevel.Warning, "Container {Id}: the tether did not take the {What} control frame: {Message}")]
     public static partial void RelaunchFrameFailed(ILogger logger, string id, string what, string message);
 
-    [LoggerMessage(24, LogLevel.Information, "Outbound TCP of {Count} network(s) in network namespace {Namespace} goes through the VCH's proxy on port {Port}")]
-    public static partial void OutboundSet(ILogger logger, string @namespace, int count, int port);
+    [LoggerMessage(24, LogLevel.Information, "Outbound TCP of {Count} network(s) in network namespace {Namespace} goes through the VCH's proxy on port {Port} (UDP relay port {UdpPort}, ICMP echo relayed: {Icmp})")]
+    public static partial void OutboundSet(ILogger logger, string @namespace, int count, int port, int udpPort, bool icmp);
+
+    [LoggerMessage(25, LogLevel.Warning, "Outbound UDP and ping from containers are unavailable in network namespace {Namespace} (only TCP leaves): {Reason}")]
+    public static partial void OutboundRelaysUnavailable(ILogger logger, string @namespace, string reason);
 
     [LoggerMessage(40, LogLevel.Information, "Layer VM started for a run of layers on {Parent} in {Milliseconds} ms")]
     public static partial void LayerRunStarted(ILogger logger, string parent, long milliseconds);

@@ -45,7 +45,18 @@ public sealed record HostAlias(string Address, IReadOnlyList<string> Names);
 /// <summary>What <see cref="INetworkFabric.SetOutboundAsync"/> routes: connections from the bridges of
 /// <paramref name="NetworkIds"/> to anywhere but the fabric itself and <paramref name="InsideSubnets"/> (every network
 /// of the VCH, which must stay isolated from each other even where the host has a route to the same range).</summary>
-public sealed record OutboundRoutes(int ProxyPort, IReadOnlyList<string> NetworkIds, IReadOnlyList<string> InsideSubnets);
+public sealed record OutboundRoutes(int ProxyPort, IReadOnlyList<string> NetworkIds, IReadOnlyList<string> InsideSubnets)
+{
+    /// <summary>The fabric-side UDP port of the VCH's outbound UDP relay (a socket with IP_TRANSPARENT and
+    /// IP_RECVORIGDSTADDR): unicast UDP from the same bridges to the same destinations is delivered to it with its
+    /// original destination intact. 0: UDP does not leave (only DNS to the VCH's own resolver is answered).</summary>
+    public int UdpRelayPort { get; init; }
+
+    /// <summary>ICMP echo requests from the same bridges to the same destinations are delivered to the fabric itself,
+    /// unanswered by its kernel, where a raw ICMP socket made with <see cref="INetworkFabric.CreateSocketAsync"/> reads
+    /// them and answers for the destination. False: ping to outside addresses gets no answer.</summary>
+    public bool IcmpEcho { get; init; }
+}
 
 /// <summary>
 /// The VCH's private L2/L3 world: one bridge per network, which containerVM NICs plug into. Locally it lives in a
@@ -75,7 +86,10 @@ public interface INetworkFabric
     /// Sends TCP connections that containers on <see cref="OutboundRoutes.NetworkIds"/> open to addresses outside the
     /// VCH's networks to <see cref="OutboundRoutes.ProxyPort"/> on the fabric's side (where the original destination
     /// can be read from the socket), so the VCH can open them again from the host: outbound NAT without touching the
-    /// host's firewall or forwarding. Replaces the previous routes; an empty network list turns outbound off.
+    /// host's firewall or forwarding. UDP and ICMP echo go the same way when <see cref="OutboundRoutes.UdpRelayPort"/>
+    /// and <see cref="OutboundRoutes.IcmpEcho"/> ask for them; a fabric that cannot deliver them (no TPROXY in the
+    /// host's kernel) still routes TCP and says so in its log. Replaces the previous routes; an empty network list
+    /// turns outbound off.
     /// </summary>
     Task SetOutboundAsync(OutboundRoutes routes, CancellationToken cancellationToken);
 

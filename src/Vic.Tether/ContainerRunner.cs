@@ -29,10 +29,30 @@ internal static class ContainerRunner
             RootFilesystem.KeepWritableRoot();
         }
         RootFilesystem.SwitchRoot();
-        HostFiles.Write(DhcpAgent.Leased(spec, dhcp), hostname, RootFilesystem.WritableRoot).ForEach(log.Tether);
+        VmSpec leased = DhcpAgent.Leased(spec, dhcp);
+        HostFiles.Write(leased, hostname, RootFilesystem.WritableRoot).ForEach(log.Tether);
         // A new address or new resolvers from a later lease: the container's files follow (after the switch, so
-        // they are written in the container's root, through the tether's writable view of a read-only one).
-        dhcp.ForEach(agent => agent.LeaseChanged = () => HostFiles.Write(DhcpAgent.Leased(spec, dhcp), hostname, RootFilesystem.WritableRoot).ForEach(log.Tether));
+        // they are written in the container's root, through the tether's writable view of a read-only one). Only the
+        // interface's own /etc/hosts line changes: lines a live network connect added meanwhile stay.
+        var hosts = new LiveHosts(hostname, spec.Domainname, leased.Interfaces, HostFiles.Change);
+        DnsSpec? resolvers = leased.Dns;
+        void LeaseChanged(DhcpAgent agent)
+        {
+            string failure = hosts.Leased(agent.Mac, agent.Lease?.Address.ToString() ?? "");
+            if (failure.Length > 0)
+            {
+                log.Tether("DHCP lease: /etc/hosts not updated: " + failure);
+            }
+            DnsSpec? now = DhcpAgent.Leased(spec, dhcp).Dns;
+            if (now is not null && !ResolvConf.Render(now).Equals(resolvers is null ? null : ResolvConf.Render(resolvers), StringComparison.Ordinal))
+            {
+                resolvers = now;
+                HostFiles.WriteResolvConf(now, RootFilesystem.WritableRoot).ForEach(log.Tether);
+            }
+        }
+        dhcp.ForEach(agent => agent.LeaseChanged = () => LeaseChanged(agent));
+        // A lease that changed between the files' writing and the hook above is caught up now (no-op when unchanged).
+        dhcp.ForEach(LeaseChanged);
         if (spec.ReadOnlyRoot)
         {
             RootFilesystem.MakeRootReadOnly();
@@ -49,7 +69,7 @@ internal static class ContainerRunner
                 var port = new ControlPort(controlDevice, log);
                 main.Execs = new ExecSessions(process, hostname, users, reaper, port, log);
                 port.Start(main, main.Execs, new Files.FileSessions(new Files.FileRoots("/", Lower: null, Running: true), port, log, transfer), relaunch: loop,
-                    hosts: new LiveHosts(hostname, spec.Domainname, spec.Interfaces));
+                    hosts: hosts);
             };
         }
         return loop.Run(main, log);

@@ -195,7 +195,16 @@ internal sealed unsafe class ControlPort
         try
         {
             InterfacePlan plan = NetworkPlan.Build([nic], out string? error)?[0] ?? throw new TetherException(error!);
-            DhcpAgent.Start(plan, "", _log);
+            DhcpAgent agent = DhcpAgent.Start(plan, "", _log);
+            // The connect's /etc/hosts line needs the address, which only the lease gives.
+            agent.LeaseChanged = () =>
+            {
+                string failure = _hosts?.Leased(agent.Mac, agent.Lease?.Address.ToString() ?? "") ?? "";
+                if (failure.Length > 0)
+                {
+                    _log.Tether("DHCP lease: /etc/hosts not updated: " + failure);
+                }
+            };
             return "";
         }
         catch (TetherException e)

@@ -58,6 +58,29 @@ internal static class HostFiles
     }
 
     /// <summary>
+    /// Rewrites /etc/resolv.conf alone (a lease brought other DNS servers); /etc keeps its time. Returns what failed.
+    /// </summary>
+    public static List<string> WriteResolvConf(DnsSpec dns, string root)
+    {
+        var failures = new List<string>();
+        string etc = Path.Combine(root, "etc");
+        Timespec? etcTime = Files.FileOps.ModificationTime(etc);
+        WriteFile(etc, "resolv.conf", ResolvConf.Render(dns), failures);
+        if (etcTime is { } time)
+        {
+            try
+            {
+                Files.FileOps.SetTime(etc, time);
+            }
+            catch (TetherException e)
+            {
+                failures.Add(e.Message);
+            }
+        }
+        return failures;
+    }
+
+    /// <summary>
     /// Changes the running container's /etc/hosts in place (a network connect or disconnect), so what the process or
     /// the user wrote there stays; /etc keeps its time, as at boot. Returns why it could not, or "".
     /// </summary>

@@ -55,6 +55,9 @@ public sealed class NetworkApiTests : IAsyncLifetime
         Assert.DoesNotContain(unmasqueraded, routes.NetworkIds);
         Assert.Equal(new[] { "172.16.0.0/16", "10.40.0.0/24", "10.41.0.0/24", "10.42.0.0/24" }.Order(), routes.InsideSubnets.Order());
         Assert.InRange(routes.ProxyPort, 1, 65535);
+        // The UDP and ping relays started (the test runs as root, as the VCH does) and the same networks use them.
+        Assert.InRange(routes.UdpRelayPort, 1, 65535);
+        Assert.True(routes.IcmpEcho);
 
         var (removed, _) = await _server.SendJsonAsync(HttpMethod.Delete, $"/v1.44/networks/{open}");
         Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);

@@ -64,8 +64,43 @@ public sealed class DhcpNetworkTests(DhcpNetworkVch fixture) : IClassFixture<Dhc
         string resolv = await Vch.OkAsync("run", "--rm", "--network", "lan", "--dns", "10.236.0.99", "busybox", "sh", "-c", "ip -4 -o addr show eth0; cat /etc/resolv.conf");
         Assert.Matches(@"inet 10\.236\.0\.5\d/24", resolv);
         Assert.Contains("nameserver 10.236.0.99", resolv);
-        Assert.DoesNotContain("10.236.0.53", resolv);
+        // The network's DNS server (10.236.0.53, which is also in dnsmasq's range, so the container may hold it) is not used.
+        Assert.DoesNotContain("nameserver 10.236.0.53", resolv);
     }
+
+    [Fact]
+    public async Task A_live_connect_to_the_dhcp_network_puts_the_leased_address_in_etc_hosts_and_keeps_the_other_lines()
+    {
+        string name = "dhcplive-" + Guid.NewGuid().ToString("N")[..6];
+        try
+        {
+            await Vch.OkAsync("run", "-d", "--name", name, "--hostname", "livehost", "--add-host", "extra.test:10.9.9.9", "busybox", "sleep", "600");
+            string bridgeAddress = (await Vch.OkAsync("inspect", "-f", "{{.NetworkSettings.Networks.bridge.IPAddress}}", name)).Trim();
+            await Vch.OkAsync("network", "connect", "lan", name);
+            string leased = await LeasedAddressAsync(name);
+            // The line comes with the lease, after the connect was answered.
+            string hosts = "";
+            // (A network's aliases, such as the container's short ID, follow the host name on its line.)
+            await Eventually.ThatAsync(async () => HasLine(hosts = await Vch.OkAsync("exec", name, "cat", "/etc/hosts"), leased, "livehost"),
+                "/etc/hosts has the leased address", TimeSpan.FromSeconds(60));
+            Assert.True(HasLine(hosts, bridgeAddress, "livehost"), hosts);
+            Assert.True(HasLine(hosts, "10.9.9.9", "extra.test"), hosts);
+
+            await Vch.OkAsync("network", "disconnect", "lan", name);
+            hosts = await Vch.OkAsync("exec", name, "cat", "/etc/hosts");
+            Assert.False(HasLine(hosts, leased, "livehost"), hosts);
+            Assert.True(HasLine(hosts, bridgeAddress, "livehost"), hosts);
+            Assert.True(HasLine(hosts, "10.9.9.9", "extra.test"), hosts);
+        }
+        finally
+        {
+            await Vch.DockerAsync("rm", "-f", name);
+        }
+    }
+
+    /// <summary>Whether /etc/hosts has a line for <paramref name="address"/> whose first name is <paramref name="name"/>.</summary>
+    private static bool HasLine(string hosts, string address, string name) =>
+        hosts.Split('\n').Any(l => l.StartsWith(address + "\t", StringComparison.Ordinal) && l[(address.Length + 1)..].Split(' ')[0] == name);
 
     /// <summary>The address inspect shows once the guest's lease has reached the VCH, checked against dnsmasq's range.</summary>
     private async Task<string> LeasedAddressAsync(string container)

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Vic.Engine.Containers;
 using Vic.PortLayer;
 
 namespace Vic.Engine.Networks;
@@ -11,11 +12,13 @@ namespace Vic.Engine.Networks;
 /// Containers' way out (outbound NAT) without touching the host: the fabric redirects TCP that containers on
 /// non-internal networks open to outside addresses to this proxy's listener inside the fabric; the proxy reads where
 /// each connection was going (SO_ORIGINAL_DST) and opens it again from the VCH process, in the host's network
-/// namespace, so it leaves with the host's address wherever the host has a route. Internal networks, and networks
-/// created with com.docker.network.bridge.enable_ip_masquerade=false, get no way out, as with dockerd.
-/// UDP other than DNS (answered by the VCH's own resolver) and ICMP do not leave.
+/// namespace, so it leaves with the host's address wherever the host has a route. UDP and ping leave the same way
+/// through <see cref="OutboundUdpRelay"/> and <see cref="OutboundIcmpRelay"/>, which this service starts, routes and
+/// tells when containers stop (their flows close at once). Internal networks, and networks created with
+/// com.docker.network.bridge.enable_ip_masquerade=false, get no way out, as with dockerd.
 /// </summary>
-internal sealed partial class OutboundProxy(NetworkService networks, PortLayerServices portLayer, ILogger<OutboundProxy> log) : IHostedService
+internal sealed partial class OutboundProxy(NetworkService networks, PortLayerServices portLayer, ContainerResolver containers, TimeProvider time,
+    ILogger<OutboundProxy> log) : IHostedService
 {
     /// <summary>dockerd's option that turns a bridge network's masquerading off.</summary>
     public const string MasqueradeOption = "com.docker.network.bridge.enable_ip_masquerade";
@@ -28,6 +31,8 @@ internal sealed partial class OutboundProxy(NetworkService networks, PortLayerSe
     private readonly SemaphoreSlim _routesLock = new(1, 1);
     private readonly SemaphoreSlim _connections = new(MaxConnections, MaxConnections);
     private Socket? _listener;
+    private OutboundUdpRelay? _udp;
+    private OutboundIcmpRelay? _icmp;
 
     public int? Port => _listener?.LocalEndPoint is IPEndPoint local ? local.Port : null;
 
@@ -49,15 +54,70 @@ internal sealed partial class OutboundProxy(NetworkService networks, PortLayerSe
             return;
         }
         _ = Task.Run(AcceptLoopAsync, CancellationToken.None);
+        try
+        {
+            _udp = await OutboundUdpRelay.StartAsync(portLayer.Network, time, log, cancellationToken);
+        }
+        catch (Exception e) when (e is SocketException or PortLayerException)
+        {
+            LogRelayUnavailable(log, "UDP", e.Message);
+        }
+        try
+        {
+            _icmp = await OutboundIcmpRelay.StartAsync(portLayer.Network, time, log, cancellationToken);
+        }
+        catch (Exception e) when (e is SocketException or PortLayerException)
+        {
+            LogRelayUnavailable(log, "ping", e.Message);
+        }
         networks.Changed += OnNetworksChanged;
+        portLayer.Containers.StateChanged += OnContainerStateChanged;
         await ApplyRoutesAsync(cancellationToken);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         networks.Changed -= OnNetworksChanged;
+        portLayer.Containers.StateChanged -= OnContainerStateChanged;
         await _stop.CancelAsync();
         _listener?.Dispose();
+        _udp?.Dispose();
+        _icmp?.Dispose();
+    }
+
+    /// <summary>Open UDP flows (for tests and the log bundle's curious reader).</summary>
+    internal int UdpFlowCount => _udp?.FlowCount ?? 0;
+
+    private void OnContainerStateChanged(object? sender, ContainerStateChanged change)
+    {
+        if (change.State is ContainerRunState.Exited or ContainerRunState.Removing or ContainerRunState.Dead)
+            _ = ForgetStoppedContainersAsync();
+    }
+
+    /// <summary>
+    /// Closes the relays' flows whose container address no running container has any more. Asking which addresses are
+    /// live, rather than which the stopped container had, also covers a container whose record is already gone.
+    /// </summary>
+    private async Task ForgetStoppedContainersAsync()
+    {
+        if (_udp is null && _icmp is null)
+            return;
+        HashSet<IPAddress> live;
+        try
+        {
+            live = (await containers.ListAsync(_stop.Token))
+                .Where(c => c.IsRunning)
+                .SelectMany(c => NetworkAnnotations.Read(c.Info))
+                .Where(e => !e.Dhcp && IPAddress.TryParse(e.IPAddress, out _))
+                .Select(e => IPAddress.Parse(e.IPAddress))
+                .ToHashSet();
+        }
+        catch (Exception e) when (e is PortLayerException or OperationCanceledException)
+        {
+            return;
+        }
+        _udp?.ForgetContainers(address => !live.Contains(address));
+        _icmp?.ForgetContainers(address => !live.Contains(address));
     }
 
     private void OnNetworksChanged(NetworkRecord network, bool created) => _ = ApplyRoutesAsync(CancellationToken.None);
@@ -72,6 +132,14 @@ internal sealed partial class OutboundProxy(NetworkService networks, PortLayerSe
         return new OutboundRoutes(proxyPort, natted, list.Select(n => n.Subnet).ToList());
     }
 
+    /// <summary>Whether an address is in any of <paramref name="networks"/>' subnets.</summary>
+    internal static Func<IPAddress, bool> InAny(IEnumerable<NetworkRecord> networks)
+    {
+        var subnets = networks.Where(n => !n.Dhcp).Select(n => Ipv4Subnet.Parse(n.Subnet)).ToList();
+        return address => address.AddressFamily == AddressFamily.InterNetwork
+            && subnets.Any(s => s.Contains(BinaryPrimitives.ReadUInt32BigEndian(address.GetAddressBytes())));
+    }
+
     private static bool MasqueradeOff(NetworkRecord network) =>
         network.Options.TryGetValue(MasqueradeOption, out string? value) && bool.TryParse(value, out bool on) && !on;
 
@@ -83,7 +151,13 @@ internal sealed partial class OutboundProxy(NetworkService networks, PortLayerSe
         try
         {
             // Read the networks under the lock, so the last change always wins whatever order events arrive in.
-            await portLayer.Network.SetOutboundAsync(RoutesFor(networks.All, port), cancellationToken);
+            var all = networks.All;
+            var routes = RoutesFor(all, port) with { UdpRelayPort = _udp?.Port ?? 0, IcmpEcho = _icmp is not null };
+            var natted = InAny(all.Where(n => routes.NetworkIds.Contains(n.Id)));
+            var inside = InAny(all.Where(n => !n.IsExternal));
+            _udp?.SetRanges(natted, inside);
+            _icmp?.SetRanges(natted, inside);
+            await portLayer.Network.SetOutboundAsync(routes, cancellationToken);
         }
         catch (PortLayerException e)
         {
@@ -115,13 +189,7 @@ internal sealed partial class OutboundProxy(NetworkService networks, PortLayerSe
 
     /// <summary>sockaddr_in as the kernel returns it for SO_ORIGINAL_DST: family (host order), port and address
     /// (network order).</summary>
-    internal static IPEndPoint? ParseOriginalDestination(ReadOnlySpan<byte> sockaddr)
-    {
-        if (sockaddr.Length < 8 || BitConverter.ToUInt16(sockaddr[..2]) != (ushort)AddressFamily.InterNetwork)
-            return null;
-        int port = BinaryPrimitives.ReadUInt16BigEndian(sockaddr[2..4]);
-        return new IPEndPoint(new IPAddress(sockaddr[4..8]), port);
-    }
+    internal static IPEndPoint? ParseOriginalDestination(ReadOnlySpan<byte> sockaddr) => LinuxSockets.ParseSockaddrIn(sockaddr);
 
     private async Task RelayAsync(Socket client)
     {
@@ -207,6 +275,9 @@ internal sealed partial class OutboundProxy(NetworkService networks, PortLayerSe
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "containers cannot reach outside addresses (outbound proxy unavailable): {Reason}")]
     private static partial void LogUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "containers cannot send {What} to outside addresses (relay unavailable): {Reason}")]
+    private static partial void LogRelayUnavailable(ILogger logger, string what, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "outbound: cannot reach {Target}: {Reason}")]
     private static partial void LogConnectFailed(ILogger logger, string target, string reason);

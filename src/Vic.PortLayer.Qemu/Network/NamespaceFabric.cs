@@ -213,47 +213,127 @@ internal sealed partial class NamespaceFabric : INetworkFabric, IDisposable
         }, cancellationToken);
     }
 
+    /// <summary>The firewall mark that sends relayed UDP and ICMP echo to <see cref="RelayTable"/>.</summary>
+    internal const string RelayMark = "0x1/0x1";
+
+    /// <summary>The namespace's routing table holding only "local 0.0.0.0/0 dev lo": every marked packet is for the
+    /// namespace itself (TPROXY needs that to hand a datagram to the relay's socket; an echo request so routed reaches the
+    /// relay's raw socket and goes no further, and the kernel cannot answer it, as the destination is none of its addresses).</summary>
+    internal const int RelayTable = 100;
+
     public async Task SetOutboundAsync(OutboundRoutes routes, CancellationToken cancellationToken)
     {
-        string rules = OutboundRules(routes);
+        bool relays = routes.UdpRelayPort > 0 || routes.IcmpEcho;
         await SerializedAsync(async () =>
         {
-            ToolResult result;
+            if (relays)
+            {
+                await RunInsideAsync(BridgedTrafficSkipsIptables, cancellationToken);
+                await EnsureRelayRoutingAsync(cancellationToken);
+            }
             try
             {
-                // Only the nat table is replaced, and it is the namespace's own: the host's firewall is never touched.
-                result = await ToolRunner.RunAsync(_ip, ["netns", "exec", Name, _iptablesRestore, "--wait", "5"], IpTimeout,
-                    cancellationToken, standardInput: rules);
+                await RestoreAsync(OutboundRules(routes), cancellationToken);
             }
-            catch (FileNotFoundException e)
+            catch (UnavailableException e) when (relays)
             {
-                throw new UnavailableException($"cannot run {_iptablesRestore} (Debian package iptables) for outbound connections: {e.Message}", e);
+                // Most likely a kernel without the TPROXY target (xt_TPROXY): TCP must still leave.
+                Log.OutboundRelaysUnavailable(_logger, Name, e.Message);
+                routes = routes with { UdpRelayPort = 0, IcmpEcho = false };
+                await RestoreAsync(OutboundRules(routes, withMangle: false), cancellationToken);
             }
-            if (result.ExitCode != 0)
-                throw new UnavailableException($"outbound connections: {_iptablesRestore} in network namespace {Name} failed: {result.Message.Trim()}");
         }, cancellationToken);
-        Log.OutboundSet(_logger, Name, routes.NetworkIds.Count, routes.ProxyPort);
+        Log.OutboundSet(_logger, Name, routes.NetworkIds.Count, routes.ProxyPort, routes.UdpRelayPort, routes.IcmpEcho);
+    }
+
+    private async Task RestoreAsync(string rules, CancellationToken cancellationToken)
+    {
+        ToolResult result;
+        try
+        {
+            // Only the tables named are replaced, and they are the namespace's own: the host's firewall is never touched.
+            result = await ToolRunner.RunAsync(_ip, ["netns", "exec", Name, _iptablesRestore, "--wait", "5"], IpTimeout,
+                cancellationToken, standardInput: rules);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new UnavailableException($"cannot run {_iptablesRestore} (Debian package iptables) for outbound connections: {e.Message}", e);
+        }
+        if (result.ExitCode != 0)
+            throw new UnavailableException($"outbound connections: {_iptablesRestore} in network namespace {Name} failed: {result.Message.Trim()}");
     }
 
     /// <summary>
-    /// The namespace's nat table for <paramref name="routes"/>, in iptables-restore's format. TCP from a NAT'd network's
-    /// bridge is redirected to the proxy unless it is for the namespace itself (the gateways: DNS, the proxy) or for
-    /// any network of the VCH (isolation; bridged traffic between two containers also passes here when the host has
-    /// br_netfilter loaded). Forwarding stays off: nothing is routed, every outbound connection is re-originated.
+    /// With br_netfilter loaded on the host, frames entering a bridge pass the IPv4 hooks while still being bridged,
+    /// and the socket TPROXY assigns there is lost by the time the frame reaches the namespace's own stack (the
+    /// datagram then finds no socket). Containers on one bridge talk at L2 and bridges never route to each other, so
+    /// nothing here needs bridged frames filtered; the setting is per namespace, the host's stays as it is.
     /// </summary>
-    internal static string OutboundRules(OutboundRoutes routes)
+    private static void BridgedTrafficSkipsIptables()
+    {
+        const string setting = "/proc/sys/net/bridge/bridge-nf-call-iptables";
+        if (File.Exists(setting))
+            File.WriteAllText(setting, "0");
+    }
+
+    /// <summary>"fwmark <see cref="RelayMark"/> lookup <see cref="RelayTable"/>" and the table's one local route, in
+    /// the namespace (deleted with it).</summary>
+    private async Task EnsureRelayRoutingAsync(CancellationToken cancellationToken)
+    {
+        string table = RelayTable.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string rules = await IpInsideAsync(["rule", "show"], cancellationToken);
+        if (!rules.Contains($"fwmark {RelayMark} lookup {table}", StringComparison.Ordinal))
+            await IpInsideAsync(["rule", "add", "fwmark", RelayMark, "lookup", table, "priority", table], cancellationToken);
+        await IpInsideAsync(["route", "replace", "local", "0.0.0.0/0", "dev", "lo", "table", table], cancellationToken);
+    }
+
+    /// <summary>
+    /// The namespace's nat and mangle tables for <paramref name="routes"/>, in iptables-restore's format. TCP from a NAT'd
+    /// network's bridge is redirected to the proxy unless it is for the namespace itself (the gateways: DNS, the proxy)
+    /// or for any network of the VCH (isolation). In mangle, unicast UDP to the same destinations is handed to the UDP
+    /// relay's transparent socket (TPROXY keeps the original destination in the datagram) and ICMP echo requests are
+    /// marked for local delivery to the ICMP relay. Forwarding stays off: nothing is routed, everything is re-originated.
+    /// </summary>
+    internal static string OutboundRules(OutboundRoutes routes, bool withMangle = true)
     {
         var text = new System.Text.StringBuilder();
+        var subnets = routes.InsideSubnets.Distinct(StringComparer.Ordinal).ToList();
+        var networks = routes.NetworkIds.Distinct(StringComparer.Ordinal).ToList();
         text.Append("*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n");
-        if (routes.NetworkIds.Count > 0)
+        if (networks.Count > 0)
         {
             text.Append(":VIC-OUTBOUND - [0:0]\n-A PREROUTING -p tcp -j VIC-OUTBOUND\n");
             text.Append("-A VIC-OUTBOUND -m addrtype --dst-type LOCAL -j RETURN\n");
-            foreach (string subnet in routes.InsideSubnets.Distinct(StringComparer.Ordinal))
+            foreach (string subnet in subnets)
                 text.Append("-A VIC-OUTBOUND -d ").Append(subnet).Append(" -j RETURN\n");
-            foreach (string network in routes.NetworkIds.Distinct(StringComparer.Ordinal))
+            foreach (string network in networks)
                 text.Append("-A VIC-OUTBOUND -i ").Append(BridgeName(network)).Append(" -p tcp -j REDIRECT --to-ports ")
                     .Append(routes.ProxyPort.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
+        }
+        text.Append("COMMIT\n");
+        if (!withMangle)
+            return text.ToString();
+        text.Append("*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n");
+        if (networks.Count > 0 && (routes.UdpRelayPort > 0 || routes.IcmpEcho))
+        {
+            text.Append(":VIC-RELAY - [0:0]\n");
+            if (routes.UdpRelayPort > 0)
+                text.Append("-A PREROUTING -p udp -j VIC-RELAY\n");
+            if (routes.IcmpEcho)
+                text.Append("-A PREROUTING -p icmp --icmp-type echo-request -j VIC-RELAY\n");
+            // Broadcast, multicast and the namespace's own addresses (DNS on the gateways) are not "outside".
+            text.Append("-A VIC-RELAY -m addrtype ! --dst-type UNICAST -j RETURN\n");
+            foreach (string subnet in subnets)
+                text.Append("-A VIC-RELAY -d ").Append(subnet).Append(" -j RETURN\n");
+            foreach (string network in networks)
+            {
+                if (routes.UdpRelayPort > 0)
+                    text.Append("-A VIC-RELAY -i ").Append(BridgeName(network)).Append(" -p udp -j TPROXY --on-port ")
+                        .Append(routes.UdpRelayPort.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                        .Append(" --on-ip 0.0.0.0 --tproxy-mark ").Append(RelayMark).Append('\n');
+                if (routes.IcmpEcho)
+                    text.Append("-A VIC-RELAY -i ").Append(BridgeName(network)).Append(" -p icmp -j MARK --set-xmark ").Append(RelayMark).Append('\n');
+            }
         }
         text.Append("COMMIT\n");
         return text.ToString();

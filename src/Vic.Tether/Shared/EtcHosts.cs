@@ -83,6 +83,35 @@ internal static class EtcHosts
         return string.Join('\n', lines);
     }
 
+    /// <summary>
+    /// <paramref name="hosts"/> with <paramref name="oldLine"/> replaced by <paramref name="newLine"/> where it stands
+    /// (an interface's new address); when the old line is not there (null, or edited away inside) the new one is added
+    /// at the end; a null new line removes the old one. Every other line stays as it is.
+    /// </summary>
+    public static string Replace(string hosts, string? oldLine, string? newLine)
+    {
+        if (oldLine is null)
+        {
+            return newLine is null ? hosts : Add(hosts, newLine);
+        }
+        if (newLine is null)
+        {
+            return Remove(hosts, oldLine);
+        }
+        var lines = hosts.Split('\n').ToList();
+        int index = lines.IndexOf(oldLine.TrimEnd('\n'));
+        if (lines.Contains(newLine.TrimEnd('\n')))
+        {
+            return index < 0 ? hosts : Remove(hosts, oldLine);
+        }
+        if (index < 0)
+        {
+            return Add(hosts, newLine);
+        }
+        lines[index] = newLine.TrimEnd('\n');
+        return string.Join('\n', lines);
+    }
+
     /// <summary>"name" or, with a domain (given apart or inside the host name), "name.domain name".</summary>
     public static IReadOnlyList<string> HostNames(string hostname, string domainname)
     {

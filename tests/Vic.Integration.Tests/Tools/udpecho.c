@@ -1,5 +1,6 @@
 // A UDP echo server for the published-UDP-port test: busybox has no UDP tool. Built static by the test, bind-mounted
-// into a busybox container. Replies "echo:<datagram>" to the sender of each datagram on the port given as argv[1].
+// into a busybox container. Replies "echo:<datagram>" to the sender of each datagram on the port given as argv[1];
+// with a second argument (any), "echo:<datagram> from <sender's address>", for tests that check who the sender was.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -17,7 +18,8 @@ int main(int argc, char **argv) {
         ssize_t n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&peer, &len);
         if (n < 0) continue;
         char reply[65600];
-        int m = snprintf(reply, sizeof reply, "echo:%.*s", (int)n, buf);
+        int m = argc > 2 ? snprintf(reply, sizeof reply, "echo:%.*s from %s", (int)n, buf, inet_ntoa(peer.sin_addr))
+                         : snprintf(reply, sizeof reply, "echo:%.*s", (int)n, buf);
         sendto(fd, reply, m, 0, (struct sockaddr *)&peer, len);
     }
 }
