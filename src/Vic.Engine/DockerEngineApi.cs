@@ -85,6 +85,7 @@ public static class DockerEngineApi
         services.AddSingleton<ContainerSizes>();
         services.AddSingleton<ImageFilter>();
         services.AddSingleton<ImageEvents>();
+        services.AddSingleton<ImagePruner>();
         services.AddSingleton<StartFailures>();
         services.AddSingleton<AttachStreamer>();
         services.AddSingleton<AttachHijack>();

@@ -101,7 +101,15 @@ public sealed record ProgressMessage
 /// <summary>What a push of one tag produced: the manifest digest and size the registry stored.</summary>
 public sealed record PushedImage(string Tag, string Digest, int Size);
 
-public sealed record ImageDeleteItem(string? Untagged, string? Deleted);
+/// <summary>
+/// One entry of an rmi answer: a removed reference (Untagged), or a deleted image or layer (Deleted: the image ID, or a
+/// freed layer's chain ID).
+/// </summary>
+public sealed record ImageDeleteItem(string? Untagged, string? Deleted)
+{
+    /// <summary>For a freed layer, its uncompressed size (what dockerd counts as reclaimed by a prune); 0 otherwise.</summary>
+    public long Size { get; init; }
+}
 
 /// <summary>A container that uses an image, for rmi's conflict rules and messages.</summary>
 public sealed record ImageUser(string ContainerId, bool Running);

@@ -75,3 +75,6 @@ public sealed record ImageDeleteResponseItem
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Deleted { get; init; }
 }
+
+/// <summary>Answer of POST /images/prune; ImagesDeleted is null when nothing was removed, as dockerd sends it.</summary>
+public sealed record ImagePruneResponse(List<ImageDeleteResponseItem>? ImagesDeleted, ulong SpaceReclaimed);
