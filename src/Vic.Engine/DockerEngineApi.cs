@@ -110,6 +110,7 @@ public static class DockerEngineApi
         services.AddSingleton<IRouteGroup, ContainerStatsRoutes>();
         services.AddSingleton<IRouteGroup, ContainerMaintenanceRoutes>();
         services.AddSingleton<IRouteGroup, ImageRoutes>();
+        services.AddSingleton<IRouteGroup, DistributionRoutes>();
         services.AddSingleton<IRouteGroup, EventRoutes>();
         services.AddSingleton<IRouteGroup, ExecRoutes>();
         services.AddSingleton<IRouteGroup, NetworkRoutes>();

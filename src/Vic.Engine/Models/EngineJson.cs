@@ -22,6 +22,7 @@ namespace Vic.Engine.Models;
 [JsonSerializable(typeof(List<ImageHistoryItem>))]
 [JsonSerializable(typeof(List<ImageDeleteResponseItem>))]
 [JsonSerializable(typeof(ImagePruneResponse))]
+[JsonSerializable(typeof(DistributionInspectResponse))]
 [JsonSerializable(typeof(JsonMessage))]
 [JsonSerializable(typeof(VersionResponse))]
 [JsonSerializable(typeof(SystemInfo))]

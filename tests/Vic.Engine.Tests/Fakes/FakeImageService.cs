@@ -99,6 +99,21 @@ internal sealed class FakeImageService : IImageService
 
     public RegistryPolicy RegistryPolicy { get; set; } = new();
 
+    /// <summary>The last reference asked of the registry by InspectDistributionAsync.</summary>
+    public string? LastDistribution { get; private set; }
+
+    /// <summary>Any reference is an index for linux/amd64 and linux/arm64/v8, except "nosuchrepo", which the registry lacks.</summary>
+    public Task<DistributionInspect> InspectDistributionAsync(string reference, RegistryCredentials credentials, CancellationToken cancellationToken)
+    {
+        LastDistribution = reference;
+        LastCredentials = credentials;
+        if (Repo(reference).EndsWith("nosuchrepo", StringComparison.Ordinal))
+            throw new NotFoundException($"pull access denied for {Repo(reference)}, repository does not exist or may require 'docker login'");
+        return Task.FromResult(new DistributionInspect(
+            new DistributionDescriptor("application/vnd.oci.image.index.v1+json", "sha256:" + new string('e', 64), 1234),
+            [new DistributionPlatform("amd64", "linux"), new DistributionPlatform("arm64", "linux", Variant: "v8")]));
+    }
+
     public async Task<ImageRecord> PullAsync(
         string reference, string? platform, RegistryCredentials credentials, IProgress<ProgressMessage> progress, CancellationToken cancellationToken)
     {
