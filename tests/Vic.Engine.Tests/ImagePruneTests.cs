@@ -97,7 +97,7 @@ public sealed class ImagePruneTests : IAsyncLifetime
     {
         var before = await RemainingAsync();
         var (bad, json) = await _server.PostAsync("/v1.44/images/prune" + Filters("""{"dangling":["maybe"]}"""));
-        Assert.Equal((HttpStatusCode.BadRequest, "invalid filter 'dangling=maybe'"), (bad.StatusCode, json.GetProperty("message").GetString()));
+        Assert.Equal((HttpStatusCode.BadRequest, "invalid filter 'dangling=[maybe]'"), (bad.StatusCode, json.GetProperty("message").GetString()));
         var (unknown, unknownJson) = await _server.PostAsync("/v1.44/images/prune" + Filters("""{"reference":["busybox"]}"""));
         Assert.Equal((HttpStatusCode.BadRequest, "invalid filter 'reference'"), (unknown.StatusCode, unknownJson.GetProperty("message").GetString()));
         var (twice, twiceJson) = await _server.PostAsync("/v1.44/images/prune" + Filters("""{"until":["1h","2h"]}"""));

@@ -33,7 +33,8 @@ internal sealed partial class PruneFilter
 
     /// <summary>
     /// docker image prune's dangling filter: true (the default) prunes only images without a tag; false every image no
-    /// container uses. dockerd reads it with GetBoolOrDefault, hence its lowercase "invalid filter" message.
+    /// container uses. dockerd reads it with GetBoolOrDefault, hence its lowercase "invalid filter" message with the
+    /// values as Go prints a string slice (the CLI adds its own dangling value, so a user's bad one shows beside it).
     /// </summary>
     public bool DanglingOnly
     {
@@ -45,7 +46,7 @@ internal sealed partial class PruneFilter
             bool isFalse = values.Any(v => v is "0" or "false");
             bool isTrue = values.Any(v => v is "1" or "true");
             if (values.Count > 1 || isFalse == isTrue)
-                throw new PortLayer.InvalidArgumentException($"invalid filter 'dangling={string.Join(',', values)}'");
+                throw new PortLayer.InvalidArgumentException($"invalid filter 'dangling=[{string.Join(' ', values)}]'");
             return isTrue;
         }
     }
