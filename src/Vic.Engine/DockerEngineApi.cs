@@ -85,6 +85,7 @@ public static class DockerEngineApi
         services.AddSingleton<ContainerSizes>();
         services.AddSingleton<ImageFilter>();
         services.AddSingleton<ImageEvents>();
+        services.AddSingleton<ImagePruner>();
         services.AddSingleton<StartFailures>();
         services.AddSingleton<AttachStreamer>();
         services.AddSingleton<AttachHijack>();
@@ -109,6 +110,7 @@ public static class DockerEngineApi
         services.AddSingleton<IRouteGroup, ContainerStatsRoutes>();
         services.AddSingleton<IRouteGroup, ContainerMaintenanceRoutes>();
         services.AddSingleton<IRouteGroup, ImageRoutes>();
+        services.AddSingleton<IRouteGroup, DistributionRoutes>();
         services.AddSingleton<IRouteGroup, EventRoutes>();
         services.AddSingleton<IRouteGroup, ExecRoutes>();
         services.AddSingleton<IRouteGroup, NetworkRoutes>();

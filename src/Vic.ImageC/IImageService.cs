@@ -44,6 +44,14 @@ public interface IImageService
     /// </summary>
     Task<LoginResult> LoginAsync(string serverAddress, RegistryCredentials credentials, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// GET /distribution/{name}/json: what the registry serves for <paramref name="reference"/> (default tag latest)
+    /// without pulling it: the manifest's descriptor and the platforms it offers (each entry's of a list or index; the
+    /// config's for a single manifest). Refusals as for a pull.
+    /// </summary>
+    Task<DistributionInspect> InspectDistributionAsync(string reference, RegistryCredentials credentials, CancellationToken cancellationToken) =>
+        throw new NotSupportedByBackendException("inspecting a registry's manifest is not supported by this image service");
+
     /// <summary>The registry policy in force, for docker info.</summary>
     RegistryPolicy RegistryPolicy => new();
 
@@ -98,10 +106,27 @@ public sealed record ProgressMessage
     public PushedImage? Pushed { get; init; }
 }
 
+/// <summary>A registry's manifest for a reference: its descriptor and the platforms it serves.</summary>
+public sealed record DistributionInspect(DistributionDescriptor Descriptor, IReadOnlyList<DistributionPlatform> Platforms);
+
+/// <summary>The manifest (or list / index) as the registry serves it: media type, digest of its bytes, their length.</summary>
+public sealed record DistributionDescriptor(string MediaType, string Digest, long Size);
+
+/// <summary>One platform a manifest offers (OCI's platform object).</summary>
+public sealed record DistributionPlatform(string Architecture, string Os, string? OsVersion = null, IReadOnlyList<string>? OsFeatures = null, string? Variant = null);
+
 /// <summary>What a push of one tag produced: the manifest digest and size the registry stored.</summary>
 public sealed record PushedImage(string Tag, string Digest, int Size);
 
-public sealed record ImageDeleteItem(string? Untagged, string? Deleted);
+/// <summary>
+/// One entry of an rmi answer: a removed reference (Untagged), or a deleted image or layer (Deleted: the image ID, or a
+/// freed layer's chain ID).
+/// </summary>
+public sealed record ImageDeleteItem(string? Untagged, string? Deleted)
+{
+    /// <summary>For a freed layer, its uncompressed size (what dockerd counts as reclaimed by a prune); 0 otherwise.</summary>
+    public long Size { get; init; }
+}
 
 /// <summary>A container that uses an image, for rmi's conflict rules and messages.</summary>
 public sealed record ImageUser(string ContainerId, bool Running);

@@ -29,6 +29,7 @@ public sealed class ImageService : IImageService, IDisposable
     private readonly ImagePusher _pusher;
     private readonly Commit.ImageCreator _creator;
     private readonly ImageServiceOptions _options;
+    private readonly DistributionInspector _distribution;
 
     /// <param name="httpHandler">For tests and proxies; by default a SocketsHttpHandler.</param>
     public ImageService(
@@ -50,6 +51,7 @@ public sealed class ImageService : IImageService, IDisposable
         var importer = new LayerImporter(layers, _catalog, options.MaxConcurrentDownloads, log);
         var committer = new ImageCommitter(_catalog, blobs, time);
         _puller = new ImagePuller(_registry, _catalog, blobs, importer, committer, time, log);
+        _distribution = new DistributionInspector(_registry, log);
         _loader = new ArchiveLoader(_catalog, blobs, importer, committer, time, log);
         _saver = new ArchiveSaver(_catalog, blobs, log);
         _remover = new ImageRemover(layers, _catalog, blobs, log);
@@ -76,6 +78,9 @@ public sealed class ImageService : IImageService, IDisposable
     public Task<IReadOnlyList<PushedImage>> PushAsync(
         string name, string? tag, RegistryCredentials credentials, IProgress<ProgressMessage> progress, CancellationToken cancellationToken) =>
         _pusher.PushAsync(name, tag, credentials, progress, cancellationToken);
+
+    public Task<DistributionInspect> InspectDistributionAsync(string reference, RegistryCredentials credentials, CancellationToken cancellationToken) =>
+        _distribution.InspectAsync(reference, credentials, cancellationToken);
 
     public Task<LoginResult> LoginAsync(string serverAddress, RegistryCredentials credentials, CancellationToken cancellationToken) =>
         _registry.LoginAsync(ServerAddress.Normalize(serverAddress), credentials, cancellationToken);

@@ -14,12 +14,22 @@ internal sealed unsafe class OutputPump
     private readonly LogRecordKind _kind;
     private readonly IOutputSink _sink;
     private readonly bool _closeAtEnd;
+    private readonly bool _terminal;
     private readonly Thread _thread;
+    private readonly byte[] _buffer = new byte[32 * 1024];
+    private readonly Func<bool> _moreSoon;
+    private readonly Func<int, int, int> _readMore;
 
-    /// <param name="closeAtEnd">False for a pty master, which the stdin writer shares.</param>
-    public OutputPump(int fd, LogRecordKind kind, IOutputSink sink, bool closeAtEnd = true)
+    /// <param name="terminal">
+    /// A pty master: false to close at the end (the stdin writer shares it), and its pieces of a line are gathered
+    /// (<see cref="TerminalCoalescer"/>).
+    /// </param>
+    public OutputPump(int fd, LogRecordKind kind, IOutputSink sink, bool terminal = false)
     {
-        _closeAtEnd = closeAtEnd;
+        _closeAtEnd = !terminal;
+        _terminal = terminal;
+        _moreSoon = MoreSoon;
+        _readMore = ReadMore;
         _fd = fd;
         _kind = kind;
         _sink = sink;
@@ -30,9 +40,23 @@ internal sealed unsafe class OutputPump
     /// <summary>Waits for the pump to reach the end of its stream; false on timeout.</summary>
     public bool Join(TimeSpan timeout) => _thread.Join(timeout);
 
+    private bool MoreSoon()
+    {
+        var pfd = new PollFd { Fd = _fd, Events = NetConsts.POLLIN };
+        return Libc.poll(&pfd, 1, TerminalCoalescer.WaitMilliseconds) > 0;
+    }
+
+    private int ReadMore(int offset, int count)
+    {
+        fixed (byte* p = _buffer)
+        {
+            return (int)Libc.read(_fd, p + offset, count);
+        }
+    }
+
     private void Run()
     {
-        var buffer = new byte[32 * 1024];
+        var buffer = _buffer;
         fixed (byte* p = buffer)
         {
             while (true)
@@ -40,7 +64,8 @@ internal sealed unsafe class OutputPump
                 nint n = Libc.read(_fd, p, buffer.Length);
                 if (n > 0)
                 {
-                    _sink.Write(_kind, buffer.AsSpan(0, (int)n));
+                    int length = _terminal ? TerminalCoalescer.Gather(buffer, (int)n, _moreSoon, _readMore) : (int)n;
+                    _sink.Write(_kind, buffer.AsSpan(0, length));
                     continue;
                 }
                 if (n < 0 && Sys.LastErrno == Consts.EINTR)

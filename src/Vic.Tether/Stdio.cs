@@ -75,7 +75,7 @@ internal sealed unsafe class Stdio
     }
 
     public List<OutputPump> StartPumps(IOutputSink sink) => TerminalMaster >= 0
-        ? [new OutputPump(TerminalMaster, LogRecordKind.Stdout, sink, closeAtEnd: false)]
+        ? [new OutputPump(TerminalMaster, LogRecordKind.Stdout, sink, terminal: true)]
         : [new OutputPump(_stdoutRead, LogRecordKind.Stdout, sink), new OutputPump(_stderrRead, LogRecordKind.Stderr, sink)];
 
     private static (int Read, int Write) Pipe()

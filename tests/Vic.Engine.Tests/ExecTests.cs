@@ -92,6 +92,20 @@ public sealed class ExecTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_failure_before_the_exec_such_as_a_missing_working_directory_is_exit_code_126()
+    {
+        string container = await RunningContainerAsync();
+        string exec = await CreateExecAsync(container, """{"AttachStdout":true,"AttachStderr":true,"Cmd":["pwd"],"WorkingDir":"/no/such/dir"}""");
+        using var conn = await RawConnection.OpenAsync(_server);
+        await conn.SendAsync(HijackStart(exec));
+        Assert.Equal("HTTP/1.1 101 UPGRADED", (await conn.ReadHeadAsync()).StatusLine);
+        Assert.Equal((1, "OCI runtime exec failed: exec failed: unable to start container process: chdir to cwd (\"/no/such/dir\") set in config.json failed: no such file or directory: unknown\r\n"),
+            (await conn.ReadFrameAsync())!.Value);
+        var (_, inspect) = await _server.GetAsync($"/v1.44/exec/{exec}/json");
+        Assert.Equal(126, inspect.GetProperty("ExitCode").GetInt32());
+    }
+
+    [Fact]
     public async Task Stdin_reaches_the_exec_and_a_half_close_ends_it()
     {
         string container = await RunningContainerAsync();

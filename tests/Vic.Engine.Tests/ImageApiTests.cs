@@ -74,6 +74,29 @@ public sealed class ImageApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Distribution_inspect_has_dockerds_shape_for_names_with_slashes()
+    {
+        var (response, json) = await _server.GetAsync("/v1.44/distribution/127.0.0.1:5000/team/app:v1/json");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("127.0.0.1:5000/team/app:v1", _server.Images.LastDistribution);
+        var descriptor = json.GetProperty("Descriptor");
+        Assert.Equal("application/vnd.oci.image.index.v1+json", descriptor.GetProperty("mediaType").GetString());
+        Assert.Equal("sha256:" + new string('e', 64), descriptor.GetProperty("digest").GetString());
+        Assert.Equal(1234, descriptor.GetProperty("size").GetInt64());
+        var platforms = json.GetProperty("Platforms").EnumerateArray().ToList();
+        Assert.Equal("""{"architecture":"amd64","os":"linux"}""", platforms[0].GetRawText());
+        Assert.Equal("v8", platforms[1].GetProperty("variant").GetString());
+
+        var (missing, missingJson) = await _server.GetAsync("/v1.44/distribution/nosuchrepo/json");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.StartsWith("pull access denied for nosuchrepo", missingJson.GetProperty("message").GetString());
+        var (byId, byIdJson) = await _server.GetAsync("/v1.44/distribution/" + new string('a', 64) + "/json");
+        Assert.Equal((HttpStatusCode.InternalServerError, "no manifest found for full image ID"), (byId.StatusCode, byIdJson.GetProperty("message").GetString()));
+        var (noAction, _) = await _server.GetAsync("/v1.44/distribution/busybox");
+        Assert.Equal(HttpStatusCode.NotFound, noAction.StatusCode);
+    }
+
+    [Fact]
     public async Task History_is_newest_first_with_the_id_on_top()
     {
         var (_, json) = await _server.GetAsync("/images/busybox/history");

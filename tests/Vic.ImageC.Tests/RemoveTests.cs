@@ -55,8 +55,10 @@ public sealed class RemoveTests : IAsyncLifetime
             new ImageDeleteItem($"{_name}:latest", null),
             new ImageDeleteItem($"{_name}@{_published.ManifestDigest}", null),
             new ImageDeleteItem(null, _image.Id),
-            new ImageDeleteItem(null, chain[1]),
-            new ImageDeleteItem(null, chain[0]),
+            // Each freed layer with its size, what a prune counts as reclaimed: a small file's tar is 2048 bytes
+            // (header, one block of content, two end blocks).
+            new ImageDeleteItem(null, chain[1]) { Size = 2048 },
+            new ImageDeleteItem(null, chain[0]) { Size = 2048 },
         ], records);
         Assert.Empty(_harness.Layers.LayerIds);
         Assert.Empty(_harness.KeptBlobs);
@@ -73,7 +75,7 @@ public sealed class RemoveTests : IAsyncLifetime
 
         var records = await RemoveAsync(_image.Id);
 
-        Assert.Equal(new ImageDeleteItem(null, chain[1]), records[^1]);
+        Assert.Equal(new ImageDeleteItem(null, chain[1]) { Size = 2048 }, records[^1]);
         Assert.Contains(chain[0], _harness.Layers.LayerIds);
 
         var otherTop = ChainIds.Compute(other.DiffIds)[1];

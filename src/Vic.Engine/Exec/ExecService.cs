@@ -144,7 +144,8 @@ internal sealed partial class ExecService(
             // The tether could not start it: dockerd's wording for a runtime refusal, and the exit code the CLI reports.
             var failed = await session.Exited;
             await session.DisposeAsync();
-            RecordExit(instance, failed.ExitCode);
+            // dockerd keeps 127 (not found) and 126 (cannot be run) and gives any other failure to start 126 too.
+            RecordExit(instance, failed.ExitCode is 126 or 127 ? failed.ExitCode : 126);
             string message = $"OCI runtime exec failed: exec failed: unable to start container process: {failed.Error}: unknown";
             if (output is null)
                 throw new InvalidArgumentException(message);

@@ -6,8 +6,9 @@ namespace Vic.Engine.Http;
 
 /// <summary>
 /// The single exception handler of the HTTP pipeline: routes throw, this writes <c>{"message":...}</c> with the
-/// mapped status and <c>Content-Type: application/json</c> exactly. A failure after the response began
-/// (a stream) can only abort the connection.
+/// mapped status and <c>Content-Type: application/json</c> exactly, with a Content-Length as dockerd's small answers
+/// have (docker-py checks the status of a streaming endpoint's answer only when it is not chunked). A failure after
+/// the response began (a stream) can only abort the connection.
 /// </summary>
 internal sealed partial class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddleware> log)
 {
@@ -36,7 +37,7 @@ internal sealed partial class ErrorMiddleware(RequestDelegate next, ILogger<Erro
             context.Response.ContentType = DockerHeaders.JsonContentType;
             context.Response.ContentLength = null;
             if (!HttpMethods.IsHead(context.Request.Method))
-                await System.Text.Json.JsonSerializer.SerializeAsync(context.Response.Body, new ErrorResponse(message), EngineJson.Default.ErrorResponse);
+                await DockerResults.WriteBodyAsync(context, DockerResults.JsonLine(new ErrorResponse(message), EngineJson.Default.ErrorResponse), CancellationToken.None);
         }
     }
 

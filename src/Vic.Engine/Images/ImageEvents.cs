@@ -31,15 +31,18 @@ internal sealed class ImageEvents(IImageService images, EventBroker events)
             await LogAsync("tag", image.Id, ImageReference.WithDefaultTag(target), cancellationToken);
     }
 
-    /// <summary>Each entry of an rmi answer: "untag" for a removed reference (the image's ID as actor and name), "delete" for a removed image.</summary>
+    /// <summary>
+    /// Each entry of an rmi answer: "untag" for a removed reference (the image's ID as actor and name), "delete" for the
+    /// removed image. The freed layers listed after it get no event, as with dockerd.
+    /// </summary>
     public async Task RemovedAsync(string imageId, IEnumerable<ImageDeleteItem> deleted, CancellationToken cancellationToken)
     {
         foreach (var item in deleted)
         {
             if (item.Untagged is { Length: > 0 })
                 await LogAsync("untag", imageId, imageId, cancellationToken);
-            if (item.Deleted is { Length: > 0 } id)
-                await LogAsync("delete", id, id, cancellationToken);
+            if (item.Deleted == imageId)
+                await LogAsync("delete", imageId, imageId, cancellationToken);
         }
     }
 

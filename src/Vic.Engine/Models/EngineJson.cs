@@ -21,6 +21,8 @@ namespace Vic.Engine.Models;
 [JsonSerializable(typeof(ImageInspect))]
 [JsonSerializable(typeof(List<ImageHistoryItem>))]
 [JsonSerializable(typeof(List<ImageDeleteResponseItem>))]
+[JsonSerializable(typeof(ImagePruneResponse))]
+[JsonSerializable(typeof(DistributionInspectResponse))]
 [JsonSerializable(typeof(JsonMessage))]
 [JsonSerializable(typeof(VersionResponse))]
 [JsonSerializable(typeof(SystemInfo))]

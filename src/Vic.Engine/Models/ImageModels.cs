@@ -75,3 +75,35 @@ public sealed record ImageDeleteResponseItem
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Deleted { get; init; }
 }
+
+/// <summary>Answer of POST /images/prune; ImagesDeleted is null when nothing was removed, as dockerd sends it.</summary>
+public sealed record ImagePruneResponse(List<ImageDeleteResponseItem>? ImagesDeleted, ulong SpaceReclaimed);
+
+/// <summary>Answer of GET /distribution/{name}/json (dockerd's registry.DistributionInspect; OCI's lowercase names inside).</summary>
+public sealed record DistributionInspectResponse
+{
+    public required DistributionDescriptorModel Descriptor { get; init; }
+    public required List<DistributionPlatformModel> Platforms { get; init; }
+}
+
+public sealed record DistributionDescriptorModel
+{
+    [JsonPropertyName("mediaType")] public required string MediaType { get; init; }
+    [JsonPropertyName("digest")] public required string Digest { get; init; }
+    [JsonPropertyName("size")] public long Size { get; init; }
+}
+
+public sealed record DistributionPlatformModel
+{
+    [JsonPropertyName("architecture")] public required string Architecture { get; init; }
+    [JsonPropertyName("os")] public required string Os { get; init; }
+
+    [JsonPropertyName("os.version"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? OsVersion { get; init; }
+
+    [JsonPropertyName("os.features"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<string>? OsFeatures { get; init; }
+
+    [JsonPropertyName("variant"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Variant { get; init; }
+}

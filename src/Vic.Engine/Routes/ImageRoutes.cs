@@ -15,7 +15,7 @@ namespace Vic.Engine.Routes;
 /// Images: pull, list, inspect, history, tag, remove, load and save. Image names may contain '/'
 /// ("127.0.0.1:5000/x/busybox"), so per-image routes are one catch-all split by their last segment.
 /// </summary>
-internal sealed class ImageRoutes(IImageService images, ContainerResolver containers, ImageFilter filter, ImageEvents events) : IRouteGroup
+internal sealed class ImageRoutes(IImageService images, ContainerResolver containers, ImageFilter filter, ImageEvents events, ImagePruner pruner) : IRouteGroup
 {
     public void Map(IEndpointRouteBuilder routes)
     {
@@ -24,7 +24,7 @@ internal sealed class ImageRoutes(IImageService images, ContainerResolver contai
         routes.MapPost("/images/load", LoadAsync);
         routes.MapGet("/images/get", SaveManyAsync);
         routes.MapGet("/images/search", _ => throw new NotSupportedByBackendException("docker search is not supported by this VCH"));
-        routes.MapPost("/images/prune", _ => throw new NotSupportedByBackendException("docker image prune is not supported by this VCH yet"));
+        routes.MapPost("/images/prune", PruneAsync);
         routes.MapGet("/images/{**rest}", GetImageAsync);
         routes.MapPost("/images/{**rest}", PostImageAsync);
         routes.MapDelete("/images/{**rest}", RemoveAsync);
@@ -147,7 +147,7 @@ internal sealed class ImageRoutes(IImageService images, ContainerResolver contai
     {
         string name = RequestValues.Route(context, "rest");
         bool force = RequestValues.Bool(context.Request.Query, "force");
-        var users = await ImageUsersAsync(context.RequestAborted);
+        var users = await ImageUsers.LoadAsync(containers, context.RequestAborted);
         string imageId = (await images.FindAsync(name, context.RequestAborted))?.Id ?? "";
         var deleted = await images.RemoveAsync(name, force, id => users.GetValueOrDefault(id), context.RequestAborted);
         await events.RemovedAsync(imageId, deleted, context.RequestAborted);
@@ -155,16 +155,10 @@ internal sealed class ImageRoutes(IImageService images, ContainerResolver contai
         await DockerResults.WriteJsonAsync(context, items, EngineJson.Default.ListImageDeleteResponseItem);
     }
 
-    /// <summary>Image ID → a container using it (a running one if any: a running user cannot be forced away, as in dockerd).</summary>
-    private async Task<Dictionary<string, ImageUser>> ImageUsersAsync(CancellationToken cancellationToken)
+    private async Task PruneAsync(HttpContext context)
     {
-        var users = new Dictionary<string, ImageUser>(StringComparer.Ordinal);
-        foreach (var c in (await containers.ListAsync(cancellationToken)).OrderByDescending(c => c.IsRunning))
-        {
-            if (c.ImageId.Length > 0)
-                users.TryAdd(c.ImageId, new ImageUser(c.Id, c.IsRunning));
-        }
-        return users;
+        var response = await pruner.PruneAsync(RequestValues.String(context.Request.Query, "filters"), context.RequestAborted);
+        await DockerResults.WriteJsonAsync(context, response, EngineJson.Default.ImagePruneResponse);
     }
 
     /// <summary>dockerd answers a load 200 whatever happens, a failure as the stream's last message (clients such as

@@ -21,6 +21,8 @@ internal sealed record PlatformJson
     [JsonPropertyName("architecture")] public string Architecture { get; init; } = "";
     [JsonPropertyName("os")] public string Os { get; init; } = "";
     [JsonPropertyName("variant")] public string? Variant { get; init; }
+    [JsonPropertyName("os.version")] public string? OsVersion { get; init; }
+    [JsonPropertyName("os.features")] public List<string>? OsFeatures { get; init; }
 }
 
 /// <summary>An image manifest or an index / manifest list (one shape: which members are set tells which).</summary>

@@ -91,7 +91,8 @@ internal sealed class ImageRemover(IImageLayerStore layers, ImageCatalog catalog
             return;
         }
         var freed = await LayerReleaser.ReleaseAsync(layers, catalog, image.Layers.Select(l => l.ChainId).ToList(), null, logger, cancellationToken);
-        records.AddRange(freed.Select(id => new ImageDeleteItem(null, id)));
+        var sizes = image.Layers.GroupBy(l => l.ChainId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Size, StringComparer.Ordinal);
+        records.AddRange(freed.Select(id => new ImageDeleteItem(null, id) { Size = sizes.GetValueOrDefault(id) }));
         var (_, usedDiffs) = await catalog.UsedLayersAsync(cancellationToken);
         foreach (string diffId in image.Layers.Select(l => l.DiffId).Distinct().Where(d => !usedDiffs.Contains(d)))
         {

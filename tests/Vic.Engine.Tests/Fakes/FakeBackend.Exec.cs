@@ -25,6 +25,12 @@ internal sealed partial class FakeBackend
             session.End(127, $"exec: \"{spec.Args[0]}\": executable file not found in $PATH");
             return Task.FromResult<IExecSession>(session);
         }
+        if (spec.WorkingDir == "/no/such/dir")
+        {
+            // The runtime fails before the exec, as the tether reports a chdir failure (125).
+            session.End(125, $"chdir to cwd (\"{spec.WorkingDir}\") set in config.json failed: no such file or directory");
+            return Task.FromResult<IExecSession>(session);
+        }
         session.Pid = 100 + ExecStarts.Count;
         _ = Task.Run(() => session.RunAsync(c.RunCancel?.Token ?? CancellationToken.None), CancellationToken.None);
         return Task.FromResult<IExecSession>(session);

@@ -41,6 +41,16 @@ internal sealed class FakeImageService : IImageService
             _images.Add(Image(id, [tag], config, DateTimeOffset.UtcNow));
     }
 
+    /// <summary>
+    /// Adds an image with any number of tags (none: dangling), a creation time and an optional parent (as commit
+    /// records it); its top layer is its own unless <paramref name="topLayerId"/> names a shared one.
+    /// </summary>
+    public void Add(string id, IReadOnlyList<string> tags, ImageConfig config, DateTimeOffset created, string parent = "", string? topLayerId = null)
+    {
+        lock (_images)
+            _images.Add(Image(id, tags, config, created) with { Parent = parent, TopLayerId = topLayerId ?? "sha256:" + id[^8..].PadLeft(64, 'f') });
+    }
+
     private static ImageRecord Image(string id, IReadOnlyList<string> tags, ImageConfig config, DateTimeOffset created) => new()
     {
         Id = id,
@@ -88,6 +98,21 @@ internal sealed class FakeImageService : IImageService
     }
 
     public RegistryPolicy RegistryPolicy { get; set; } = new();
+
+    /// <summary>The last reference asked of the registry by InspectDistributionAsync.</summary>
+    public string? LastDistribution { get; private set; }
+
+    /// <summary>Any reference is an index for linux/amd64 and linux/arm64/v8, except "nosuchrepo", which the registry lacks.</summary>
+    public Task<DistributionInspect> InspectDistributionAsync(string reference, RegistryCredentials credentials, CancellationToken cancellationToken)
+    {
+        LastDistribution = reference;
+        LastCredentials = credentials;
+        if (Repo(reference).EndsWith("nosuchrepo", StringComparison.Ordinal))
+            throw new NotFoundException($"pull access denied for {Repo(reference)}, repository does not exist or may require 'docker login'");
+        return Task.FromResult(new DistributionInspect(
+            new DistributionDescriptor("application/vnd.oci.image.index.v1+json", "sha256:" + new string('e', 64), 1234),
+            [new DistributionPlatform("amd64", "linux"), new DistributionPlatform("arm64", "linux", Variant: "v8")]));
+    }
 
     public async Task<ImageRecord> PullAsync(
         string reference, string? platform, RegistryCredentials credentials, IProgress<ProgressMessage> progress, CancellationToken cancellationToken)
@@ -169,7 +194,10 @@ internal sealed class FakeImageService : IImageService
             if (imageInUse(image.Id) is string container && !force)
                 throw new ConflictException($"conflict: unable to delete {image.Id[7..19]} (must be forced) - image is being used by stopped container {container[..12]}");
             _images.RemoveAt(i);
-            return [.. image.RepoTags.Select(t => new ImageDeleteItem(t, null)), new ImageDeleteItem(null, image.Id)];
+            // The top layer goes with the image unless another image still stands on it, as the real store frees layers.
+            bool layerFreed = image.TopLayerId is not null && !_images.Any(x => x.TopLayerId == image.TopLayerId);
+            return [.. image.RepoTags.Select(t => new ImageDeleteItem(t, null)), new ImageDeleteItem(null, image.Id),
+                .. layerFreed ? [new ImageDeleteItem(null, image.TopLayerId) { Size = image.Size }] : Array.Empty<ImageDeleteItem>()];
         }
     }
 
