@@ -10,8 +10,8 @@ internal static unsafe class Modules
 {
     public const string ListPath = "/vic/modules.load";
 
-    /// <summary>Loads every module the platform needs; returns one message per module that failed (already loaded is fine).</summary>
-    public static List<string> LoadAll(Platform platform)
+    /// <summary>Loads every module; returns one message per module that failed (already loaded is fine).</summary>
+    public static List<string> LoadAll()
     {
         var failures = new List<string>();
         if (!File.Exists(ListPath))
@@ -24,7 +24,7 @@ internal static unsafe class Modules
         foreach (string line in File.ReadAllLines(ListPath))
         {
             string path = line.Trim();
-            if (path.Length == 0 || !ModuleChoice.Needed(path, platform))
+            if (path.Length == 0)
             {
                 continue;
             }

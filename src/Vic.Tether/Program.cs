@@ -18,13 +18,11 @@ catch (TetherException e)
 
 console.Enabled = Boot.DebugRequested();
 console.WriteLine("kernel filesystems mounted");
-// DMI and CPUID need no module: the platform decides which drivers are worth loading.
-Platform platform = Platform.Detect("/sys", IoPortBackdoor.CpuidHypervisorVendor());
-List<string> moduleFailures = Modules.LoadAll(platform);
+List<string> moduleFailures = Modules.LoadAll();
 console.WriteLine("modules loaded");
 // VMware has no virtio-serial: there the log goes to the first serial port, which the hypervisor writes to the
 // datastore; waiting for a vic.log port that cannot come would only delay the boot.
-bool onVmware = platform.IsVmware;
+bool onVmware = Platform.Detect("/sys", IoPortBackdoor.CpuidHypervisorVendor()).IsVmware;
 string? logDevice = Ports.Find(Channels.LogPort, onVmware ? TimeSpan.Zero : TimeSpan.FromSeconds(5));
 int logFd = logDevice is null ? -1 : Libc.open(logDevice, Consts.O_WRONLY | Consts.O_CLOEXEC, 0);
 if (logFd < 0 && onVmware)
